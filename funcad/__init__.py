@@ -1,0 +1,31 @@
+"""funcad: composable function transforms for NumPy code.
+
+``grad``, ``jvp``, ``vjp``, ``jacfwd``, ``jacrev``, ``jacobian``, ``hessian``,
+``hvp`` and ``vmap`` on plain NumPy functions: forward mode with dual numbers,
+reverse mode with a Wengert tape, nesting to any order.
+
+Example:
+    >>> import numpy as np
+    >>> import funcad as fad
+    >>> fad.grad(lambda x: np.sum(np.sin(x) ** 2))(np.array([0.0, 0.5]))
+    array([0.        , 0.84147098])
+"""
+
+from . import numpy  # noqa: F401  (fills the dispatch tables)
+from . import tree
+from ._tape import TapeView, make_tape
+from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad,
+                  vjp, vmap)
+from .errors import (BatchingError, ConcretizationError, EscapedTracerError, FuncadError,
+                     NoRuleError, TracerArrayConversionError, UnsupportedFunctionError)
+from .numpy._elementwise import stop_gradient
+from .test_util import check_grads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
+    "hessian", "hvp", "vmap", "stop_gradient", "check_grads", "make_tape", "TapeView", "tree",
+    "numpy", "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
+    "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
+]

@@ -1,0 +1,153 @@
+"""vmap's interpreter: batch tracers and batching rules.
+
+A :class:`BatchTracer` holds a value whose axis 0 is the batch axis; operands
+that are not tracers of this trace are unbatched. A batching rule
+``rule(vals, dims, **params)`` receives the operands and, for each, ``0`` if it
+is batched or ``None`` if not, and returns the result batched along axis 0.
+Primitives without a rule of their own fall back to a loop over the batch
+(correct, slower; ``fallback_used`` lists them so they show up).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ._core import Primitive, Trace, Tracer, ops
+from ._util import ShapeDtype, dtype_of, shape_of
+from .errors import BatchingError
+
+__all__ = ["BatchTrace", "BatchTracer", "batch_rules", "defbatch", "batch_elementwise",
+           "batch_reduction", "move_batch_axis", "fallback_used"]
+
+batch_rules: dict[Primitive, Callable] = {}
+fallback_used: set = set()
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val",)
+
+    def __init__(self, trace, val):
+        self._trace = trace
+        self.val = val
+
+    @property
+    def aval(self):
+        v = self.val
+        if isinstance(v, Tracer):
+            a = v.aval
+            return ShapeDtype(a.shape[1:], a.dtype)
+        return ShapeDtype(shape_of(v)[1:], dtype_of(v))
+
+    def _concrete(self):
+        raise BatchingError(
+            "Python control flow (if/while/bool/int) on a value batched by vmap: each example "
+            "may take a different branch. Use funcad.numpy.where(cond, a, b) instead, or move "
+            "the branch outside vmap.")
+
+    def __repr__(self):
+        return f"BatchTracer(level={self._trace.level}, val={self.val!r})"
+
+
+class BatchTrace(Trace):
+    __slots__ = ("size",)
+    kind = "vmap"
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def process(self, prim, args, params):
+        vals = []
+        dims = []
+        for a in args:
+            if type(a) is BatchTracer and a._trace is self:
+                vals.append(a.val)
+                dims.append(0)
+            else:
+                vals.append(a)
+                dims.append(None)
+        rule = batch_rules.get(prim)
+        if rule is None:
+            out = _loop(prim, self.size, vals, dims, params)
+        else:
+            out = rule(vals, dims, **params)
+        if prim.multiple_results:
+            return [BatchTracer(self, o) for o in out]
+        return BatchTracer(self, out)
+
+
+def _loop(prim, size, vals, dims, params):
+    """The fallback batching rule: apply the primitive per example and stack."""
+    fallback_used.add(prim.name)
+    outs = [prim(*[v[i] if d is not None else v for v, d in zip(vals, dims)], **params)
+            for i in range(size)]
+    if prim.multiple_results:
+        return [ops.stack([o[k] for o in outs]) for k in range(len(outs[0]))]
+    return ops.stack(outs)
+
+
+def defbatch(prim: Primitive, rule: Callable) -> None:
+    """Register ``rule(vals, dims, **params) -> out batched along axis 0``."""
+    batch_rules[prim] = rule
+
+
+def _ndim(v) -> int:
+    return len(shape_of(v))
+
+
+def bdim_to_front(v, d, size=None):
+    """Make an operand batched along axis 0 (broadcasting it when unbatched)."""
+    if d is not None:
+        return v
+    shp = shape_of(v)
+    return ops.broadcast_to(v, (size,) + tuple(shp))
+
+
+def batch_size(vals, dims) -> int:
+    for v, d in zip(vals, dims):
+        if d is not None:
+            return shape_of(v)[0]
+    raise BatchingError("no batched operand")
+
+
+def batch_elementwise(prim: Primitive) -> None:
+    """Batching for broadcasting elementwise primitives: align ranks, then apply."""
+
+    def rule(vals, dims, **params):
+        nd = max(_ndim(v) - (d is not None) for v, d in zip(vals, dims))
+        aligned = []
+        for v, d in zip(vals, dims):
+            if d is not None:
+                shp = shape_of(v)
+                k = nd - (len(shp) - 1)
+                if k:
+                    v = ops.reshape(v, (shp[0],) + (1,) * k + tuple(shp[1:]))
+            aligned.append(v)
+        return prim(*aligned, **params)
+
+    batch_rules[prim] = rule
+
+
+def shift_axis(axis, ndim: int):
+    """Per-example axis argument -> the same axis in the batched array."""
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a % ndim + 1 for a in axis)
+    return axis % ndim + 1
+
+
+def batch_reduction(prim: Primitive, axis_param: str = "axis") -> None:
+    """Batching for single-operand reductions with an ``axis`` parameter."""
+
+    def rule(vals, dims, **params):
+        x = vals[0]
+        nd = _ndim(x) - 1
+        params[axis_param] = shift_axis(params.get(axis_param), nd)
+        return prim(x, *vals[1:], **params)
+
+    batch_rules[prim] = rule
+
+
+def move_batch_axis(x, src: int, dst: int):
+    return x if src == dst else ops.moveaxis(x, src, dst)

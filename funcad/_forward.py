@@ -1,0 +1,125 @@
+"""Forward mode: dual numbers.
+
+A :class:`JVPTracer` is a dual number ``primal + tangent * eps`` at one level.
+Processing a primitive evaluates it on the primals (one level down) and pushes
+the tangents through the primitive's JVP rule. A tangent of ``None`` is a
+symbolic zero: rules never see work for inputs that do not depend on the
+perturbation.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ._core import Primitive, Trace, Tracer, bind, ops
+from ._util import ShapeDtype, dtype_of, shape_of
+from .errors import NoRuleError
+
+__all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp"]
+
+# prim -> rule(primals, tangents, ans, **params) -> tangent (or list for multiple results)
+jvp_rules: dict[Primitive, Callable] = {}
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        p = self.primal
+        return p.aval if isinstance(p, Tracer) else ShapeDtype(shape_of(p), dtype_of(p))
+
+    def _concrete(self):
+        return self.primal
+
+    def __repr__(self):
+        return f"JVPTracer(level={self._trace.level}, primal={self.primal!r})"
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+    kind = "jvp"
+
+    def process(self, prim, args, params):
+        primals = []
+        tangents = []
+        for a in args:
+            if type(a) is JVPTracer and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        ans = bind(prim, primals, params)
+        if prim.nondiff:
+            return ans
+        rule = jvp_rules.get(prim)
+        if rule is None:
+            raise NoRuleError(f"'{prim.name}' has no forward-mode (JVP) rule")
+        t = rule(primals, tangents, ans, **params)
+        if prim.multiple_results:
+            return [a if ti is None else JVPTracer(self, a, ti) for a, ti in zip(ans, t)]
+        if t is None:
+            return ans
+        return JVPTracer(self, ans, t)
+
+
+def _match_shape(t, ans):
+    """Broadcast a tangent contribution to the output's shape (inputs may broadcast)."""
+    if t is None:
+        return None
+    s = shape_of(ans)
+    if shape_of(t) != s:
+        t = ops.broadcast_to(t, s)
+    return t
+
+
+def defjvp(prim: Primitive, *per_arg: Callable | None) -> None:
+    """Register a JVP as a sum of per-argument terms.
+
+    ``per_arg[i](t, ans, *primals, **params)`` is argument i's contribution
+    given its tangent ``t``; ``None`` declares a zero contribution. The sum is
+    broadcast to the output's shape.
+    """
+    n = len(per_arg)
+
+    def rule(primals, tangents, ans, **params):
+        out = None
+        for i in range(n):
+            t = tangents[i]
+            if t is None or per_arg[i] is None:
+                continue
+            c = per_arg[i](t, ans, *primals, **params)
+            out = c if out is None else out + c
+        return _match_shape(out, ans)
+
+    jvp_rules[prim] = rule
+
+
+def defjvp_full(prim: Primitive, rule: Callable) -> None:
+    """Register a JVP rule ``rule(primals, tangents, ans, **params)`` directly."""
+    jvp_rules[prim] = rule
+
+
+def def_linear_jvp(prim: Primitive) -> None:
+    """A primitive linear in all its operands jointly: the JVP applies it to the tangents.
+
+    Zero tangents are filled in with zero arrays only when some operand has
+    one and another does not.
+    """
+
+    def rule(primals, tangents, ans, **params):
+        if all(t is None for t in tangents):
+            return None
+        ts = [np.zeros(shape_of(p), dtype_of(p)) if t is None else t
+              for p, t in zip(primals, tangents)]
+        return prim(*ts, **params)
+
+    jvp_rules[prim] = rule

@@ -1,0 +1,66 @@
+"""The exception classes funcad raises. Each docstring names the cause and the fix."""
+
+from __future__ import annotations
+
+__all__ = [
+    "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
+    "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
+]
+
+
+class FuncadError(Exception):
+    """Base class of every funcad-specific error."""
+
+
+class EscapedTracerError(FuncadError):
+    """A traced value was used after the transform that made it had returned.
+
+    Cause: a tracer was stored in a global, a closure or an attribute inside a
+    transformed function and used later. Fix: return the value from the
+    function instead, or call ``fad.stop_gradient`` before storing it.
+    """
+
+
+class ConcretizationError(FuncadError, TypeError):
+    """A traced value was converted to a Python number or plain NumPy array.
+
+    Cause: ``float(x)``, ``x.item()``, ``np.asarray(x)`` or writing ``x`` into
+    a plain NumPy array (``a[i] = x``) inside a transformed function; the
+    derivative would be dropped silently. Fix: keep the value as an array
+    (``funcad.numpy.zeros`` + ``x.at[i].set(v)``), or use
+    ``fad.stop_gradient(x)`` if the derivative is meant to be zero.
+    """
+
+
+class NoRuleError(FuncadError, NotImplementedError):
+    """A primitive has no rule for the transform being applied.
+
+    Fix: use a function that has one, or give your own with
+    ``fad.custom_jvp`` / ``fad.custom_vjp``.
+    """
+
+
+class UnsupportedFunctionError(FuncadError, NotImplementedError):
+    """A NumPy function that funcad does not differentiate was called on a traced value.
+
+    The message names the function and the reason. Fix: rewrite with the
+    supported functions listed in docs/numpy-coverage.md, or wrap it with
+    ``fad.custom_vjp``.
+    """
+
+
+class TracerArrayConversionError(ConcretizationError):
+    """``np.array``/``np.asarray`` was called on a traced value.
+
+    Fix: use ``funcad.numpy.asarray`` / ``funcad.numpy.stack``, which accept
+    traced values.
+    """
+
+
+class BatchingError(FuncadError, ValueError):
+    """vmap could not batch a computation (inconsistent axis sizes, or
+    data-dependent Python control flow on a batched value).
+
+    Fix: check ``in_axes`` and the shapes passed in; replace ``if`` on a
+    batched value with ``funcad.numpy.where``.
+    """

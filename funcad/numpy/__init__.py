@@ -1,0 +1,45 @@
+"""funcad.numpy: the differentiable NumPy namespace.
+
+Every function here accepts plain arrays and traced values alike; on plain
+arrays it is NumPy. Code written with ``import numpy as np`` is routed here
+automatically through NumPy's dispatch protocols when it meets a traced value.
+
+Example:
+    >>> import funcad as fad
+    >>> import funcad.numpy as fnp
+    >>> float(fad.grad(lambda x: fnp.sum(fnp.sin(x) ** 2))(fnp.array(0.5)))
+    0.8414709848078965
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
+from . import _products, _reductions, _shape  # noqa: F401
+from ._base import public as _public
+
+# plain-NumPy creation functions and constants (no traced inputs to differentiate)
+for _name in ["zeros", "ones", "empty", "full", "eye", "identity", "arange", "linspace",
+              "logspace", "geomspace", "tri", "indices", "ndindex", "random", "ndarray",
+              "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float16", "float32",
+              "float64", "complex64", "complex128", "int8", "int16", "int32", "int64",
+              "uint8", "bool_", "integer", "floating", "inexact", "complexfloating",
+              "dtype", "finfo", "iinfo", "errstate", "seterr", "broadcast_shapes",
+              "issubdtype"]:
+    globals()[_name] = getattr(_np, _name)
+
+globals().update(_public)
+
+
+def __getattr__(name):
+    if hasattr(_np, name):
+        raise AttributeError(
+            f"funcad.numpy.{name} is not available: funcad has no differentiation rule for "
+            f"numpy.{name} yet (see docs/numpy-coverage.md). Use numpy.{name} on plain arrays, "
+            "or wrap it with fad.custom_vjp.")
+    raise AttributeError(f"module 'funcad.numpy' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_public))

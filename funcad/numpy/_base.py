@@ -1,0 +1,117 @@
+"""Shared helpers of funcad.numpy: registration into the dispatch tables and rule helpers."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .. import _core
+from .._batching import batch_elementwise, defbatch
+from .._core import Primitive, Tracer, ops
+from .._forward import def_linear_jvp, defjvp, defjvp_full
+from .._reverse import defvjp, defvjp_argnum
+from .._util import dtype_of, shape_of
+
+__all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_elementwise",
+           "Primitive", "defjvp", "defjvp_full", "def_linear_jvp", "defvjp", "defvjp_argnum",
+           "defbatch", "batch_elementwise", "shape_of", "dtype_of", "Tracer", "np",
+           "public", "is_traced"]
+
+public: dict[str, Callable] = {}   # name -> function exported by funcad.numpy
+
+
+def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
+    """Make ``fn`` a public funcad.numpy function, the ops entry, and the override of ``np_func``."""
+    name = name or fn.__name__
+    public[name] = fn
+    setattr(ops, name, fn)
+    if np_func is not None:
+        if isinstance(np_func, np.ufunc):
+            _core.ufunc_table[np_func] = fn
+        else:
+            _core.function_table[np_func] = fn
+    return fn
+
+
+def implements(*np_funcs, name: str | None = None):
+    """Decorator: export a function and route the given NumPy functions to it."""
+
+    def deco(fn):
+        export(fn, name)
+        for f in np_funcs:
+            if isinstance(f, np.ufunc):
+                _core.ufunc_table[f] = fn
+            else:
+                _core.function_table[f] = fn
+        return fn
+
+    return deco
+
+
+def is_traced(*xs) -> bool:
+    return any(isinstance(x, Tracer) for x in xs)
+
+
+# ---------------------------------------------------------------------------
+# Rule helpers
+# ---------------------------------------------------------------------------
+
+def unbroadcast(g, shape):
+    """Sum a cotangent back down to ``shape`` (undo NumPy broadcasting)."""
+    gs = shape_of(g)
+    shape = tuple(shape)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
+    if axes:
+        g = ops.sum(g, axis=axes)
+    if shape_of(g) != shape:
+        g = ops.reshape(g, shape)
+    return g
+
+
+def _vjp_unary(d):
+    return lambda g, ans, x: g * d(ans, x)
+
+
+def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
+          keep_x: bool = True, keep_ans: bool = False) -> Primitive:
+    """An elementwise unary primitive whose derivative is the elementwise ``d(ans, x)``.
+
+    JVP: ``t * d``; VJP: ``g * d`` (the transpose, no conjugation: JAX's convention).
+    """
+    p = Primitive(name, impl)
+    defjvp(p, lambda t, ans, x: t * d(ans, x))
+    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans)
+    batch_elementwise(p)
+    export(p, name, np_func if np_func is not None else getattr(np, name, None))
+    return p
+
+
+def binary(name: str, impl: Callable, dx: Callable | None, dy: Callable | None, np_func=None,
+           *, keep=True, keep_ans: bool = False) -> Primitive:
+    """An elementwise binary primitive with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+    p = Primitive(name, impl)
+    defjvp(p, None if dx is None else (lambda t, ans, x, y: t * dx(ans, x, y)),
+           None if dy is None else (lambda t, ans, x, y: t * dy(ans, x, y)))
+    defvjp(p,
+           None if dx is None else (lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y),
+                                                                     shape_of(x))),
+           None if dy is None else (lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y),
+                                                                     shape_of(y))),
+           keep=keep, keep_ans=keep_ans)
+    batch_elementwise(p)
+    export(p, name, np_func if np_func is not None else getattr(np, name, None))
+    return p
+
+
+def nondiff_elementwise(name: str, impl: Callable | None = None, np_func=None) -> Primitive:
+    """A zero-derivative elementwise primitive (comparisons, floor, sign, isnan ...)."""
+    impl = impl or getattr(np, name)
+    p = Primitive(name, impl, nondiff=True)
+    batch_elementwise(p)
+    export(p, name, np_func if np_func is not None else getattr(np, name, None))
+    return p

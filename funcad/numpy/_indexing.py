@@ -1,0 +1,348 @@
+"""Indexing: ``x[idx]``, its transpose (scatter-add), ``x.at[idx].set/add/get``, nonzero.
+
+An index is split into a static template (ints, slices, None, Ellipsis, and a
+``_Slot`` where an integer array goes) and the integer arrays themselves, which
+become positional operands: they can be batched by vmap but carry no
+derivative. Boolean masks become integer arrays through ``nonzero``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._batching import defbatch
+from .._core import Tracer, full_lower
+from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
+from ._base import unbroadcast
+
+
+class _Slot:
+    """Where an index array goes in the template."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<array>"
+
+
+_SLOT = _Slot()
+
+
+def _split_index(idx, x_shape):
+    """-> (template tuple, list of integer index arrays)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    template = []
+    arrays = []
+    for item in idx:
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            if isinstance(item, slice) and any(isinstance(v, Tracer) for v in
+                                               (item.start, item.stop, item.step)):
+                item = slice(*(None if v is None else int(full_lower(v).__index__())
+                               for v in (item.start, item.stop, item.step)))
+            template.append(item)
+        elif isinstance(item, (bool, np.bool_)):
+            template.append(None)   # numpy: x[True] adds an axis of length 1
+            if not item:
+                raise NotImplementedError("x[False] (an empty selection) is not supported on "
+                                          "traced values")
+        elif isinstance(item, (int, np.integer)):
+            template.append(int(item))
+        else:
+            if isinstance(item, Tracer):
+                if not np.issubdtype(item.dtype, np.integer) and item.dtype != np.bool_:
+                    raise IndexError(f"arrays used as indices must be integer or boolean, got "
+                                     f"dtype {item.dtype}")
+                if item.dtype == np.bool_:
+                    item = full_lower(item)     # a mask's true entries fix the result shape
+            else:
+                item = np.asarray(item)
+                if item.dtype.kind not in "iub":
+                    raise IndexError(f"arrays used as indices must be integer or boolean, got "
+                                     f"dtype {item.dtype}")
+            if not isinstance(item, Tracer) and item.dtype == np.bool_:
+                for a in np.nonzero(item):
+                    template.append(_SLOT)
+                    arrays.append(a)
+            else:
+                template.append(_SLOT)
+                arrays.append(item)
+    return tuple(template), arrays
+
+
+def _build(template, arrays):
+    it = iter(arrays)
+    return tuple(next(it) if t is _SLOT else t for t in template)
+
+
+# ---------------------------------------------------------------------------
+# getitem and its transpose
+# ---------------------------------------------------------------------------
+
+getitem_p = Primitive("getitem", lambda x, *arrs, tree: x[_build(tree, arrs)])
+index_add_p = Primitive("index_add", None)
+index_set_p = Primitive("index_set", None)
+
+
+def _index_add_impl(base, upd, *arrs, tree):
+    out = np.array(base, dtype=np.result_type(base, upd), copy=True)
+    idx = _build(tree, arrs)
+    if arrs:
+        np.add.at(out, idx, upd)
+    else:
+        out[idx] += upd
+    return out
+
+
+def _index_set_impl(base, upd, *arrs, tree):
+    out = np.array(base, dtype=np.result_type(base, upd), copy=True)
+    out[_build(tree, arrs)] = upd
+    return out
+
+
+index_add_p.impl = _index_add_impl
+index_set_p.impl = _index_set_impl
+
+
+def _getitem_jvp(primals, tangents, ans, *, tree):
+    t = tangents[0]
+    return None if t is None else getitem_p(t, *primals[1:], tree=tree)
+
+
+def _getitem_vjp(j, g, ans, x, *arrs, tree):
+    if j:
+        return None
+    return index_add_p(np.zeros(shape_of(x), dtype_of(g)), g, *arrs, tree=tree)
+
+
+defjvp_full(getitem_p, _getitem_jvp)
+defvjp_argnum(getitem_p, _getitem_vjp, keep=(False,))
+
+
+def _scatter_jvp(p):
+    def rule(primals, tangents, ans, *, tree):
+        tb, tu = tangents[0], tangents[1]
+        if tb is None and tu is None:
+            return None
+        b, u = primals[0], primals[1]
+        tb = np.zeros(shape_of(b), dtype_of(ans)) if tb is None else tb
+        tu = np.zeros(shape_of(u), dtype_of(ans)) if tu is None else tu
+        return p(tb, tu, *primals[2:], tree=tree)
+    return rule
+
+
+def _index_add_vjp(j, g, ans, base, upd, *arrs, tree):
+    if j == 0:
+        return g
+    if j == 1:
+        return unbroadcast(getitem_p(g, *arrs, tree=tree), shape_of(upd))
+    return None
+
+
+def _index_set_vjp(j, g, ans, base, upd, *arrs, tree):
+    if j == 0:
+        return index_set_p(g, np.zeros((), dtype_of(g)), *arrs, tree=tree)
+    if j == 1:
+        return unbroadcast(getitem_p(g, *arrs, tree=tree), shape_of(upd))
+    return None
+
+
+defjvp_full(index_add_p, _scatter_jvp(index_add_p))
+defvjp_argnum(index_add_p, _index_add_vjp, keep=(False, False))
+defjvp_full(index_set_p, _scatter_jvp(index_set_p))
+defvjp_argnum(index_set_p, _index_set_vjp, keep=(False, False))
+
+
+# ---------------------------------------------------------------------------
+# batching: basic indexes get a leading full slice; integer arrays, a batch arange
+# ---------------------------------------------------------------------------
+
+def _has_ellipsis_or_newaxis(tree):
+    return any(t is Ellipsis for t in tree)
+
+
+def _batched_template(tree):
+    return (slice(None),) + tuple(tree)
+
+
+def _indexed_shape(shape, tree, arrs):
+    probe = np.lib.stride_tricks.as_strided(np.zeros(1), shape, (0,) * len(shape))
+    return probe[_build(tree, [np.zeros(shape_of(a), int) for a in arrs])].shape
+
+
+def _getitem_batch(vals, dims, *, tree):
+    x, arrs = vals[0], vals[1:]
+    if not any(d is not None for d in dims[1:]) and not arrs:
+        return getitem_p(x, tree=_batched_template(tree))
+    return _per_example(getitem_p, vals, dims, tree)
+
+
+def _per_example(p, vals, dims, tree):
+    from ._shape import stack
+    size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
+    return stack([p(*[v[i] if d is not None else v for v, d in zip(vals, dims)], tree=tree)
+                  for i in range(size)])
+
+
+def _scatter_batch(p):
+    def rule(vals, dims, *, tree):
+        base, upd, arrs = vals[0], vals[1], vals[2:]
+        if arrs or any(d is not None for d in dims[2:]):
+            return _per_example(p, vals, dims, tree)
+        size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
+        from ._shape import broadcast_to, reshape
+        bshape = shape_of(base)[1:] if dims[0] is not None else shape_of(base)
+        if dims[0] is None:
+            base = broadcast_to(base, (size,) + tuple(bshape))
+        if dims[1] is not None:
+            region = _indexed_shape(bshape, tree, ())
+            us = shape_of(upd)
+            k = len(region) - (len(us) - 1)
+            if k > 0:
+                upd = reshape(upd, (us[0],) + (1,) * k + tuple(us[1:]))
+        return p(base, upd, tree=_batched_template(tree))
+    return rule
+
+
+defbatch(getitem_p, _getitem_batch)
+defbatch(index_add_p, _scatter_batch(index_add_p))
+defbatch(index_set_p, _scatter_batch(index_set_p))
+
+
+def getitem(x, idx):
+    """``x[idx]`` for traced and plain arrays: basic, advanced and boolean indexing.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda x: x[1] * x[-1])(fnp.array([1.0, 2.0, 3.0]))
+        array([0., 3., 2.])
+    """
+    if not is_traced(x) and not is_traced(*(idx if isinstance(idx, tuple) else (idx,))):
+        return np.asarray(x)[idx]
+    tree, arrs = _split_index(idx, shape_of(x))
+    return getitem_p(x, *arrs, tree=tree)
+
+
+export(getitem, "getitem")
+
+
+# ---------------------------------------------------------------------------
+# functional updates: x.at[idx].set(v) / .add(v) / .get()
+# ---------------------------------------------------------------------------
+
+class _IndexRef:
+    __slots__ = ("x", "idx")
+
+    def __init__(self, x, idx):
+        self.x, self.idx = x, idx
+
+    def _args(self, v):
+        tree, arrs = _split_index(self.idx, shape_of(self.x))
+        return self.x, v, arrs, tree
+
+    def get(self):
+        """``x[idx]``."""
+        return getitem(self.x, self.idx)
+
+    def set(self, values):
+        """A copy of ``x`` with ``x[idx] = values`` (for duplicates, the last write wins)."""
+        x, v, arrs, tree = self._args(values)
+        return index_set_p(x, v, *arrs, tree=tree)
+
+    def add(self, values):
+        """A copy of ``x`` with ``values`` added at ``idx``; repeated indices accumulate."""
+        x, v, arrs, tree = self._args(values)
+        return index_add_p(x, v, *arrs, tree=tree)
+
+    def subtract(self, values):
+        """A copy of ``x`` with ``values`` subtracted at ``idx``."""
+        return self.add(-values)
+
+    def multiply(self, values):
+        """A copy of ``x`` with ``x[idx] *= values`` (repeated indices multiply in turn)."""
+        from ._elementwise import multiply
+        return self._apply_each(values, multiply)
+
+    def divide(self, values):
+        """A copy of ``x`` with ``x[idx] /= values``."""
+        from ._elementwise import divide
+        return self._apply_each(values, divide)
+
+    def power(self, values):
+        """A copy of ``x`` with ``x[idx] **= values``."""
+        from ._elementwise import power
+        return self._apply_each(values, power)
+
+    def min(self, values):
+        """A copy of ``x`` with ``x[idx] = minimum(x[idx], values)``."""
+        from ._elementwise import minimum
+        return self._apply_each(values, minimum)
+
+    def max(self, values):
+        """A copy of ``x`` with ``x[idx] = maximum(x[idx], values)``."""
+        from ._elementwise import maximum
+        return self._apply_each(values, maximum)
+
+    def _apply_each(self, values, op):
+        tree, arrs = _split_index(self.idx, shape_of(self.x))
+        if arrs and _has_duplicates(tree, arrs, shape_of(self.x)):
+            raise NotImplementedError(
+                "at[...].multiply/divide/power/min/max with repeated indices is not supported "
+                "(the updates would have to combine in sequence); pass unique indices, or use "
+                ".add, which accumulates")
+        return self.set(op(getitem(self.x, self.idx), values))
+
+
+def _has_duplicates(tree, arrs, shape):
+    probe = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    sel = probe[_build(tree, [full_lower(a) for a in arrs])]
+    return np.unique(sel).size != np.size(sel)
+
+
+class _IndexHelper:
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, idx):
+        return _IndexRef(self.x, idx)
+
+
+def at(x):
+    """JAX-style functional updates for traced and plain arrays: ``fnp.at(x)[idx].set(v)``.
+
+    Tracers also have the property form ``x.at[idx]``. Operations: ``get``,
+    ``set``, ``add`` (repeated indices accumulate), ``subtract``, ``multiply``,
+    ``divide``, ``power``, ``min``, ``max``. The input is never modified.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> x = fnp.zeros(3)
+        >>> fnp.at(x)[[0, 0, 2]].add(1.0)
+        array([2., 0., 1.])
+        >>> x
+        array([0., 0., 0.])
+    """
+    return _IndexHelper(x)
+
+
+export(at, "at")
+
+
+# ---------------------------------------------------------------------------
+# nonzero and friends: integer results, no derivative
+# ---------------------------------------------------------------------------
+
+def nonzero(a):
+    """``np.nonzero`` on a traced value (computed on its value; zero derivative).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.nonzero(fnp.array([0.0, 2.0, 3.0]))
+        (array([1, 2]),)
+    """
+    return np.nonzero(full_lower(a))
+
+
+export(nonzero, "nonzero", np.nonzero)

@@ -1,0 +1,294 @@
+"""Products: matmul and einsum are primitives; dot, tensordot, inner, outer, vdot are composites."""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from .._batching import defbatch
+from ._base import Primitive, defjvp, defjvp_full, defvjp, defvjp_argnum, implements, is_traced
+from ._base import shape_of, unbroadcast
+from ._elementwise import multiply
+from ._reductions import sum
+from ._shape import reshape, swapaxes, transpose
+
+# ---------------------------------------------------------------------------
+# matmul
+# ---------------------------------------------------------------------------
+
+matmul_p = Primitive("matmul", np.matmul)
+defjvp(matmul_p, lambda t, ans, x, y: matmul_p(t, y), lambda t, ans, x, y: matmul_p(x, t))
+
+
+def _matmul_vjp_x(g, ans, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1 and len(ys) == 1:
+        return multiply(g, y)
+    if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
+        return unbroadcast(reshape(matmul_p(y, reshape(g, shape_of(g) + (1,))),
+                                   shape_of(g)[:-1] + (xs[0],)), xs)
+    if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
+        return unbroadcast(multiply(reshape(g, shape_of(g) + (1,)), y), xs)
+    return unbroadcast(matmul_p(g, swapaxes(y, -1, -2)), xs)
+
+
+def _matmul_vjp_y(g, ans, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1 and len(ys) == 1:
+        return multiply(g, x)
+    if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
+        gx = matmul_p(swapaxes(x, -1, -2), reshape(g, shape_of(g) + (1,)))
+        return unbroadcast(reshape(gx, shape_of(gx)[:-1]), ys)
+    if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
+        return unbroadcast(multiply(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
+            1,) + shape_of(g)[-1:])), ys)
+    return unbroadcast(matmul_p(swapaxes(x, -1, -2), g), ys)
+
+
+defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y)
+
+
+def _matmul_batch(vals, dims):
+    # per-example operands: make vectors matrices, align batch ranks, multiply, drop added axes
+    (x, y), (dx, dy) = vals, dims
+    xs = shape_of(x)[1:] if dx is not None else shape_of(x)
+    ys = shape_of(y)[1:] if dy is not None else shape_of(y)
+    xv, yv = len(xs) == 1, len(ys) == 1
+    xs2 = (1,) + xs if xv else xs
+    ys2 = ys + (1,) if yv else ys
+    nd = max(len(xs2), len(ys2))
+    x = _align(x, dx, xs2, nd)
+    y = _align(y, dy, ys2, nd)
+    out = matmul_p(x, y)
+    shp = shape_of(out)
+    if xv and yv:
+        return reshape(out, shp[:-2])
+    if xv:
+        return reshape(out, shp[:-2] + shp[-1:])
+    if yv:
+        return reshape(out, shp[:-1])
+    return out
+
+
+def _align(v, d, per_shape, nd):
+    shp = shape_of(v)
+    if d is None:
+        return reshape(v, per_shape) if shp != per_shape else v
+    return reshape(v, (shp[0],) + (1,) * (nd - len(per_shape)) + tuple(per_shape))
+
+
+defbatch(matmul_p, _matmul_batch)
+
+
+@implements(np.matmul)
+def matmul(x1, x2):
+    """Differentiable ``np.matmul`` (also the ``@`` operator).
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda w: fnp.sum(fnp.ones((1, 2)) @ w))(fnp.eye(2))
+        array([[1., 1.],
+               [1., 1.]])
+    """
+    if len(shape_of(x1)) == 0 or len(shape_of(x2)) == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions (a 0-d array); "
+                         "use * for scalars")
+    return matmul_p(x1, x2)
+
+
+# ---------------------------------------------------------------------------
+# einsum: explicit subscripts, one letter per axis
+# ---------------------------------------------------------------------------
+
+def _parse(subscripts, shapes):
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins, out = subscripts, None
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {len(terms)} subscripts for {len(shapes)} operands")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in string.ascii_letters if c not in used]
+    ell_nd = max([len(s) - len(t.replace("...", "")) for t, s in zip(terms, shapes)
+                  if "..." in t] or [0])
+    ell = "".join(spare[:ell_nd])
+    full = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - len(t.replace("...", ""))
+            t = t.replace("...", ell[ell_nd - k:])
+        full.append(t)
+    if out is None:
+        counts = {}
+        for t in full:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return full, out
+
+
+einsum_p = Primitive("einsum", lambda *ops_, spec: np.einsum(spec, *ops_, optimize=True))
+
+
+def _spec(ins, out):
+    return ",".join(ins) + "->" + out
+
+
+def _einsum_jvp(primals, tangents, ans, *, spec):
+    ins, out = spec.split("->")
+    ins = ins.split(",")
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        ops_ = list(primals)
+        ops_[i] = t
+        term = einsum_p(*ops_, spec=spec)
+        total = term if total is None else total + term
+    return total
+
+
+def _einsum_vjp(j, g, ans, *operands, spec):
+    ins, out = spec.split("->")
+    ins = ins.split(",")
+    target = ins[j]
+    others = [op for k, op in enumerate(operands) if k != j]
+    other_terms = [t for k, t in enumerate(ins) if k != j]
+    avail = set(out).union(*[set(t) for t in other_terms])
+    if len(set(target)) != len(target):
+        raise NotImplementedError(f"einsum: the VJP of an operand with a repeated index "
+                                  f"('{target}' in '{spec}') is not supported; take the diagonal "
+                                  "first with fnp.diagonal")
+    kept = "".join(c for c in target if c in avail)
+    r = einsum_p(g, *others, spec=_spec([out] + other_terms, kept))
+    if kept != target:   # indices summed out only in this operand: broadcast back
+        shp = shape_of(operands[j])
+        r = reshape(r, tuple(shp[i] if c in avail else 1 for i, c in enumerate(target)))
+        from ._shape import broadcast_to
+        r = broadcast_to(r, shp)
+    return r
+
+
+defjvp_full(einsum_p, _einsum_jvp)
+defvjp_argnum(einsum_p, _einsum_vjp)
+
+
+def _einsum_batch(vals, dims, *, spec):
+    ins, out = spec.split("->")
+    ins = ins.split(",")
+    b = next(c for c in string.ascii_letters if c not in spec)
+    new_ins = [b + t if d is not None else t for t, d in zip(ins, dims)]
+    return einsum_p(*vals, spec=_spec(new_ins, b + out))
+
+
+defbatch(einsum_p, _einsum_batch)
+
+
+@implements(np.einsum)
+def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
+           optimize=False):
+    """Differentiable ``np.einsum`` (string subscripts, with ``...`` and implicit output).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.einsum("ij,jk->ik", fnp.ones((2, 3)), fnp.ones((3, 4))).shape
+        (2, 4)
+    """
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("einsum: only string subscripts are supported on traced values")
+    if not is_traced(*operands):
+        return np.einsum(subscripts, *operands, optimize=optimize)
+    ins, outs = _parse(subscripts, [shape_of(o) for o in operands])
+    return einsum_p(*operands, spec=_spec(ins, outs))
+
+
+# ---------------------------------------------------------------------------
+# composites
+# ---------------------------------------------------------------------------
+
+@implements(np.dot)
+def dot(a, b, out=None):
+    """Differentiable ``np.dot``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.dot(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])))
+        11.0
+    """
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    if nb <= 2:
+        return matmul_p(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+
+
+@implements(np.tensordot)
+def tensordot(a, b, axes=2):
+    """Differentiable ``np.tensordot``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.tensordot(fnp.ones((2, 3)), fnp.ones((3, 4)), axes=1).shape
+        (2, 4)
+    """
+    sa, sb = shape_of(a), shape_of(b)
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(len(sa) - axes, len(sa)))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [x % len(sa) for x in ax_a]
+        ax_b = [x % len(sb) for x in ax_b]
+    free_a = [i for i in range(len(sa)) if i not in ax_a]
+    free_b = [i for i in range(len(sb)) if i not in ax_b]
+    k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
+    a2 = reshape(transpose(a, free_a + ax_a), (-1, k))
+    b2 = reshape(transpose(b, ax_b + free_b), (k, -1))
+    return reshape(matmul_p(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
+
+
+@implements(np.inner)
+def inner(a, b):
+    """Differentiable ``np.inner``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.inner(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])))
+        11.0
+    """
+    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.outer)
+def outer(a, b, out=None):
+    """Differentiable ``np.outer``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.outer(fnp.ones(2), fnp.ones(3)).shape
+        (2, 3)
+    """
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+@implements(np.vdot)
+def vdot(a, b):
+    """Differentiable ``np.vdot`` (conjugates the first argument).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.vdot(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])))
+        11.0
+    """
+    from ._complex import conj
+    return sum(multiply(conj(reshape(a, (-1,))), reshape(b, (-1,))))
