@@ -38,6 +38,9 @@ class BatchTracer(Tracer):
             return ShapeDtype(a.shape[1:], a.dtype)
         return ShapeDtype(shape_of(v)[1:], dtype_of(v))
 
+    def _become(self, other):
+        self.val = other.val
+
     def _concrete(self):
         raise BatchingError(
             "Python control flow (if/while/bool/int) on a value batched by vmap: each example "

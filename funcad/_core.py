@@ -319,9 +319,18 @@ class Tracer:
     def __getitem__(self, idx): return ops.getitem(self, idx)
 
     def __setitem__(self, idx, value):
-        raise TypeError(
-            "traced values are immutable: x[idx] = v cannot rebind the caller's variable. Write "
-            "x = x.at[idx].set(v) (or funcad.numpy.at(x)[idx].set(v)).")
+        # x[idx] = v: compute the functional update and make this tracer *become* it. The
+        # tracer was created inside the transform, so nothing the caller passed in changes.
+        new = ops.at(self)[idx].set(value)
+        if type(new) is not type(self) or new._trace is not self._trace:
+            raise TypeError(
+                f"x[idx] = v: the value written is traced by a transform ({_trace_name(new)}) "
+                f"that started after the one tracing x ({_trace_name(self)}), so x cannot "
+                "hold it in place. Write x = x.at[idx].set(v) instead.")
+        self._become(new)
+
+    def _become(self, other):  # pragma: no cover - abstract
+        raise NotImplementedError
 
     @property
     def at(self):
@@ -375,6 +384,11 @@ class Tracer:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
         return ops.transpose(self, axes or None)
+
+
+def _trace_name(x):
+    t = getattr(x, "_trace", None)
+    return "none" if t is None else f"{t.kind}@{t.level}"
 
 
 def full_lower(x):

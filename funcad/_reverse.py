@@ -57,6 +57,10 @@ class RevTracer(Tracer):
         v = self.value
         return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
 
+    def _become(self, other):
+        self.value = other.value
+        self.node = other.node
+
     def _concrete(self):
         return self.value
 

@@ -123,6 +123,7 @@ def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
     """Run ``fun_flat(list) -> list`` once on the tape. Returns (outs, pullback, tape)."""
     with new_trace(RevTrace, record) as trace:
         ins = [trace.new_input(p) for p in primals]
+        in_nodes = [t.node for t in ins]   # before fun runs: x[i] = v may rebind an input
         outs = fun_flat(ins)
     out_vals, out_nodes = [], []
     for o in outs:
@@ -132,7 +133,6 @@ def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
         else:
             out_vals.append(o)
             out_nodes.append(-1)
-    in_nodes = [t.node for t in ins]
     tape = trace.tape
     tape.outputs = out_nodes
 
