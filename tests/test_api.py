@@ -1,0 +1,292 @@
+"""The transforms' semantics: pytrees, argnums, has_aux, shapes, dtypes, and bad input."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import funcad as fad
+import funcad.numpy as fnp
+
+
+def loss(params, x, y):
+    w, b = params["w"], params["b"]
+    return np.mean((np.tanh(x @ w + b) - y) ** 2)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    params = {"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    return params, rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+
+
+def _fd_grad(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+def test_grad_of_dict_params_matches_finite_differences(data):
+    params, x, y = data
+    g = fad.grad(loss)(params, x, y)
+    assert set(g) == {"w", "b"}
+    gw = _fd_grad(lambda w: loss({"w": w, "b": params["b"]}, x, y), params["w"])
+    np.testing.assert_allclose(g["w"], gw, rtol=1e-6, atol=1e-9)
+
+
+def test_value_and_grad_argnums_tuple(data):
+    params, x, y = data
+    v, (gp, gx) = fad.value_and_grad(loss, argnums=(0, 1))(params, x, y)
+    assert np.isclose(v, loss(params, x, y))
+    assert gx.shape == x.shape and gp["w"].shape == (3, 2)
+    np.testing.assert_allclose(gx, _fd_grad(lambda xx: loss(params, xx, y), x), rtol=1e-6,
+                               atol=1e-9)
+
+
+def test_has_aux():
+    g, aux = fad.grad(lambda x: (np.sum(x ** 2), {"norm": np.sqrt(np.sum(x ** 2))}),
+                      has_aux=True)(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(g, [6.0, 8.0])
+    assert isinstance(aux["norm"], (float, np.floating, np.ndarray)) and np.isclose(aux["norm"], 5)
+    (v, aux2), g2 = fad.value_and_grad(lambda x: (x * 2, x), has_aux=True)(1.5)
+    assert v == 3.0 and aux2 == 1.5 and g2 == 2.0
+
+
+def test_negative_argnums_and_kwargs():
+    f = lambda a, b, scale=1.0: scale * a * b ** 2  # noqa: E731
+    assert fad.grad(f, argnums=-1)(2.0, 3.0, scale=2.0) == 24.0
+
+
+def test_jvp_vjp_pytrees():
+    Point = collections.namedtuple("Point", "x y")
+
+    def f(p):
+        return {"r": np.sqrt(p.x ** 2 + p.y ** 2), "prod": p.x * p.y}
+
+    p = Point(np.array(3.0), np.array(4.0))
+    out, t = fad.jvp(f, (p,), (Point(np.array(1.0), np.array(0.0)),))
+    assert np.isclose(out["r"], 5.0) and np.isclose(t["r"], 0.6) and np.isclose(t["prod"], 4.0)
+    out, f_vjp = fad.vjp(f, p)
+    (ct,) = f_vjp({"r": np.array(1.0), "prod": np.array(0.0)})
+    assert isinstance(ct, Point) and np.isclose(ct.x, 0.6) and np.isclose(ct.y, 0.8)
+
+
+def test_jacobian_shapes_follow_jax():
+    f = lambda x: np.outer(x, x)  # noqa: E731
+    x = np.arange(1.0, 4.0)
+    for jac in (fad.jacfwd, fad.jacrev, fad.jacobian):
+        assert jac(f)(x).shape == (3, 3, 3)
+    g = lambda d: {"s": d["a"] * d["b"][0], "v": d["b"] * 2}  # noqa: E731
+    j = fad.jacrev(g)({"a": np.array(2.0), "b": np.ones(3)})
+    assert j["s"]["a"].shape == () and j["s"]["b"].shape == (3,)
+    assert j["v"]["b"].shape == (3, 3) and j["v"]["a"].shape == (3,)
+    jf = fad.jacfwd(g)({"a": np.array(2.0), "b": np.ones(3)})
+    for k in ("s", "v"):
+        for k2 in ("a", "b"):
+            np.testing.assert_allclose(jf[k][k2], j[k][k2])
+
+
+def test_jacobian_picks_mode_and_chunking_agrees():
+    wide = lambda x: np.tanh(x[:2] * x.sum())  # noqa: E731  (10 -> 2: reverse)
+    tall = lambda x: np.outer(x, np.sin(x)).ravel()  # noqa: E731  (3 -> 9: forward)
+    x10, x3 = np.linspace(0.1, 1.0, 10), np.array([0.3, -0.2, 0.5])
+    for f, x in ((wide, x10), (tall, x3)):
+        j = fad.jacobian(f)(x)
+        np.testing.assert_allclose(j, fad.jacfwd(f)(x), atol=1e-12)
+        np.testing.assert_allclose(j, fad.jacrev(f, chunk_size=2)(x), atol=1e-12)
+        np.testing.assert_allclose(j, fad.jacfwd(f, chunk_size=3)(x), atol=1e-12)
+        np.testing.assert_allclose(j, fad.jacobian(f, mode="fwd")(x), atol=1e-12)
+
+
+def test_float32_stays_float32():
+    x = np.array([1.0, 2.0], np.float32)
+    assert fad.grad(lambda x: np.sum(np.sin(x) * 2.5))(x).dtype == np.float32
+    assert fad.jvp(np.tanh, (x,), (np.ones(2, np.float32),))[1].dtype == np.float32
+    assert fad.hessian(lambda x: np.sum(x ** 3))(x).dtype == np.float32
+    assert fad.grad(lambda x: np.sum(np.maximum(x, 1.5)))(x).dtype == np.float32
+
+
+def test_python_scalars_and_0d_inputs():
+    assert fad.grad(lambda x: x ** 2)(3.0) == 6.0
+    assert fad.grad(lambda x: x ** 2)(np.float64(3.0)) == 6.0
+    assert fad.grad(lambda x: x ** 2)(np.array(3.0)) == 6.0
+
+
+def test_inputs_are_never_mutated():
+    x = np.array([1.0, 2.0, 3.0])
+    keep = x.copy()
+
+    def f(x):
+        x[0] = 10.0
+        x[1:] = x[1:] * 2
+        return np.sum(x ** 2)
+
+    g = fad.grad(f)(x)
+    np.testing.assert_array_equal(x, keep)
+    np.testing.assert_allclose(g, [0.0, 16.0, 24.0])
+
+
+def test_plain_numpy_and_funcad_numpy_spellings_agree():
+    def with_np(x):
+        return np.sum(np.exp(-x ** 2) * np.cos(x) / (1 + np.abs(x))) + np.max(x) * np.mean(x)
+
+    def with_fnp(x):
+        return (fnp.sum(fnp.exp(-x ** 2) * fnp.cos(x) / (1 + fnp.abs(x)))
+                + fnp.max(x) * fnp.mean(x))
+
+    x = np.array([0.3, -1.2, 2.0, 0.7])
+    np.testing.assert_array_equal(fad.grad(with_np)(x), fad.grad(with_fnp)(x))
+    np.testing.assert_array_equal(fad.hessian(with_np)(x), fad.hessian(with_fnp)(x))
+
+
+def test_python_control_flow_on_concrete_values():
+    def f(x):
+        y = x
+        while np.sum(y ** 2) < 100.0:
+            y = y * 2
+        return np.sum(y) if y[0] > 0 else -np.sum(y)
+
+    assert fad.grad(f)(np.array([1.0, 1.0]))[0] == 8.0
+
+
+def test_stop_gradient():
+    f = lambda x: x * fad.stop_gradient(x)  # noqa: E731
+    assert fad.grad(f)(3.0) == 3.0
+    assert fad.grad(fad.grad(lambda x: fad.stop_gradient(x) * x ** 2))(2.0) == 4.0
+    assert fad.jvp(f, (3.0,), (1.0,))[1] == 3.0
+
+
+def test_hvp_matches_hessian():
+    f = lambda x: np.sum(np.sin(x) * x ** 2)  # noqa: E731
+    x, v = np.array([0.1, 0.5, -0.3]), np.array([1.0, -2.0, 0.5])
+    y, hv = fad.hvp(f, (x,), (v,))
+    assert np.isclose(y, f(x))
+    np.testing.assert_allclose(hv, fad.hessian(f)(x) @ v, rtol=1e-12)
+
+
+def test_vjp_fn_can_be_called_repeatedly():
+    y, f_vjp = fad.vjp(lambda x: x ** 2, np.array([1.0, 2.0]))
+    a = f_vjp(np.ones(2))[0]
+    b = f_vjp(np.ones(2))[0]
+    np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------
+# errors: state the rule, show the value, name the way out
+# ---------------------------------------------------------------------------
+
+def test_grad_of_nonscalar_output():
+    with pytest.raises(TypeError, match=r"scalar output, got shape \(3,\).*jacrev or jacfwd"):
+        fad.grad(lambda x: x * 2)(np.ones(3))
+
+
+def test_grad_of_integer_input():
+    with pytest.raises(TypeError, match=r"argument 0 has dtype int64.*1\.0 instead of 1"):
+        fad.grad(lambda x: x * 2.0)(np.array(3))
+    with pytest.raises(TypeError, match="float or complex"):
+        fad.grad(lambda x: x * 2.0)(3)
+
+
+def test_bad_argnums():
+    with pytest.raises(ValueError, match=r"argnums=2 is out of range.*2 positional"):
+        fad.grad(lambda a, b: a * b, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="argnums must be ints"):
+        fad.grad(lambda a: a, argnums=("a",))(1.0)
+
+
+def test_mismatched_tangents():
+    with pytest.raises(ValueError, match=r"tangent 0 has shape \(2,\) but its primal has shape "
+                                         r"\(3,\)"):
+        fad.jvp(np.sin, (np.ones(3),), (np.ones(2),))
+    with pytest.raises(TypeError, match="tangent 0 has dtype int64"):
+        fad.jvp(np.sin, (np.ones(3),), (np.ones(3, int),))
+    with pytest.raises(ValueError, match="different structures"):
+        fad.jvp(lambda a: a["x"], ({"x": np.ones(2)},), ({"y": np.ones(2)},))
+    with pytest.raises(TypeError, match="must be tuples"):
+        fad.jvp(np.sin, np.ones(3), np.ones(3))
+
+
+def test_vjp_cotangent_structure_and_shape():
+    _, f_vjp = fad.vjp(lambda x: (x, x * 2), np.ones(2))
+    with pytest.raises(ValueError, match="structure differs"):
+        f_vjp(np.ones(2))
+    with pytest.raises(ValueError, match=r"cotangent leaf 1 has shape \(3,\)"):
+        f_vjp((np.ones(2), np.ones(3)))
+
+
+def test_escaped_tracer():
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return x * 2
+
+    fad.grad(f)(1.0)
+    with pytest.raises(fad.EscapedTracerError, match=r"vjp \(level \d+\).*after that transform"):
+        fad.grad(lambda y: y * leaked[0])(2.0)
+
+
+def test_writing_tracer_into_plain_array():
+    def f(x):
+        a = np.zeros(3)
+        a[0] = x
+        return a.sum()
+
+    with pytest.raises(fad.ConcretizationError, match=r"funcad\.numpy\.zeros.*\.at\[0\]\.set"):
+        fad.grad(f)(1.0)
+
+
+def test_float_of_tracer_and_asarray():
+    with pytest.raises(fad.ConcretizationError, match="float"):
+        fad.grad(lambda x: float(x) * 2)(1.0)
+    with pytest.raises(fad.TracerArrayConversionError, match="funcad.numpy.asarray"):
+        fad.grad(lambda x: np.asarray(x).sum())(np.ones(2))
+
+
+def test_unsupported_function_is_named():
+    with pytest.raises(fad.UnsupportedFunctionError, match="copyto"):
+        fad.grad(lambda x: np.copyto(np.zeros(2), x))(np.ones(2))
+
+
+def test_has_aux_requires_a_pair():
+    with pytest.raises(TypeError, match="has_aux=True needs"):
+        fad.grad(lambda x: x, has_aux=True)(1.0)
+
+
+def test_complex_output_to_grad_without_holomorphic():
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        fad.grad(lambda x: x * (1 + 1j))(1.0)
+
+
+def test_exception_inside_trace_leaves_no_level_behind():
+    from funcad._core import active_traces
+
+    def bad(x):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fad.grad(bad)(1.0)
+    with pytest.raises(RuntimeError):
+        fad.jacfwd(bad)(np.ones(2))
+    assert active_traces() == []
+    assert fad.grad(np.sin)(0.0) == 1.0
+
+
+def test_funcad_zeros_inside_a_transform_can_be_written_into():
+    def f(x):
+        a = fnp.zeros(3)
+        a[0] = x
+        a[2] = x ** 2
+        return (a * a).sum()
+
+    for d in (fad.grad(f), fad.jacfwd(f), fad.jacrev(f)):
+        assert np.isclose(d(2.0), 2 * 2.0 + 4 * 2.0 ** 3)
+    np.testing.assert_allclose(fad.vmap(fad.grad(f))(np.array([1.0, 2.0])), [6.0, 36.0])
+    assert np.isclose(fad.hessian(f)(2.0), 2 + 12 * 4.0)
+    assert isinstance(fnp.zeros(2), np.ndarray)   # outside transforms: plain NumPy
