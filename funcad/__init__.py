@@ -13,8 +13,11 @@ Example:
 
 from . import numpy  # noqa: F401  (fills the dispatch tables)
 from . import tree
-from ._tape import TapeView, make_tape
-from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad,
+from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat
+from ._custom import CustomRuleError, custom_jvp, custom_vjp
+from ._linearize import linear_transpose, linearize
+from ._tape import TapeView, make_tape, print_saved_residuals, saved_residuals
+from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad,
                   vjp, vmap)
 from .errors import (BatchingError, ConcretizationError, EscapedTracerError, FuncadError,
                      NoRuleError, TracerArrayConversionError, UnsupportedFunctionError)
@@ -28,4 +31,6 @@ __all__ = [
     "hessian", "hvp", "vmap", "stop_gradient", "check_grads", "make_tape", "TapeView", "tree",
     "numpy", "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
+    "custom_jvp", "custom_vjp", "CustomRuleError", "checkpoint", "remat", "checkpoint_name",
+    "checkpoint_policies", "linear_transpose", "saved_residuals", "print_saved_residuals",
 ]

@@ -38,6 +38,14 @@ class BatchTracer(Tracer):
             return ShapeDtype(a.shape[1:], a.dtype)
         return ShapeDtype(shape_of(v)[1:], dtype_of(v))
 
+    @property
+    def shape(self) -> tuple:
+        return tuple(shape_of(self.val)[1:])
+
+    @property
+    def dtype(self):
+        return dtype_of(self.val)
+
     def _become(self, other):
         self.val = other.val
 
@@ -46,6 +54,12 @@ class BatchTracer(Tracer):
             "Python control flow (if/while/bool/int) on a value batched by vmap: each example "
             "may take a different branch. Use funcad.numpy.where(cond, a, b) instead, or move "
             "the branch outside vmap.")
+
+    # int(), float(), an index, .item(): a per-example value cannot become one Python number
+    def __int__(self):
+        self._concrete()
+
+    __float__ = __complex__ = __index__ = item = tolist = __int__
 
     def __repr__(self):
         return f"BatchTracer(level={self._trace.level}, val={self.val!r})"
@@ -58,6 +72,9 @@ class BatchTrace(Trace):
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+
+    def pure(self, x):
+        return BatchTracer(self, ops.broadcast_to(x, (self.size,) + tuple(shape_of(x))))
 
     def process(self, prim, args, params):
         vals = []
@@ -117,7 +134,18 @@ def batch_elementwise(prim: Primitive) -> None:
     """Batching for broadcasting elementwise primitives: align ranks, then apply."""
 
     def rule(vals, dims, **params):
-        nd = max(_ndim(v) - (d is not None) for v, d in zip(vals, dims))
+        nd = -1      # the per-example rank of the result
+        lo = 1 << 30  # the smallest per-example rank of a batched operand
+        for v, d in zip(vals, dims):
+            k = len(shape_of(v))
+            if d is not None:
+                k -= 1
+                if k < lo:
+                    lo = k
+            if k > nd:
+                nd = k
+        if lo == nd:
+            return prim(*vals, **params)   # batched operands already have the full rank
         aligned = []
         for v, d in zip(vals, dims):
             if d is not None:

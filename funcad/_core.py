@@ -55,7 +55,10 @@ class Primitive:
         primitives[name] = self
 
     def __call__(self, *args, **params):
-        return bind(self, args, params)
+        for a in args:          # inlined fast path of bind: plain operands go straight to NumPy
+            if isinstance(a, Tracer):
+                return bind(self, args, params)
+        return self.impl(*args, **params)
 
     def __repr__(self):
         return f"Primitive({self.name})"
@@ -113,6 +116,10 @@ class Trace:
     def process(self, prim: Primitive, args, params):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def pure(self, x):  # pragma: no cover - abstract
+        """Wrap a constant as a tracer of this trace (with a zero derivative)."""
+        raise NotImplementedError
+
     def __repr__(self):
         return f"{type(self).__name__}(level={self.level})"
 
@@ -138,6 +145,16 @@ class new_trace:
         elif self.trace in s:
             s.remove(self.trace)
         return False
+
+
+def lift(x):
+    """Make ``x`` a tracer of the innermost running transform (unchanged when none runs).
+
+    Arrays created with funcad.numpy inside a transform are lifted this way, so
+    that traced values can be written into them (``a = fnp.zeros(3); a[0] = x``).
+    """
+    s = _stack()
+    return s[-1].pure(x) if s else x
 
 
 def active_traces() -> list:
@@ -231,7 +248,7 @@ class Tracer:
             "array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
             "came from writing a traced value into a plain NumPy array (a = np.zeros(3); "
             "a[0] = x), create the array with funcad.numpy.zeros instead, or use "
-            "a.at[0].set(x).")
+            "a = funcad.numpy.at(a)[0].set(x).")
 
     def __float__(self):
         self._drop("float()")
@@ -265,13 +282,16 @@ class Tracer:
 
     # -- NumPy protocols --------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None:
-            raise ConcretizationError(
-                f"np.{ufunc.__name__}(..., out=...) would write a traced value into a plain "
-                "array; drop out= and use the returned value.")
-        kwargs.pop("out", None)
-        fn = ufunc_table.get((ufunc, method)) or (ufunc_table.get(ufunc) if method == "__call__"
-                                                  else None)
+        if kwargs:
+            if kwargs.get("out") is not None:
+                raise ConcretizationError(
+                    f"np.{ufunc.__name__}(..., out=...) would write a traced value into a plain "
+                    "array; drop out= and use the returned value.")
+            kwargs.pop("out", None)
+        if method == "__call__":
+            fn = ufunc_table.get(ufunc) or ufunc_table.get((ufunc, method))
+        else:
+            fn = ufunc_table.get((ufunc, method))
         if fn is None:
             reason = unsupported_table.get(ufunc, "no differentiation rule is defined")
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -360,7 +380,7 @@ class Tracer:
     def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
     def round(self, decimals=0): return ops.round(self, decimals)
     def astype(self, dtype, copy=True): return ops.astype(self, dtype)
-    def copy(self): return self
+    def copy(self): return ops.copy(self)
     def ravel(self): return ops.ravel(self)
     def flatten(self): return ops.ravel(self)
     def squeeze(self, axis=None): return ops.squeeze(self, axis)

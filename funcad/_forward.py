@@ -36,6 +36,14 @@ class JVPTracer(Tracer):
         p = self.primal
         return p.aval if isinstance(p, Tracer) else ShapeDtype(shape_of(p), dtype_of(p))
 
+    @property
+    def shape(self) -> tuple:
+        return shape_of(self.primal)
+
+    @property
+    def dtype(self):
+        return dtype_of(self.primal)
+
     def _become(self, other):
         self.primal = other.primal
         self.tangent = other.tangent
@@ -50,6 +58,9 @@ class JVPTracer(Tracer):
 class JVPTrace(Trace):
     __slots__ = ()
     kind = "jvp"
+
+    def pure(self, x):
+        return JVPTracer(self, x, np.zeros(shape_of(x), dtype_of(x)))
 
     def process(self, prim, args, params):
         primals = []

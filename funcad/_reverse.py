@@ -20,7 +20,8 @@ from ._core import Primitive, Trace, Tracer, bind
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
-__all__ = ["RevTrace", "RevTracer", "Tape", "vjp_rules", "defvjp", "defvjp_argnum", "backward_pass"]
+__all__ = ["RevTrace", "RevTracer", "Tape", "vjp_rules", "vjp_needs", "defvjp", "defvjp_argnum",
+           "backward_pass"]
 
 # prim -> (per-argument vjp functions, which args to keep, keep ans)
 vjp_rules: dict[Primitive, tuple] = {}
@@ -32,16 +33,28 @@ _PROJ = "proj"          # marks output j of a multiple-results entry
 class Tape:
     """The Wengert list of one reverse-mode trace."""
 
-    __slots__ = ("entries", "avals", "outputs")
+    __slots__ = ("rows", "avals", "outputs", "compact")
 
-    def __init__(self, record_avals: bool = False):
-        self.entries: list = []
+    def __init__(self, record_avals: bool = False, compact: bool = False):
+        self.rows: list = []        # the entries as stored (compact or not)
         self.outputs: list = []     # tape index of each output (-1: constant), set at the end
         # shapes/dtypes of every entry's output, kept only for printing (make_tape)
         self.avals: list | None = [] if record_avals else None
+        # compact entries (RevTrace): one flat tuple ``(prim, params, ans, parent0, value0,
+        # parent1, value1, ...)`` instead of ``(prim, parents, values, params, ans)``; two
+        # tuples fewer per entry is about 100 bytes (the W6 benchmark's 200,001-op chain)
+        self.compact = compact
+
+    @property
+    def entries(self) -> list:
+        """The entries as ``(prim, parents, values, params, ans)`` tuples (for inspection)."""
+        if not self.compact:
+            return self.rows
+        return [e if e[0] is _INPUT or e[0] is _PROJ else (e[0], e[3::2], e[4::2], e[1], e[2])
+                for e in self.rows]
 
     def __len__(self):
-        return len(self.entries)
+        return len(self.rows)
 
 
 class RevTracer(Tracer):
@@ -57,6 +70,14 @@ class RevTracer(Tracer):
         v = self.value
         return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
 
+    @property
+    def shape(self) -> tuple:
+        return shape_of(self.value)
+
+    @property
+    def dtype(self):
+        return dtype_of(self.value)
+
     def _become(self, other):
         self.value = other.value
         self.node = other.node
@@ -68,8 +89,23 @@ class RevTracer(Tracer):
         return f"RevTracer(level={self._trace.level}, node={self.node}, value={self.value!r})"
 
 
+_avals: dict = {}
+
+
 def _aval(x):
-    return x.aval if isinstance(x, Tracer) else ShapeDtype(shape_of(x), dtype_of(x))
+    """A shared ShapeDtype for x (one object per distinct shape and dtype: tape entries are small)."""
+    if isinstance(x, Tracer):
+        a = x.aval
+        shp, dt = a.shape, a.dtype
+    else:
+        shp, dt = shape_of(x), dtype_of(x)
+    key = (shp, dt)
+    a = _avals.get(key)
+    if a is None:
+        if len(_avals) > 4096:
+            _avals.clear()
+        a = _avals[key] = ShapeDtype(shp, dt)
+    return a
 
 
 class RevTrace(Trace):
@@ -78,10 +114,13 @@ class RevTrace(Trace):
 
     def __init__(self, record_avals: bool = False):
         super().__init__()
-        self.tape = Tape(record_avals)
+        self.tape = Tape(record_avals, compact=not record_avals)   # make_tape reads 5-tuples
+
+    def pure(self, x):
+        return self.new_input(x)     # a node no cotangent is read from
 
     def new_input(self, value) -> RevTracer:
-        entries = self.tape.entries
+        entries = self.tape.rows
         entries.append((_INPUT, (), (), None, None))
         if self.tape.avals is not None:
             self.tape.avals.append(_aval(value))
@@ -90,10 +129,12 @@ class RevTrace(Trace):
     def process(self, prim, args, params):
         vals = []
         parents = []
-        for a in args:
+        bits = 0            # which operands have a parent on this tape
+        for j, a in enumerate(args):
             if type(a) is RevTracer and a._trace is self:
                 vals.append(a.value)
                 parents.append(a.node)
+                bits |= 1 << j
             else:
                 vals.append(a)
                 parents.append(-1)
@@ -103,21 +144,33 @@ class RevTrace(Trace):
         rule = vjp_rules.get(prim)
         if rule is None:
             raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
-        keep = rule[1]
-        if keep is False:
-            vals = [_aval(v) if hasattr(v, "shape") else v for v in vals]
-        elif keep is not True:
-            nk = len(keep)   # operands past the end of ``keep`` are kept
-            vals = [_aval(v) if (i < nk and not keep[i] and hasattr(v, "shape")) else v
-                    for i, v in enumerate(vals)]
+        key = (prim, bits, len(vals))
+        plan = _plans.get(key)
+        if plan is None or plan[0] is not rule:
+            plan = _plans[key] = (rule, _strip_plan(prim, rule[1], bits, len(vals)))
+        for i in plan[1]:   # operands the VJPs never read: keep their shape and dtype only
+            v = vals[i]
+            if hasattr(v, "shape"):
+                vals[i] = _aval(v)
         tape = self.tape
-        entries = tape.entries
-        entries.append((prim, tuple(parents), tuple(vals), params or None,
-                        ans if rule[2] else None))
+        entries = tape.rows
+        if not tape.compact:
+            entries.append((prim, tuple(parents), tuple(vals), params or None,
+                            ans if rule[2] else None))
+        elif len(vals) == 1:
+            entries.append((prim, params or None, ans if rule[2] else None, parents[0], vals[0]))
+        elif len(vals) == 2:
+            entries.append((prim, params or None, ans if rule[2] else None, parents[0], vals[0],
+                            parents[1], vals[1]))
+        else:
+            flat = [prim, params or None, ans if rule[2] else None]
+            for pv in zip(parents, vals):
+                flat += pv
+            entries.append(tuple(flat))
         node = len(entries) - 1
-        if tape.avals is not None:
-            tape.avals.append([_aval(o) for o in ans] if prim.multiple_results else _aval(ans))
         if prim.multiple_results:
+            if tape.avals is not None:
+                tape.avals.append([_aval(o) for o in ans])
             outs = []
             for j, o in enumerate(ans):
                 entries.append((_PROJ, node, j, None, None))
@@ -125,48 +178,85 @@ class RevTrace(Trace):
                     tape.avals.append(_aval(o))
                 outs.append(RevTracer(self, o, len(entries) - 1))
             return outs
+        if tape.avals is not None:
+            tape.avals.append(_aval(ans))
         return RevTracer(self, ans, node)
+
+
+# prim -> per operand j, the operand indices its VJP reads (beyond shapes and dtypes)
+vjp_needs: dict[Primitive, tuple] = {}
+# (prim, parent bits, arity) -> (the rule it was made for, operand indices stored as shapes)
+_plans: dict = {}
+
+
+def _strip_plan(prim, declared, bits: int, n: int) -> tuple:
+    """Operands a tape entry keeps as ShapeDtype: not declared kept, or read by no VJP that runs."""
+    if len(_plans) > 8192:
+        _plans.clear()
+    keep = [declared is True or (declared is not False and (i >= len(declared) or declared[i]))
+            for i in range(n)]
+    needs = vjp_needs.get(prim)
+    if needs is not None:
+        used = set()
+        for j in range(n):
+            if bits >> j & 1:
+                used.update(needs[j] if j < len(needs) else range(n))
+        keep = [k and i in used for i, k in enumerate(keep)]
+    return tuple(i for i, k in enumerate(keep) if not k)
 
 
 _EMPTY: dict = {}
 
 
-def backward_pass(tape: Tape, seeds, wanted) -> list:
+def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
     """Sweep the tape once in reverse.
 
     Args:
       seeds: ``(node, cotangent)`` pairs for the outputs.
       wanted: tape indices whose cotangents to return (``None`` where no path).
+      consume: free each entry once it is swept (a one-shot ``grad``: the residuals
+        are released while the cotangents are being made, lowering the peak).
     """
-    entries = tape.entries
+    entries = tape.rows if hasattr(tape, "rows") else tape.entries
     cts: list = [None] * len(entries)
     for node, g in seeds:
         if node >= 0 and g is not None:
             cts[node] = g if cts[node] is None else cts[node] + g
     stop = min(wanted) if wanted else len(entries)
+    compact = getattr(tape, "compact", False)
+    ans_at = 2 if compact else 4
     for i in range(len(entries) - 1, stop - 1, -1):
         g = cts[i]
         if g is None:
             continue
-        prim, parents, args, params, ans = entries[i]
+        e = entries[i]
+        prim = e[0]
         if prim is _INPUT:
             continue
         cts[i] = None
+        if consume and prim is not _PROJ:
+            entries[i] = None
         if prim is _PROJ:
-            lst = cts[parents]
+            node, j = e[1], e[2]
+            lst = cts[node]
             if lst is None:
-                lst = cts[parents] = [None] * len(entries[parents][4])
-            lst[args] = g if lst[args] is None else lst[args] + g
+                lst = cts[node] = [None] * len(entries[node][ans_at])
+            lst[j] = g if lst[j] is None else lst[j] + g
             continue
+        if compact:
+            params, ans, parents, args = e[1], e[2], e[3::2], e[4::2]
+        else:
+            _, parents, args, params, ans = e
         if prim.multiple_results:
             g = [np.zeros(shape_of(o), dtype_of(o)) if gj is None else gj
                  for gj, o in zip(g, ans)]
         fns = vjp_rules[prim][0]
         kw = params or _EMPTY
+        per_arg = type(fns) is tuple
         for j, p in enumerate(parents):
             if p < 0:
                 continue
-            if type(fns) is tuple:
+            if per_arg:
                 fn = fns[j]
                 if fn is None:
                     continue
@@ -180,17 +270,24 @@ def backward_pass(tape: Tape, seeds, wanted) -> list:
     return [cts[w] for w in wanted]
 
 
-def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool = False) -> None:
+def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool = False,
+           needs=None) -> None:
     """Register per-argument VJP rules.
 
     ``per_arg[i](g, ans, *args, **params)`` returns the cotangent of argument i
     (already summed back to its shape), or ``None`` for zero. ``keep`` says
     which operands the tape must hold: ``True`` (all), ``False`` (none: shapes
     and dtypes only) or a tuple of bools. ``keep_ans`` keeps the output too.
+    ``needs`` (optional) refines ``keep`` per entry: ``needs[i]`` lists the
+    operands that argument i's VJP reads, so ``x * c`` with a constant ``c``
+    keeps ``c`` but not ``x``.
     """
     if prim.multiple_results:
         keep_ans = True
     vjp_rules[prim] = (tuple(per_arg), keep if isinstance(keep, bool) else tuple(keep), keep_ans)
+    vjp_needs.pop(prim, None)
+    if needs is not None:
+        vjp_needs[prim] = tuple(tuple(n) for n in needs)
 
 
 def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,

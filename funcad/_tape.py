@@ -11,7 +11,7 @@ from . import tree as _tree
 from ._reverse import _INPUT, _PROJ, Tape
 from ._util import ShapeDtype
 
-__all__ = ["make_tape", "TapeView"]
+__all__ = ["make_tape", "TapeView", "saved_residuals", "print_saved_residuals"]
 
 _SHORT = {"float64": "f64", "float32": "f32", "complex128": "c128", "complex64": "c64",
           "int64": "i64", "int32": "i32", "bool": "bool"}
@@ -48,16 +48,18 @@ class TapeView:
         self.outputs = [n if n >= 0 else None for n in out_nodes]
         self.entries = []
         for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals)):
-            prim, parents, args, params, _ = entry
+            prim, parents, args, params, _ = _unpack(entry)
             if prim is _INPUT:
-                self.entries.append(dict(index=i, op="input", inputs=[], params={}, aval=aval))
+                self.entries.append(dict(index=i, op="input", inputs=[], params={}, aval=aval,
+                                         parents=[]))
             elif prim is _PROJ:
                 self.entries.append(dict(index=i, op=f"%{parents}[{args}]", inputs=[parents],
-                                         params={}, aval=aval))
+                                         params={}, aval=aval, parents=[parents]))
             else:
                 ins = [f"%{p}" if p >= 0 else _fmt_const(a) for p, a in zip(parents, args)]
                 self.entries.append(dict(index=i, op=prim.name, inputs=ins,
-                                         params=dict(params or {}), aval=aval))
+                                         params=dict(params or {}), aval=aval,
+                                         parents=list(parents)))
 
     def __len__(self):
         return len(self.entries)
@@ -71,6 +73,9 @@ class TapeView:
             if e["op"] == "input":
                 out.append(f"%{e['index']} = input  -> {_fmt_aval(e['aval'])}")
                 continue
+            if e["op"].startswith("%"):        # output j of a multiple-results entry
+                out.append(f"%{e['index']} = {e['op']}  -> {_fmt_aval(e['aval'])}")
+                continue
             ps = ", ".join(f"{k}={v}" for k, v in e["params"].items() if k != "tree")
             args = ", ".join(str(a) for a in e["inputs"]) + (f"; {ps}" if ps else "")
             out.append(f"%{e['index']} = {e['op']}({args})  -> {_fmt_aval(e['aval'])}")
@@ -81,8 +86,73 @@ class TapeView:
     def __str__(self):
         return "\n".join(self.lines())
 
+    def to_dot(self, name: str = "tape", highlight_from: int | None = None) -> str:
+        r"""Graphviz DOT text: ops as nodes, values as edges labelled with their shapes.
+
+        Render with ``dot -Tpng tape.dot -o tape.png`` (Graphviz), or paste into any
+        DOT viewer. Constants are dashed boxes; outputs are double octagons.
+
+        Args:
+          name: the graph's name.
+          highlight_from: fill the nodes of entries with this index or higher (e.g.
+            the backward pass on the tape of a ``grad``, which starts after the
+            forward pass's entries).
+
+        Example:
+            >>> import numpy as np, funcad as fad
+            >>> print(fad.make_tape(lambda x: np.sin(x) * 2.0)(np.ones(2)).to_dot())
+            digraph tape {
+              rankdir=TB;
+              node [fontname="monospace", fontsize=10];
+              edge [fontname="monospace", fontsize=9];
+              n0 [label="%0 input", shape=ellipse];
+              n1 [label="%1 sin", shape=box];
+              n0 -> n1 [label="f64[2]"];
+              n2 [label="%2 multiply", shape=box];
+              n1 -> n2 [label="f64[2]"];
+              c2_1 [label="2.0", shape=box, style=dashed];
+              c2_1 -> n2;
+              out0 [label="output 0\nf64[2]", shape=doubleoctagon];
+              n2 -> out0 [label="f64[2]"];
+            }
+        """
+        q = _dot_quote
+        lines = [f"digraph {name} {{", "  rankdir=TB;",
+                 '  node [fontname="monospace", fontsize=10];',
+                 '  edge [fontname="monospace", fontsize=9];']
+        avals = {e["index"]: e["aval"] for e in self.entries}
+        for e in self.entries:
+            i = e["index"]
+            if e["op"] == "input":
+                lines.append(f'  n{i} [label="%{i} input", shape=ellipse];')
+                continue
+            ps = ", ".join(f"{k}={v}" for k, v in e["params"].items() if k != "tree")
+            label = f"%{i} {e['op']}" + (f"\\n{ps}" if ps else "")
+            fill = (", style=filled, fillcolor=lightblue"
+                    if highlight_from is not None and i >= highlight_from else "")
+            lines.append(f'  n{i} [label="{q(label)}", shape=box{fill}];')
+            for j, (p, s) in enumerate(zip(e["parents"], e["inputs"])):
+                if p >= 0:
+                    lines.append(f'  n{p} -> n{i} [label="{q(_fmt_aval(avals[p]))}"];')
+                else:
+                    lines.append(f'  c{i}_{j} [label="{q(str(s))}", shape=box, style=dashed];')
+                    lines.append(f"  c{i}_{j} -> n{i};")
+        for k, o in enumerate(self.outputs):
+            if o is None:
+                continue
+            a = q(_fmt_aval(avals[o]))
+            lines.append(f'  out{k} [label="output {k}\\n{a}", shape=doubleoctagon];')
+            lines.append(f'  n{o} -> out{k} [label="{a}"];')
+        lines.append("}")
+        return "\n".join(lines)
+
     def __repr__(self):
         return f"<TapeView: {len(self.entries)} entries>\n" + str(self)
+
+
+def _dot_quote(s: str) -> str:
+    """Escape double quotes for a DOT string (``\\n`` stays a DOT line break)."""
+    return s.replace('"', '\\"')
 
 
 def make_tape(fun: Callable) -> Callable:
@@ -124,3 +194,125 @@ def make_tape(fun: Callable) -> Callable:
         return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs))
 
     return run
+
+
+# ---------------------------------------------------------------------------
+# what the tape keeps
+# ---------------------------------------------------------------------------
+
+def _nbytes(v) -> int:
+    a = v.aval if hasattr(v, "aval") else None
+    if a is not None:
+        return int(np.prod(a.shape, dtype=np.int64)) * np.dtype(a.dtype).itemsize
+    return int(np.asarray(v).nbytes)
+
+
+def _unpack(e):
+    """A tape entry as ``(prim, parents, values, params, ans)``, whichever layout it has
+    (the engine may store compact rows ``(prim, params, ans, parent0, value0, ...)``)."""
+    prim = e[0]
+    if prim is _INPUT or prim is _PROJ or (len(e) == 5 and isinstance(e[1], tuple)):
+        return e
+    return prim, tuple(e[3::2]), tuple(e[4::2]), e[1], e[2]
+
+
+def saved_residuals(fun: Callable, *args) -> list[dict]:
+    """The arrays reverse mode keeps for the backward pass of ``fun(*args)``.
+
+    Every float argument is differentiated. Each distinct array is listed once.
+
+    Args:
+      fun: the function (pytrees in and out).
+      args: its arguments; the float leaves are differentiated.
+
+    Returns:
+      A list of dicts with keys ``shape``, ``dtype``, ``bytes``, ``source`` (where
+      the value comes from: an argument, an op's output, a constant) and
+      ``kept_by`` (the ops whose VJP needs it).
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> [r["source"] for r in fad.saved_residuals(lambda x: np.sum(np.sin(x)), np.ones(3))]
+        ['argument 0']
+    """
+    from .api import vjp_flat
+
+    flat, in_tree = _tree.flatten(args)
+    pos = [k for k, x in enumerate(flat) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
+
+    def f_flat(xs):
+        full = list(flat)
+        for k, x in zip(pos, xs):
+            full[k] = x
+        return _tree.leaves(fun(*_tree.unflatten(in_tree, full)))
+
+    with np.errstate(all="ignore"):
+        _, _, tape = vjp_flat(f_flat, [np.asarray(flat[k]) for k in pos])
+    argname = {}
+    names = {}
+    rows: dict = {}
+
+    def note(v, source, user):
+        if not hasattr(v, "shape") or isinstance(v, ShapeDtype) or np.ndim(v) == 0 and not (
+                hasattr(v, "aval") or isinstance(v, np.ndarray)):
+            return
+        r = rows.get(id(v))
+        if r is None:
+            r = rows[id(v)] = dict(shape=tuple(v.shape), dtype=np.dtype(v.dtype),
+                                   bytes=_nbytes(v), source=source, kept_by=[], _v=v)
+        if user not in r["kept_by"]:
+            r["kept_by"].append(user)
+
+    for i, e in enumerate(tape.entries):
+        prim, parents, vals, params, ans = _unpack(e)
+        if prim is _INPUT:
+            argname[i] = f"argument {len(argname)}"
+            continue
+        if prim is _PROJ:
+            names[i] = f"output {vals} of {names[parents]}"
+            continue
+        me = f"{prim.name} (%{i})"
+        names[i] = me
+        for p, v in zip(parents, vals):
+            src = argname.get(p) or (f"output of {names[p]}" if p >= 0 else "constant")
+            note(v, src, me)
+        if ans is not None:
+            call = (params or {}).get("call")
+            for j, a in enumerate(ans if prim.multiple_results else [ans]):
+                lab = call.output_label(j) if hasattr(call, "output_label") else None
+                src = (f"{lab} ({prim.name} %{i})" if lab else f"output {j} of {me}"
+                       if prim.multiple_results else f"output of {me}")
+                note(a, src, me)
+    out = list(rows.values())
+    for r in out:
+        del r["_v"]
+    return out
+
+
+def print_saved_residuals(fun: Callable, *args) -> None:
+    """Print what the tape keeps for ``fun(*args)``: shape, dtype, bytes, where from, kept by.
+
+    Args:
+      fun, args: as for :func:`saved_residuals`.
+
+    Returns:
+      None; prints one line per kept array and a total.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> fad.print_saved_residuals(lambda x: np.sum(np.sin(x) * x), np.ones(3))
+        f64[3]      24 B  argument 0          kept by sin (%1), multiply (%2)
+        f64[3]      24 B  output of sin (%1)  kept by multiply (%2)
+        total: 48 B in 2 arrays
+    """
+    rows = saved_residuals(fun, *args)
+    if not rows:
+        print("nothing saved")
+        return
+    shp = [_fmt_aval(ShapeDtype(r["shape"], r["dtype"])) for r in rows]
+    w1 = max(len(s) for s in shp)
+    w2 = max(len(r["source"]) for r in rows)
+    for s, r in zip(shp, rows):
+        print(f"{s:<{w1}} {r['bytes']:>6} B  {r['source']:<{w2}}  kept by "
+              f"{', '.join(r['kept_by'])}")
+    print(f"total: {sum(r['bytes'] for r in rows)} B in {len(rows)} arrays")

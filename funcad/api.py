@@ -18,7 +18,7 @@ from ._core import Tracer, new_trace, ops
 from ._forward import JVPTrace, JVPTracer
 from ._reverse import RevTrace, RevTracer, backward_pass
 from ._util import dtype_of, shape_of, short_repr
-from .errors import BatchingError
+from .errors import BatchingError, ConcretizationError
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
            "hessian", "hvp", "vmap", "vjp_flat", "jvp_flat"]
@@ -46,6 +46,18 @@ def _norm_argnums(argnums, nargs: int, where: str):
     return nums, single
 
 
+def _is_complex(dt) -> bool:
+    return np.dtype(dt).kind == "c"
+
+
+def _is_float(dt) -> bool:
+    return np.dtype(dt).kind == "f"
+
+
+def _is_inexact(dt) -> bool:
+    return np.dtype(dt).kind in "fc"
+
+
 def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = False):
     """Check a leaf we differentiate with respect to; return it as an array (never mutated)."""
     if isinstance(x, Tracer):
@@ -58,8 +70,8 @@ def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = Fal
         except Exception as e:  # pragma: no cover - odd objects
             raise TypeError(f"{what} is not an array: {short_repr(x)}") from e
         dt = x.dtype
-    if np.issubdtype(dt, np.complexfloating) or np.issubdtype(dt, np.floating):
-        if holomorphic and not np.issubdtype(dt, np.complexfloating):
+    if _is_complex(dt) or _is_float(dt):
+        if holomorphic and not _is_complex(dt):
             raise TypeError(f"holomorphic=True needs complex inputs; {what} has dtype {dt}. "
                             "Pass x.astype(complex)")
         return x
@@ -103,15 +115,14 @@ def _fit(ct, primal):
     pd = dtype_of(primal)
     if not isinstance(ct, Tracer):
         ct = np.asarray(ct)
-        if ct.dtype != pd and np.issubdtype(pd, np.inexact):
-            if np.issubdtype(ct.dtype, np.complexfloating) and not np.issubdtype(
-                    pd, np.complexfloating):
+        if ct.dtype != pd and _is_inexact(pd):
+            if _is_complex(ct.dtype) and not _is_complex(pd):
                 ct = ct.real
             ct = ct.astype(pd)
         if ct.shape != shape_of(primal):
             ct = np.broadcast_to(ct, shape_of(primal)).copy()
-    elif dtype_of(ct) != pd and np.issubdtype(pd, np.inexact):
-        ct = ops.astype(ops.real(ct) if not np.issubdtype(pd, np.complexfloating) else ct, pd)
+    elif dtype_of(ct) != pd and _is_inexact(pd):
+        ct = ops.astype(ops.real(ct) if not _is_complex(pd) else ct, pd)
     return ct
 
 
@@ -136,8 +147,9 @@ def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
     tape = trace.tape
     tape.outputs = out_nodes
 
-    def pullback(cts):
-        res = backward_pass(tape, list(zip(out_nodes, cts)), in_nodes)
+    def pullback(cts, consume=False):
+        # consume=True (a caller that pulls back exactly once) frees the tape as it sweeps
+        res = backward_pass(tape, list(zip(out_nodes, cts)), in_nodes, consume)
         return [_fit(r, p) for r, p in zip(res, primals)]
 
     return out_vals, pullback, tape
@@ -152,6 +164,20 @@ def _unwrap_aux(aux, trace=None):
     return _tree.map(low, aux)
 
 
+def call_user(fun, *args, **kwargs):
+    """Call the user's function, explaining NumPy's error for a tracer written into an array."""
+    try:
+        return fun(*args, **kwargs)
+    except ValueError as e:
+        if "setting an array element with a sequence" not in str(e):
+            raise
+        raise ConcretizationError(
+            f"{e} This usually means a traced value was written into a plain NumPy array "
+            "(a = np.zeros(3); a[0] = x), which cannot carry a derivative. Create the array "
+            "with funcad.numpy.zeros(...) and write x[...] = v on it, or build it functionally "
+            "with a.at[0].set(x) (funcad.numpy.at(a)[0].set(x)).") from e
+
+
 class _FlatFun:
     """Wrap a pytree function as list -> list, remembering the output structure and aux."""
 
@@ -162,7 +188,8 @@ class _FlatFun:
         self.aux = None
 
     def __call__(self, flat):
-        out = self.fun(*_substitute(self.args, self.nums, self.in_tree, flat), **self.kwargs)
+        out = call_user(self.fun, *_substitute(self.args, self.nums, self.in_tree, flat),
+                        **self.kwargs)
         if self.has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError(f"{self.where}: has_aux=True needs the function to return a pair "
@@ -205,13 +232,16 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
                             "jacfwd for Jacobians, or vjp for a vector-Jacobian product")
         out = outs[0]
         dt = dtype_of(out)
-        if np.issubdtype(dt, np.complexfloating) and not holomorphic:
+        if _is_complex(dt) and not holomorphic:
             raise TypeError(f"{where} needs a real-valued output, got dtype {dt}; pass "
                             "holomorphic=True for holomorphic functions, or take .real / abs")
-        if not np.issubdtype(dt, np.inexact):
+        if holomorphic and not _is_complex(dt):
+            raise TypeError(f"{where} with holomorphic=True needs a complex output, got dtype "
+                            f"{dt}; drop holomorphic=True for a real-valued function")
+        if not _is_inexact(dt):
             raise TypeError(f"{where} needs a float output, got dtype {dt} (value "
                             f"{short_repr(out)}); does the function return an integer or bool?")
-        grads = _tree.unflatten(in_tree, pullback([np.ones((), dt)]))
+        grads = _tree.unflatten(in_tree, pullback([np.ones((), dt)], consume=True))
         g = grads[0] if single else grads
         aux = _unwrap_aux(ff.aux, None) if has_aux else None
         return ((out, aux), g) if has_aux else (out, g)
@@ -332,10 +362,10 @@ def _check_tangents(primals_flat, tangents_flat, p_tree, t_tree, where):
             raise ValueError(f"{where}: tangent {k} has shape {shape_of(t)} but its primal has "
                              f"shape {shape_of(p)}; tangents must match the primals' shapes")
         tdt, pdt = dtype_of(t), dtype_of(p)
-        if not np.issubdtype(tdt, np.inexact):
+        if not _is_inexact(tdt):
             raise TypeError(f"{where}: tangent {k} has dtype {tdt}; tangents must be float "
                             f"(its primal has dtype {pdt})")
-        if np.issubdtype(tdt, np.complexfloating) and not np.issubdtype(pdt, np.complexfloating):
+        if _is_complex(tdt) and not _is_complex(pdt):
             raise TypeError(f"{where}: tangent {k} is complex ({tdt}) but its primal is real "
                             f"({pdt})")
         out.append(t)
@@ -385,12 +415,8 @@ def linearize(fun: Callable, *primals):
         >>> float(f_jvp(2.0))
         2.0
     """
-    out = fun(*primals)
-
-    def f_jvp(*tangents):
-        return jvp(fun, primals, tangents)[1]
-
-    return out, f_jvp
+    from ._linearize import linearize as _linearize   # records the tangent program once
+    return _linearize(fun, *primals)
 
 
 # ---------------------------------------------------------------------------
@@ -399,11 +425,18 @@ def linearize(fun: Callable, *primals):
 
 def _broadcast_prefix(prefix, full, where):
     """Expand an in_axes/out_axes prefix to one entry per leaf of ``full``."""
+    if (type(prefix) is tuple and type(full) is tuple and len(prefix) == len(full)
+            and all(p is None or type(p) is int for p in prefix)
+            and all(isinstance(f, (np.ndarray, Tracer, float)) for f in full)):
+        return list(prefix)       # the common case: one int/None per array argument
     out = []
 
     def walk(p, f):
         if p is None or isinstance(p, (int, np.integer)):
-            out.extend([p] * len(_tree.leaves(f)))
+            if isinstance(f, (np.ndarray, Tracer, float, int, complex, np.generic)):
+                out.append(p)     # a leaf: skip flattening
+            else:
+                out.extend([p] * len(_tree.leaves(f)))
             return
         pl, ptd = _tree.flatten(p, is_leaf=lambda x: x is None)
         if ptd.kind is None:
@@ -413,8 +446,14 @@ def _broadcast_prefix(prefix, full, where):
         if type(p) is not type(f) and not (isinstance(p, (tuple, list)) and isinstance(
                 f, (tuple, list))):
             raise ValueError(f"{where}: axis spec {p!r} does not match the value's structure {fl}")
-        kids_p = list(p.values()) if isinstance(p, dict) else list(p)
-        kids_f = [f[k] for k in p] if isinstance(p, dict) else list(f)
+        if isinstance(p, dict):
+            if set(p) != set(f):
+                raise ValueError(f"{where}: axis spec keys {sorted(map(str, p))} do not match the "
+                                 f"value's keys {sorted(map(str, f))}")
+            keys = _tree.flatten(dict.fromkeys(f, 0))[1].aux   # the flatten order of the keys
+            kids_p, kids_f = [p[k] for k in keys], [f[k] for k in keys]
+        else:
+            kids_p, kids_f = list(p), list(f)
         if len(kids_p) != len(kids_f):
             raise ValueError(f"{where}: axis spec {p!r} has {len(kids_p)} entries but the value "
                              f"has {len(kids_f)} (structure {fl})")
@@ -429,7 +468,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
     """Vectorize ``fun`` over an axis of its inputs, with batching rules (no Python loop).
 
     Args:
-      in_axes: int, None, or a pytree prefix of the arguments (tuple, one per argument).
+      in_axes: int, None, or a pytree prefix of the positional arguments (tuple, one per
+        argument). Keyword arguments are mapped along their axis 0.
       out_axes: int, None, or a pytree prefix of the output.
       axis_size: the batch size when no input is batched.
 
@@ -440,16 +480,18 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
     """
 
     @functools.wraps(fun)
-    def batched(*args):
+    def batched(*args, **kwargs):
         ia = in_axes
         if isinstance(ia, list):
             ia = tuple(ia)
         if isinstance(ia, tuple) and len(ia) != len(args):
             raise ValueError(f"vmap: in_axes has {len(ia)} entries but the function was called "
                              f"with {len(args)} positional arguments")
+        ia = ia if isinstance(ia, tuple) else (ia,) * len(args)
+        if kwargs:    # keyword arguments are mapped along their axis 0, as in JAX
+            args, ia = args + (kwargs,), ia + (0,)
         flat, in_tree = _tree.flatten(args)
-        axes = _broadcast_prefix(ia if isinstance(ia, tuple) else (ia,) * len(args), args,
-                                 "vmap in_axes")
+        axes = _broadcast_prefix(ia, args, "vmap in_axes")
         sizes = {}
         for k, (x, ax) in enumerate(zip(flat, axes)):
             if ax is None:
@@ -472,9 +514,11 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
                                 "axis_size=")
         size = size_set.pop()
         with new_trace(BatchTrace, size) as trace:
-            ins = [x if ax is None else BatchTracer(trace, ops.moveaxis(x, ax, 0))
+            ins = [x if ax is None else
+                   BatchTracer(trace, x if ax == 0 else ops.moveaxis(x, ax, 0))
                    for x, ax in zip(flat, axes)]
-            out = fun(*_tree.unflatten(in_tree, ins))
+            a = _tree.unflatten(in_tree, ins)
+            out = call_user(fun, *a[:-1], **a[-1]) if kwargs else call_user(fun, *a)
         out_flat, out_tree = _tree.flatten(out)
         oaxes = _broadcast_prefix(out_axes, out, "vmap out_axes")
         res = []
@@ -483,12 +527,20 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
                 if ax is None:
                     raise BatchingError("vmap: out_axes=None for an output that varies along the "
                                         "mapped axis; give it an axis")
-                res.append(ops.moveaxis(o.val, 0, ax))
+                v = o.val
+                if not -len(shape_of(v)) <= ax < len(shape_of(v)):
+                    raise BatchingError(f"vmap: out_axes={ax} for an output of per-example shape "
+                                        f"{tuple(shape_of(v))[1:]}: that axis does not exist")
+                res.append(v if ax == 0 else ops.moveaxis(v, 0, ax))
             elif ax is None:
                 res.append(o)
             else:
                 o = o if isinstance(o, Tracer) else np.asarray(o)
-                res.append(ops.moveaxis(ops.broadcast_to(o, (size,) + tuple(shape_of(o))), 0, ax))
+                if not -len(shape_of(o)) - 1 <= ax <= len(shape_of(o)):
+                    raise BatchingError(f"vmap: out_axes={ax} for an output of per-example shape "
+                                        f"{shape_of(o)}: that axis does not exist")
+                b = ops.broadcast_to(o, (size,) + tuple(shape_of(o)))
+                res.append(b if ax == 0 else ops.moveaxis(b, 0, ax))
         return _tree.unflatten(out_tree, res)
 
     return batched
@@ -585,6 +637,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     def jac(*args, **kwargs):
         nums, single = _norm_argnums(argnums, len(args), "jacfwd")
         flat, in_tree = _diff_inputs(args, nums, "jacfwd", holomorphic)
+        _check_complex(flat, "jacfwd", holomorphic, "inputs", "jvp")
         ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacfwd")
         chunks = []
         outs = None
@@ -606,9 +659,28 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 def _check_float_outputs(outs, where, holomorphic):
     for o in outs:
         dt = dtype_of(o)
-        if not np.issubdtype(dt, np.inexact):
+        if not _is_inexact(dt):
             raise TypeError(f"{where}: output has dtype {dt}; only float or complex outputs have "
                             "a Jacobian")
+    if where != "jacfwd":
+        _check_complex(outs, where, holomorphic, "outputs", "vjp")
+    elif holomorphic:
+        _check_complex(outs, where, True, "outputs", "jvp")
+
+
+def _check_complex(xs, where, holomorphic, what, alt):
+    """JAX's rules: holomorphic=True needs complex values; without it jacfwd needs real inputs
+    and jacrev real outputs (a non-holomorphic complex map has no complex Jacobian)."""
+    for x in xs:
+        dt = dtype_of(x)
+        cplx = _is_complex(dt)
+        if holomorphic and not cplx:
+            raise TypeError(f"{where} with holomorphic=True needs complex {what}, got dtype {dt}")
+        if not holomorphic and cplx:
+            raise TypeError(f"{where} needs real-valued {what}, got dtype {dt}. For holomorphic "
+                            "functions pass holomorphic=True; for non-holomorphic functions of "
+                            f"complex values use fad.{alt} directly (or split real and "
+                            "imaginary parts)")
 
 
 def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
@@ -636,6 +708,11 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
 
 def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk_size):
+    if len(outs) == 1 and shape_of(outs[0]) == ():
+        # one scalar output: the Jacobian is the gradient, one plain backward sweep
+        in_cts = pullback([np.ones((), dtype_of(outs[0]))])
+        t = _tree.unflatten(in_tree, in_cts)
+        return _tree.unflatten(out_tree, [t[0] if single else t])
     chunks = []
     for k, basis in _basis_chunks(outs, chunk_size):
         with new_trace(BatchTrace, k) as bt:
@@ -668,6 +745,9 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
         flat, in_tree = _diff_inputs(args, nums, "jacobian", holomorphic)
         ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacobian")
         outs, pullback, _ = vjp_flat(ff, flat)
+        if mode is None and not holomorphic and any(
+                _is_complex(dtype_of(o)) for o in outs):
+            return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         _check_float_outputs(outs, "jacobian", holomorphic)
         n_in = sum(int(np.prod(shape_of(x), dtype=np.int64)) for x in flat)
         n_out = sum(int(np.prod(shape_of(o), dtype=np.int64)) for o in outs)

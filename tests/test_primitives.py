@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import funcad as fad
 from funcad import tree
+from funcad._batching import fallback_used
 
 from . import specs as _specs_pkg
 
@@ -57,10 +58,22 @@ def test_vmap_matches_loop(spec, shapes, batched, axis):
     args = tuple(np.stack([p[i] for p in per], axis=axis) if i in which else per[0][i]
                  for i in range(n))
     with np.errstate(all="ignore"):
-        got = fad.vmap(spec.fn, in_axes=in_axes)(*args)
         want = [spec.fn(*[p[i] if i in which else per[0][i] for i in range(n)]) for p in per]
     want = tree.map(lambda *xs: np.stack(xs), *want)
-    tree.map(lambda g, w: np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12), got, want)
+    # every out_axes choice the outputs allow: first, last, and a middle axis
+    nd = min(np.ndim(w) for w in tree.leaves(want))
+    seen = set(fallback_used)
+    fallback_used.clear()
+    try:
+        for out_axis in [0, -1] + ([1] if nd >= 3 else []):
+            with np.errstate(all="ignore"):
+                got = fad.vmap(spec.fn, in_axes=in_axes, out_axes=out_axis)(*args)
+            tree.map(lambda g, w: np.testing.assert_allclose(g, np.moveaxis(w, 0, out_axis),
+                                                             rtol=1e-10, atol=1e-12), got, want)
+        # the core primitives batch with rules: the per-example loop is never used
+        assert not fallback_used, f"batched by the per-example loop: {sorted(fallback_used)}"
+    finally:
+        fallback_used.update(seen)
 
 
 @pytest.mark.parametrize("spec,shapes", VMAP_CASES[:: max(1, len(VMAP_CASES) // 40)],
@@ -77,3 +90,4 @@ def test_vmap_of_grad_matches_loop(spec, shapes):
         got = fad.vmap(g)(*[np.stack([p[i] for p in per]) for i in range(len(shapes))])
         want = np.stack([g(*p) for p in per])
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+

@@ -17,10 +17,14 @@ import numpy as _np
 
 from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
 from . import _products, _reductions, _shape  # noqa: F401
+from . import _cumulative, _polynomial, _sorting, _statistics, _structural  # noqa: F401
+from . import _ufunc_methods, _ufuncs_more  # noqa: F401
+from . import linalg  # noqa: F401  (funcad.numpy.linalg)
+from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
 
 # plain-NumPy creation functions and constants (no traced inputs to differentiate)
-for _name in ["zeros", "ones", "empty", "full", "eye", "identity", "arange", "linspace",
+for _name in ["eye", "identity", "arange", "linspace",
               "logspace", "geomspace", "tri", "indices", "ndindex", "random", "ndarray",
               "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float16", "float32",
               "float64", "complex64", "complex128", "int8", "int16", "int32", "int64",
@@ -30,9 +34,14 @@ for _name in ["zeros", "ones", "empty", "full", "eye", "identity", "arange", "li
     globals()[_name] = getattr(_np, _name)
 
 globals().update(_public)
+_nondiff.alias_like_dispatchers()
+_ufunc_methods.register_all()
 
 
 def __getattr__(name):
+    if name in _nondiff.unsupported_names:
+        raise AttributeError(f"funcad.numpy.{name} is not available: numpy.{name} is not "
+                             f"supported on traced values: {_nondiff.unsupported_names[name]}")
     if hasattr(_np, name):
         raise AttributeError(
             f"funcad.numpy.{name} is not available: funcad has no differentiation rule for "

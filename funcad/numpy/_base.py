@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dis
 from typing import Callable
 
 import numpy as np
@@ -77,6 +78,28 @@ def _vjp_unary(d):
     return lambda g, ans, x: g * d(ans, x)
 
 
+def _reads(fn, operands: tuple) -> tuple:
+    """Which of ``operands`` (parameter names of the partial ``fn``) its body reads.
+
+    The tape then keeps only those: in ``x * c`` with a constant ``c`` the VJP of
+    ``x`` reads ``c`` alone, so ``x`` is recorded as a shape and dtype. Anything
+    that is not plain Python code is assumed to read everything.
+    """
+    if fn is None:
+        return ()
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_flags & (0x04 | 0x08):      # *args / **kwargs: unknown
+        return tuple(range(len(operands)))
+    names = code.co_varnames[:code.co_argcount]
+    used = set()
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith("LOAD_"):
+            v = ins.argval
+            used.update(v if isinstance(v, tuple) else (v,))
+    return tuple(i for i, nm in enumerate(operands)
+                 if i + 1 >= len(names) or names[i + 1] in used)
+
+
 def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
           keep_x: bool = True, keep_ans: bool = False) -> Primitive:
     """An elementwise unary primitive whose derivative is the elementwise ``d(ans, x)``.
@@ -85,7 +108,7 @@ def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
     """
     p = Primitive(name, impl)
     defjvp(p, lambda t, ans, x: t * d(ans, x))
-    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans)
+    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans, needs=(_reads(d, ("x",)),))
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p
@@ -102,7 +125,7 @@ def binary(name: str, impl: Callable, dx: Callable | None, dy: Callable | None, 
                                                                      shape_of(x))),
            None if dy is None else (lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y),
                                                                      shape_of(y))),
-           keep=keep, keep_ans=keep_ans)
+           keep=keep, keep_ans=keep_ans, needs=(_reads(dx, ("x", "y")), _reads(dy, ("x", "y"))))
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p

@@ -145,11 +145,204 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
-    """``np.copy``: traced values are immutable, so this returns the value itself.
+    """``np.copy``: a new traced value (identity, derivative 1).
+
+    It is a distinct tracer, so ``y = x.copy(); y[0] = v`` rebinds ``y`` only.
 
     Example:
         >>> import funcad.numpy as fnp
         >>> fnp.copy(fnp.ones(2))
         array([1., 1.])
     """
-    return a if isinstance(a, Tracer) else np.copy(a)
+    if not isinstance(a, Tracer):
+        return np.copy(a)
+    from ._ufuncs_more import positive
+    return positive(a)
+
+
+# ---------------------------------------------------------------------------
+# zeros / ones / empty / full: inside a transform they are traced constants,
+# so that traced values can be written into them (a = fnp.zeros(3); a[0] = x)
+# ---------------------------------------------------------------------------
+
+def _lifted(np_fn, name):
+    from .._core import lift
+
+    def fn(shape, dtype=float, order="C", **kw):
+        return lift(np_fn(shape, dtype=dtype, order=order, **kw))
+    fn.__name__ = name
+    fn.__doc__ = (f"``np.{name}``; inside a transform the result is a traced constant that "
+                  "traced values can be written into.\n\n    Example:\n"
+                  "        >>> import funcad as fad, funcad.numpy as fnp\n"
+                  "        >>> def f(x):\n"
+                  f"        ...     a = fnp.{name}(2)\n"
+                  "        ...     a[1] = x ** 2\n"
+                  "        ...     return a.sum()\n"
+                  "        >>> float(fad.grad(f)(3.0))\n        6.0\n    ")
+    return export(fn, name)
+
+
+zeros = _lifted(np.zeros, "zeros")
+ones = _lifted(np.ones, "ones")
+empty = _lifted(np.zeros, "empty")
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """``np.full``; a traced ``fill_value`` keeps its derivative, and inside a transform the
+    result is a traced constant that traced values can be written into.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.full(2, 7.0)
+        array([7., 7.])
+    """
+    from .._core import lift
+    if isinstance(fill_value, Tracer):
+        from ._shape import broadcast_to
+        v = fill_value if dtype is None else astype(fill_value, dtype)
+        return broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer)) else shape)
+    return lift(np.full(shape, fill_value, dtype=dtype, order=order))
+
+
+export(full, "full")
+
+
+# ---------------------------------------------------------------------------
+# ranges and fills with traced endpoints / fill values
+# ---------------------------------------------------------------------------
+
+@implements(np.linspace)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """``np.linspace``, differentiable in ``start`` and ``stop``.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda b: fnp.linspace(0.0, b, 3).sum())(2.0)
+        array(1.5)
+    """
+    if not is_traced(start, stop):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    from ._shape import moveaxis
+    num = int(num)
+    div = (num - 1) if endpoint else num
+    bshape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    t = np.arange(num, dtype=float).reshape((num,) + (1,) * len(bshape))
+    step = (stop - start) / float(div) if div > 0 else (stop - start) * np.nan
+    y = start + t * step if div > 0 else start + 0 * t * stop
+    if endpoint and num > 1:
+        from ._indexing import at
+        y = at(y)[-1].set(stop + 0 * start)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+@implements(np.logspace)
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``np.logspace``, differentiable in ``start``, ``stop`` and ``base``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.logspace(0.0, 2.0, 3)
+        array([  1.,  10., 100.])
+    """
+    if not is_traced(start, stop, base):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    from ._elementwise import power
+    y = power(base, linspace(start, stop, num, endpoint, axis=axis))
+    return y if dtype is None else astype(y, dtype)
+
+
+@implements(np.geomspace)
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``np.geomspace`` (positive or negative real endpoints), differentiable in both.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.geomspace(1.0, 100.0, 3)
+        array([  1.,  10., 100.])
+    """
+    if not is_traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    from .._core import full_lower
+    from ._elementwise import exp, log, sign
+    s = sign(start)
+    try:
+        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign(stop)))
+    except Exception:      # batched by vmap: the values cannot be checked here
+        sv = tv = np.ones(())
+    if np.any(sv == 0) or np.any(tv != sv):
+        raise ValueError("geomspace: start and stop must be nonzero and of the same sign "
+                         "(complex endpoints are not supported on traced values)")
+    y = s * exp(linspace(log(s * start), log(s * stop), num, endpoint, axis=axis))
+    return y if dtype is None else astype(y, dtype)
+
+
+def _full_like_dispatch(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    return full(shape, fill_value, dtype, order)
+
+
+_full_like_dispatch.__doc__ = full.__doc__
+
+from .. import _core as _core_tables  # noqa: E402
+_core_tables.function_table[np.full] = _full_like_dispatch
+
+
+def _like_constant(np_fn):
+    """``np.zeros(..., like=tracer)`` etc.: the result is a constant NumPy array."""
+    def fn(*args, like=None, **kwargs):
+        return np_fn(*args, **kwargs)
+    fn.__name__ = np_fn.__name__
+    return fn
+
+
+for _f in [np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.arange,
+           np.fromfunction]:
+    _core_tables.function_table[_f] = _like_constant(_f)
+
+
+
+@implements(np.ascontiguousarray)
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """``np.ascontiguousarray``: a traced value is returned as is (layout does not apply).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.ascontiguousarray(fnp.ones(2)).shape
+        (2,)
+    """
+    return asarray(a, dtype)
+
+
+@implements(np.asfortranarray)
+def asfortranarray(a, dtype=None, *, like=None):
+    """``np.asfortranarray``: a traced value is returned as is (layout does not apply).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.asfortranarray(fnp.ones(2)).shape
+        (2,)
+    """
+    return asarray(a, dtype)
+
+
+@implements(np.require)
+def require(a, dtype=None, requirements=None, *, like=None):
+    """``np.require``: traced values already satisfy every layout requirement.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.require(fnp.ones(2), float).dtype
+        dtype('float64')
+    """
+    return asarray(a, dtype)
+
+
+export(np.fromfunction, "fromfunction")
+implements(np.astype)(astype)
+implements(np.array)(array)
+implements(np.asarray)(asarray)
+implements(np.asanyarray)(asarray)

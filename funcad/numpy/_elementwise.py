@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, export, nondiff_elementwise,
-                    shape_of, unary, unbroadcast)
+from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, export,
+                    nondiff_elementwise, shape_of, unary, unbroadcast)
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))

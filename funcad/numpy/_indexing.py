@@ -143,8 +143,24 @@ def _index_set_vjp(j, g, ans, base, upd, *arrs, tree):
     if j == 0:
         return index_set_p(g, np.zeros((), dtype_of(g)), *arrs, tree=tree)
     if j == 1:
-        return unbroadcast(getitem_p(g, *arrs, tree=tree), shape_of(upd))
+        gu = getitem_p(g, *arrs, tree=tree)
+        if arrs:
+            gu = _where_won(gu, base, arrs, tree)
+        return unbroadcast(gu, shape_of(upd))
     return None
+
+
+def _where_won(gu, base, arrs, tree):
+    """Zero the cotangent of updates that a later duplicate index overwrote (last write wins).
+
+    Each update position writes its own id into an integer array with the same
+    primitive as the forward pass; an update won where its id is read back.
+    """
+    from ._elementwise import equal, where
+    region = shape_of(gu)
+    ids = np.arange(int(np.prod(region, dtype=np.int64))).reshape(region)
+    written = index_set_p(np.full(shape_of(base), -1), ids, *arrs, tree=tree)
+    return where(equal(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
 
 
 defjvp_full(index_add_p, _scatter_jvp(index_add_p))
@@ -154,53 +170,96 @@ defvjp_argnum(index_set_p, _index_set_vjp, keep=(False, False))
 
 
 # ---------------------------------------------------------------------------
-# batching: basic indexes get a leading full slice; integer arrays, a batch arange
+# batching: basic indexes get a leading full slice; with integer arrays, a batch arange
+# joins the advanced indices and the result's axes are put back where NumPy puts them
+# per example (advanced axes in place when the advanced indices are adjacent, else first)
 # ---------------------------------------------------------------------------
-
-def _has_ellipsis_or_newaxis(tree):
-    return any(t is Ellipsis for t in tree)
-
 
 def _batched_template(tree):
     return (slice(None),) + tuple(tree)
 
 
-def _indexed_shape(shape, tree, arrs):
+def _indexed_shape(shape, tree, arr_shapes):
     probe = np.lib.stride_tricks.as_strided(np.zeros(1), shape, (0,) * len(shape))
-    return probe[_build(tree, [np.zeros(shape_of(a), int) for a in arrs])].shape
+    return probe[_build(tree, [np.zeros(s, int) for s in arr_shapes])].shape
+
+
+def _advanced_layout(tree, ndim):
+    """-> (adjacent, p): are the advanced items (arrays, ints) adjacent, and how many output
+    axes come before them."""
+    adv = [i for i, t in enumerate(tree) if t is _SLOT or isinstance(t, int)]
+    adjacent = adv == list(range(adv[0], adv[-1] + 1))
+    consumed = sum(1 for t in tree if t is not None and t is not Ellipsis)
+    p = 0
+    for t in tree[:adv[0]]:
+        p += (ndim - consumed) if t is Ellipsis else (1 if t is None or isinstance(t, slice)
+                                                       else 0)
+    return adjacent, p
+
+
+def _batched_index(vals, dims, tree):
+    """Per-example (x, arrays) -> batched (x, arrays, template), and the advanced block's
+    per-example position (None when it already leads) and rank."""
+    from ._shape import broadcast_to, reshape
+    size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
+    x, arrs = vals[0], vals[1:]
+    xshape = shape_of(x)[1:] if dims[0] is not None else shape_of(x)
+    shapes = [shape_of(a)[1:] if d is not None else shape_of(a) for a, d in zip(arrs, dims[1:])]
+    nb = len(np.broadcast_shapes(*shapes))
+    new = [np.arange(size).reshape((size,) + (1,) * nb)]
+    for a, d, s in zip(arrs, dims[1:], shapes):
+        if d is not None and len(s) < nb:
+            a = reshape(a, (size,) + (1,) * (nb - len(s)) + tuple(s))
+        new.append(a)
+    adjacent, p = _advanced_layout(tree, len(xshape))
+    return size, xshape, new, (_SLOT,) + tuple(tree), (p if adjacent and p else None), nb
+
+
+def _move_block(v, start, stop, dest):
+    """Move axes [start, stop) of ``v`` so that they begin at ``dest``."""
+    from ._shape import transpose
+    nd = len(shape_of(v))
+    block = list(range(start, stop))
+    rest = [i for i in range(nd) if i < start or i >= stop]
+    return transpose(v, rest[:dest] + block + rest[dest:])
 
 
 def _getitem_batch(vals, dims, *, tree):
     x, arrs = vals[0], vals[1:]
-    if not any(d is not None for d in dims[1:]) and not arrs:
+    if not arrs:
         return getitem_p(x, tree=_batched_template(tree))
-    return _per_example(getitem_p, vals, dims, tree)
-
-
-def _per_example(p, vals, dims, tree):
-    from ._shape import stack
-    size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
-    return stack([p(*[v[i] if d is not None else v for v, d in zip(vals, dims)], tree=tree)
-                  for i in range(size)])
+    from ._shape import broadcast_to
+    size, xshape, new, btree, p, nb = _batched_index(vals, dims, tree)
+    if dims[0] is None:
+        x = broadcast_to(x, (size,) + tuple(xshape))
+    out = getitem_p(x, *new, tree=btree)
+    return out if p is None else _move_block(out, 1, 1 + nb, 1 + p)
 
 
 def _scatter_batch(p):
     def rule(vals, dims, *, tree):
-        base, upd, arrs = vals[0], vals[1], vals[2:]
-        if arrs or any(d is not None for d in dims[2:]):
-            return _per_example(p, vals, dims, tree)
-        size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
         from ._shape import broadcast_to, reshape
+        base, upd, arrs = vals[0], vals[1], vals[2:]
+        size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
         bshape = shape_of(base)[1:] if dims[0] is not None else shape_of(base)
         if dims[0] is None:
             base = broadcast_to(base, (size,) + tuple(bshape))
+        ashapes = [shape_of(a)[1:] if d is not None else shape_of(a)
+                   for a, d in zip(arrs, dims[2:])]
+        region = _indexed_shape(bshape, tree, ashapes)
         if dims[1] is not None:
-            region = _indexed_shape(bshape, tree, ())
             us = shape_of(upd)
             k = len(region) - (len(us) - 1)
             if k > 0:
                 upd = reshape(upd, (us[0],) + (1,) * k + tuple(us[1:]))
-        return p(base, upd, tree=_batched_template(tree))
+        if not arrs:
+            return p(base, upd, tree=_batched_template(tree))
+        upd = broadcast_to(upd, (size,) + tuple(region))
+        _, _, new, btree, pos, nb = _batched_index([base] + list(arrs), [0] + list(dims[2:]),
+                                                   tree)
+        if pos is not None:
+            upd = _move_block(upd, 1 + pos, 1 + pos + nb, 1)
+        return p(base, upd, *new, tree=btree)
     return rule
 
 
@@ -245,7 +304,11 @@ class _IndexRef:
         return getitem(self.x, self.idx)
 
     def set(self, values):
-        """A copy of ``x`` with ``x[idx] = values`` (for duplicates, the last write wins)."""
+        """A copy of ``x`` with ``x[idx] = values``.
+
+        For repeated indices the last write wins, and only the winning update
+        receives a derivative.
+        """
         x, v, arrs, tree = self._args(values)
         return index_set_p(x, v, *arrs, tree=tree)
 
@@ -256,7 +319,8 @@ class _IndexRef:
 
     def subtract(self, values):
         """A copy of ``x`` with ``values`` subtracted at ``idx``."""
-        return self.add(-values)
+        from ._elementwise import negative
+        return self.add(negative(values))
 
     def multiply(self, values):
         """A copy of ``x`` with ``x[idx] *= values`` (repeated indices multiply in turn)."""
@@ -264,39 +328,60 @@ class _IndexRef:
         return self._apply_each(values, multiply)
 
     def divide(self, values):
-        """A copy of ``x`` with ``x[idx] /= values``."""
+        """A copy of ``x`` with ``x[idx] /= values`` (repeated indices divide in turn)."""
         from ._elementwise import divide
         return self._apply_each(values, divide)
 
     def power(self, values):
-        """A copy of ``x`` with ``x[idx] **= values``."""
+        """A copy of ``x`` with ``x[idx] **= values`` (repeated indices apply in turn)."""
         from ._elementwise import power
         return self._apply_each(values, power)
 
     def min(self, values):
-        """A copy of ``x`` with ``x[idx] = minimum(x[idx], values)``."""
+        """A copy of ``x`` with ``x[idx] = minimum(x[idx], values)`` (like np.minimum.at)."""
         from ._elementwise import minimum
         return self._apply_each(values, minimum)
 
     def max(self, values):
-        """A copy of ``x`` with ``x[idx] = maximum(x[idx], values)``."""
+        """A copy of ``x`` with ``x[idx] = maximum(x[idx], values)`` (like np.maximum.at)."""
         from ._elementwise import maximum
         return self._apply_each(values, maximum)
 
     def _apply_each(self, values, op):
-        tree, arrs = _split_index(self.idx, shape_of(self.x))
-        if arrs and _has_duplicates(tree, arrs, shape_of(self.x)):
+        # Sequential semantics (np.multiply.at): the k-th occurrence of each target index is
+        # applied in round k, so every round writes distinct positions.
+        shape = shape_of(self.x)
+        tree, arrs = _split_index(self.idx, shape)
+        one = int(np.prod(np.broadcast_shapes(*[shape_of(a) for a in arrs]), dtype=np.int64)) <= 1
+        if not arrs or one:      # one position per index array: nothing can repeat
+            return self.set(op(getitem(self.x, self.idx), values))
+        try:
+            lowered = [full_lower(a) for a in arrs]
+        except Exception as e:   # batched index arrays: the rounds differ per example
             raise NotImplementedError(
-                "at[...].multiply/divide/power/min/max with repeated indices is not supported "
-                "(the updates would have to combine in sequence); pass unique indices, or use "
-                ".add, which accumulates")
-        return self.set(op(getitem(self.x, self.idx), values))
-
-
-def _has_duplicates(tree, arrs, shape):
-    probe = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    sel = probe[_build(tree, [full_lower(a) for a in arrs])]
-    return np.unique(sel).size != np.size(sel)
+                "at[...].multiply/divide/power/min/max with integer-array indices batched by "
+                "vmap is not supported (repeated indices must be applied in sequence, and the "
+                "sequence differs per example); use .set(op(x[idx], v)) with unique indices, "
+                "or .add") from e
+        size = int(np.prod(shape, dtype=np.int64))
+        targets = np.arange(size).reshape(shape)[_build(tree, lowered)]
+        if np.unique(targets).size == targets.size:
+            return self.set(op(getitem(self.x, self.idx), values))
+        from ._shape import broadcast_to, reshape
+        flat_t = targets.ravel()
+        order = np.argsort(flat_t, kind="stable")
+        srt = flat_t[order]
+        first = np.concatenate([[0], np.flatnonzero(srt[1:] != srt[:-1]) + 1])
+        group_start = first[np.searchsorted(first, np.arange(srt.size), side="right") - 1]
+        rank = np.empty_like(flat_t)
+        rank[order] = np.arange(srt.size) - group_start
+        vf = reshape(broadcast_to(values, targets.shape), (-1,))
+        xf = reshape(self.x, (-1,))
+        for r in range(int(rank.max()) + 1):
+            sel = np.flatnonzero(rank == r)
+            t = flat_t[sel]
+            xf = at(xf)[t].set(op(getitem(xf, t), getitem(vf, sel)))
+        return reshape(xf, shape)
 
 
 class _IndexHelper:
@@ -313,14 +398,19 @@ def at(x):
     """JAX-style functional updates for traced and plain arrays: ``fnp.at(x)[idx].set(v)``.
 
     Tracers also have the property form ``x.at[idx]``. Operations: ``get``,
-    ``set``, ``add`` (repeated indices accumulate), ``subtract``, ``multiply``,
-    ``divide``, ``power``, ``min``, ``max``. The input is never modified.
+    ``set`` (repeated indices: the last write wins), ``add`` and ``subtract``
+    (repeated indices accumulate), ``multiply``, ``divide``, ``power``,
+    ``min``, ``max`` (repeated indices apply in sequence, like
+    ``np.multiply.at``). Indices may be ints, slices, boolean masks or integer
+    arrays. The input is never modified.
 
     Example:
         >>> import funcad.numpy as fnp
         >>> x = fnp.zeros(3)
         >>> fnp.at(x)[[0, 0, 2]].add(1.0)
         array([2., 0., 1.])
+        >>> fnp.at(fnp.ones(2))[[0, 0]].multiply(3.0)
+        array([9., 1.])
         >>> x
         array([0., 0., 0.])
     """

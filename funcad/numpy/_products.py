@@ -54,6 +54,20 @@ def _matmul_batch(vals, dims):
     (x, y), (dx, dy) = vals, dims
     xs = shape_of(x)[1:] if dx is not None else shape_of(x)
     ys = shape_of(y)[1:] if dy is not None else shape_of(y)
+    # one batched operand against a vector/matrix: a single GEMM, not a stack of mat-vecs
+    if dy is None and len(ys) <= 2:
+        if len(xs) == 2 and len(ys) == 2:  # (B, k, n) @ (n, m) as one (B*k, n) @ (n, m)
+            b = shape_of(x)[0]
+            return reshape(matmul_p(reshape(x, (b * xs[0], xs[1])), y), (b, xs[0], ys[1]))
+        return matmul_p(x, y)              # (B, ..., n) @ (n[, m]) broadcasts over B
+    if dx is None and len(xs) <= 2:
+        if len(xs) == 2 and len(ys) == 2:  # (k, n) @ (B, n, m): (B*m, n) @ (n, k), transposed
+            b = shape_of(y)[0]
+            yt = reshape(transpose(y, (0, 2, 1)), (b * ys[1], ys[0]))
+            return transpose(reshape(matmul_p(yt, transpose(x)), (b, ys[1], xs[0])), (0, 2, 1))
+        if len(ys) >= 2:
+            return matmul_p(x, y)          # (n,) @ (B, ..., n, m), (k, n) @ (B, ..., n, m)
+        return matmul_p(y, x if len(xs) == 1 else transpose(x))   # rows of y times x^T
     xv, yv = len(xs) == 1, len(ys) == 1
     xs2 = (1,) + xs if xv else xs
     ys2 = ys + (1,) if yv else ys

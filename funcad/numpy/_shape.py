@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._batching import bdim_to_front, defbatch
-from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, defvjp_argnum, export, implements,
+from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
                     is_traced, shape_of, unbroadcast)
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,287 @@
+"""linearize and linear_transpose: record the tangent program once, replay it.
+
+``linearize`` runs ``jvp`` once with tangents that are tracers of a recording
+trace (:class:`_LinTrace`, below the dual numbers). The primal arithmetic sees
+no such tracer and is not recorded; every tangent operation lands on a Wengert
+list whose other operands are constants (the Jacobian factors). ``f_jvp``
+replays only that list for new tangents, and ``linear_transpose`` sweeps it
+backward with the ordinary VJP rules.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from . import tree as _tree
+from ._core import Trace, Tracer, bind, new_trace
+from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
+from ._util import ShapeDtype, dtype_of, shape_of
+
+__all__ = ["linearize", "linear_transpose"]
+
+
+def _rows(tape: Tape) -> list:
+    """The tape's stored entry list (``rows`` in the engine's layout, else ``entries``)."""
+    rows = getattr(tape, "rows", None)
+    return tape.entries if rows is None else rows
+
+
+class _LinTracer(Tracer):
+    __slots__ = ("val", "node")
+
+    def __init__(self, trace, val, node):
+        self._trace = trace
+        self.val = val
+        self.node = node       # tape index; -1: a constant lifted into this trace
+
+    @property
+    def aval(self):
+        v = self.val
+        return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
+
+    def _become(self, other):
+        self.val, self.node = other.val, other.node
+
+    def _concrete(self):
+        return self.val
+
+
+class _LinTrace(Trace):
+    """Records every op on its tracers with *all* constant operands (replay needs them)."""
+
+    __slots__ = ("tape",)
+    kind = "linearize"
+
+    def __init__(self):
+        super().__init__()
+        self.tape = Tape()
+
+    def new_input(self, value) -> _LinTracer:
+        rows = _rows(self.tape)
+        rows.append((_INPUT, (), (), None, None))
+        return _LinTracer(self, value, len(rows) - 1)
+
+    def pure(self, x):
+        return _LinTracer(self, x, -1)
+
+    def process(self, prim, args, params):
+        vals, parents, kept = [], [], []
+        for a in args:
+            if type(a) is _LinTracer and a._trace is self:
+                vals.append(a.val)
+                parents.append(a.node)
+                kept.append(a.val if a.node < 0 else
+                            ShapeDtype(shape_of(a.val), dtype_of(a.val)))
+            else:
+                vals.append(a)
+                parents.append(-1)
+                kept.append(a)
+        ans = bind(prim, vals, params)
+        if all(p < 0 for p in parents):
+            return ([_LinTracer(self, o, -1) for o in ans] if prim.multiple_results
+                    else _LinTracer(self, ans, -1))
+        rule = vjp_rules.get(prim)
+        keep_ans = prim.multiple_results or (rule is not None and rule[2])
+        entries = _rows(self.tape)
+        entries.append((prim, tuple(parents), tuple(kept), params or None,
+                        ans if keep_ans else None))
+        node = len(entries) - 1
+        if not prim.multiple_results:
+            return _LinTracer(self, ans, node)
+        outs = []
+        for j, o in enumerate(ans):
+            entries.append((_PROJ, node, j, None, None))
+            outs.append(_LinTracer(self, o, len(entries) - 1))
+        return outs
+
+
+_NOPARAMS: dict = {}
+
+
+def _frees(tape: Tape, keep) -> list:
+    """For each entry, the values whose last use it is (freed right after: memory is reused)."""
+    last = {}
+    for i, (prim, parents, *_) in enumerate(_rows(tape)):
+        for p in ((parents,) if prim is _PROJ else parents if prim is not _INPUT else ()):
+            if p >= 0:
+                last[p] = i
+    out: list = [[] for _ in _rows(tape)]
+    for p, i in last.items():
+        if p not in keep:
+            out[i].append(p)
+    return out
+
+
+def _replay(tape: Tape, frees, in_nodes, tangents) -> list:
+    """Evaluate the recorded program on new inputs (through ``bind``: it nests)."""
+    rows = _rows(tape)
+    env: list = [None] * len(rows)
+    for n, t in zip(in_nodes, tangents):
+        env[n] = t
+    for i, (prim, parents, vals, params, _) in enumerate(rows):
+        if prim is _INPUT:
+            continue
+        if prim is _PROJ:
+            env[i] = env[parents][vals]
+        else:
+            env[i] = bind(prim, [env[p] if p >= 0 else v for p, v in zip(parents, vals)],
+                          params or _NOPARAMS)
+        for p in frees[i]:
+            env[p] = None
+    return env
+
+
+class _Linear:
+    """A recorded linear map: inputs/outputs structure, the tape and its constant outputs."""
+
+    def __init__(self, tape, in_nodes, out_nodes, consts, in_avals, out_avals, in_tree,
+                 out_tree, where):
+        self.tape, self.in_nodes, self.out_nodes, self.consts = tape, in_nodes, out_nodes, consts
+        self.in_avals, self.out_avals = in_avals, out_avals
+        self.in_tree, self.out_tree, self.where = in_tree, out_tree, where
+        self.frees = _frees(tape, set(out_nodes))
+
+    def check(self, flat, tree, avals, want_tree, what):
+        if tree != want_tree:
+            raise ValueError(f"{self.where}: the {what} structure differs from the one "
+                             f"recorded:\n  expected: {want_tree}\n  got:      {tree}")
+        for k, (x, a) in enumerate(zip(flat, avals)):
+            if tuple(shape_of(x)) != tuple(a.shape):
+                raise ValueError(f"{self.where}: {what} leaf {k} has shape {shape_of(x)}, "
+                                 f"expected {a.shape}")
+
+    def forward(self, *args):
+        flat, tree = _tree.flatten(args)
+        self.check(flat, tree, self.in_avals, self.in_tree, "tangent")
+        env = _replay(self.tape, self.frees, self.in_nodes, flat)
+        outs = [env[n] if n >= 0 else c for n, c in zip(self.out_nodes, self.consts)]
+        return _tree.unflatten(self.out_tree, [_as(o, a) for o, a in zip(outs, self.out_avals)])
+
+    def transpose(self, ct):
+        flat, tree = _tree.flatten(ct)
+        self.check(flat, tree, self.out_avals, self.out_tree, "cotangent")
+        for e in _rows(self.tape):
+            p = e[0]
+            if p is not _INPUT and p is not _PROJ and p not in vjp_rules:
+                raise TypeError(f"linear_transpose: the function uses '{p.name}', which has no "
+                                "transpose rule; is the function linear in its inputs?")
+        res = backward_pass(self.tape, list(zip(self.out_nodes, flat)), self.in_nodes)
+        ins = [_as(r, a) for r, a in zip(res, self.in_avals)]
+        return tuple(_tree.unflatten(self.in_tree, ins))
+
+
+def _as(x, aval):
+    """None -> zeros; cast to the recorded dtype."""
+    if x is None:
+        return np.zeros(aval.shape, aval.dtype)
+    if not isinstance(x, Tracer):
+        x = np.asarray(x)
+        if x.dtype != aval.dtype:
+            x = x.astype(aval.dtype)
+    return x
+
+
+def _avals(xs):
+    return [ShapeDtype(tuple(shape_of(x)), dtype_of(x)) for x in xs]
+
+
+def _record(flat_fun, flat_ins, where, in_tree, out_tree_box) -> _Linear:
+    """Run ``flat_fun(inputs) -> outs`` on recording tracers for zero inputs."""
+    with new_trace(_LinTrace) as lt:
+        ins = [lt.new_input(np.zeros(shape_of(x), dtype_of(x))) for x in flat_ins]
+        in_nodes = [t.node for t in ins]
+        outs = flat_fun(ins)
+    nodes, consts, vals = [], [], []
+    for o in outs:
+        if type(o) is _LinTracer and o._trace is lt:
+            nodes.append(o.node)
+            consts.append(o.val)
+            vals.append(o.val)
+        else:
+            nodes.append(-1)
+            consts.append(o)
+            vals.append(o)
+    lt.tape.outputs = nodes
+    return _Linear(lt.tape, in_nodes, nodes, consts, _avals(flat_ins), _avals(vals), in_tree,
+                   out_tree_box(), where)
+
+
+def linearize(fun: Callable, *primals):
+    """``(fun(*primals), f_jvp)``: the JVP at ``primals`` as a recorded linear map.
+
+    ``fun`` runs once (one ``jvp`` whose tangent operations are recorded).
+    ``f_jvp(*tangents)`` replays only the tangent arithmetic, never ``fun``
+    itself, so it is cheaper than a ``jvp`` call; its memory cost is the
+    recorded constants (the Jacobian factors). ``linear_transpose(f_jvp)``
+    gives the transposed map (a VJP).
+
+    Args:
+      fun: the function (pytrees in and out).
+      primals: the point, one value per positional argument.
+
+    Returns:
+      ``(out, f_jvp)``; ``f_jvp`` takes tangents shaped like ``primals`` and
+      returns a tangent shaped like ``out``.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> y, f_jvp = fad.linearize(np.sin, 0.0)
+        >>> float(f_jvp(2.0))
+        2.0
+    """
+    from .api import _diff_inputs, _FlatFun, jvp_flat
+    nums = tuple(range(len(primals)))
+    flat, in_tree = _diff_inputs(tuple(primals), nums, "linearize")
+    ff = _FlatFun(fun, tuple(primals), {}, nums, in_tree, False, "linearize")
+    box = {}
+
+    def tangent_fun(ts):
+        po, to = jvp_flat(ff, flat, ts)
+        box["po"] = po
+        return to
+
+    lin = _record(tangent_fun, flat, "linearize f_jvp", in_tree,
+                  lambda: ff.out_tree)
+    out = _tree.unflatten(ff.out_tree, box["po"])
+
+    def f_jvp(*tangents):
+        return lin.forward(*tangents)
+
+    f_jvp._linear = lin
+    return out, f_jvp
+
+
+def linear_transpose(fun: Callable, *primals) -> Callable:
+    """The transpose of a linear function: ``ct -> tuple of input cotangents``.
+
+    Args:
+      fun: an ``f_jvp`` from :func:`linearize` (then ``primals`` may be omitted),
+        or any function linear in its arguments.
+      primals: example arguments fixing shapes and dtypes (values are ignored).
+
+    Returns:
+      ``f_t(ct)`` returning a tuple with one cotangent per argument of ``fun``.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> _, f_jvp = fad.linearize(lambda x: np.array([[1.0, 2.0], [3.0, 4.0]]) @ x, np.ones(2))
+        >>> fad.linear_transpose(f_jvp)(np.array([1.0, 0.0]))
+        (array([1., 2.]),)
+    """
+    lin = getattr(fun, "_linear", None)
+    if lin is None:
+        if not primals:
+            raise TypeError("linear_transpose: pass example arguments (linear_transpose(f, *xs))"
+                            " unless f is an f_jvp returned by fad.linearize")
+        flat, in_tree = _tree.flatten(tuple(primals))
+        box = {}
+
+        def run(ins):
+            out, box["tree"] = _tree.flatten(fun(*_tree.unflatten(in_tree, ins)))
+            return out
+
+        lin = _record(run, [np.asarray(x) if not isinstance(x, Tracer) else x for x in flat],
+                      "linear_transpose", in_tree, lambda: box["tree"])
+    return lin.transpose

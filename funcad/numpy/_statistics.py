@@ -1,0 +1,582 @@
+"""Statistics and value cleaning: nan-reductions, average, cov, corrcoef, clip, interp.
+
+All composites of primitives, so every transform covers them.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .._core import Tracer
+from ._base import dtype_of, implements, is_traced, shape_of
+from ._elementwise import (add, divide, greater, isfinite, isinf, isnan, less, logical_and,
+                           logical_not, multiply, sqrt, subtract, where)
+from ._reductions import argmax, argmin, max, mean, min, prod, sum
+from ._shape import broadcast_to, reshape
+from .._util import canonical_axis
+
+# ---------------------------------------------------------------------------
+# nan-reductions: NaNs replaced by the operation's identity
+# ---------------------------------------------------------------------------
+
+
+def _count(a, axis, keepdims):
+    return sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims)
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Differentiable ``np.nansum`` (NaNs count as 0 and get a zero derivative).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))
+        3.0
+    """
+    if not is_traced(a):
+        return np.nansum(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    return sum(_where(isnan(a), 0.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Differentiable ``np.nanprod`` (NaNs count as 1).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))
+        6.0
+    """
+    if not is_traced(a):
+        return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    return prod(_where(isnan(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Differentiable ``np.nanmean`` (NaN where a slice is all NaN).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.nanmean(fnp.array([1.0, fnp.nan, 2.0])))
+        1.5
+    """
+    if not is_traced(a):
+        return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    n = _count(a, axis, keepdims)
+    return divide(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), n)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Differentiable ``np.nanvar``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.nanvar(fnp.array([1.0, fnp.nan, 3.0])))
+        1.0
+    """
+    if correction is not None:
+        ddof = correction
+    if not is_traced(a):
+        return np.nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    m = nanmean(a, axis=axis, dtype=dtype, keepdims=True)
+    d = _where(isnan(a), 0.0, subtract(a, m))
+    n = _count(a, axis, keepdims)
+    return divide(sum(multiply(d, d), axis=axis, keepdims=keepdims), n - ddof)
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Differentiable ``np.nanstd``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.nanstd(fnp.array([1.0, fnp.nan, 3.0])))
+        1.0
+    """
+    if correction is not None:
+        ddof = correction
+    if not is_traced(a):
+        return np.nanstd(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    return sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+def _nan_extreme(name, red, fill, np_fn):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        if not is_traced(a):
+            return np_fn(a, axis=axis, keepdims=keepdims)
+        r = red(_where(isnan(a), fill, a), axis=axis, keepdims=keepdims)
+        allnan = logical_not(sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims) > 0)
+        return _where(allnan, np.nan, r)
+    fn.__name__ = name
+    fn.__doc__ = (f"Differentiable ``np.{name}`` (NaNs ignored; ties share the derivative)."
+                  f"\n\n    Example:\n        >>> import funcad.numpy as fnp\n        >>> "
+                  f"float(fnp.{name}(fnp.array([1.0, fnp.nan, 2.0])))\n        "
+                  f"{2.0 if name == 'nanmax' else 1.0}\n    ")
+    from ._base import export
+    return export(fn, name, np_fn)
+
+
+nanmax = _nan_extreme("nanmax", max, -np.inf, np.nanmax)
+nanmin = _nan_extreme("nanmin", min, np.inf, np.nanmin)
+
+
+@implements(np.nanargmax)
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """``np.nanargmax`` on traced values (zero derivative).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> int(fnp.nanargmax(fnp.array([1.0, fnp.nan, 2.0])))
+        2
+    """
+    if not is_traced(a):
+        return np.nanargmax(a, axis=axis, keepdims=keepdims)
+    return argmax(_where(isnan(a), -np.inf, a), axis=axis, keepdims=keepdims)
+
+
+@implements(np.nanargmin)
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """``np.nanargmin`` on traced values (zero derivative).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> int(fnp.nanargmin(fnp.array([1.0, fnp.nan, 2.0])))
+        0
+    """
+    if not is_traced(a):
+        return np.nanargmin(a, axis=axis, keepdims=keepdims)
+    return argmin(_where(isnan(a), np.inf, a), axis=axis, keepdims=keepdims)
+
+
+_where = where   # the parameter ``where=`` shadows the function inside the reductions
+
+# ---------------------------------------------------------------------------
+# average, cov, corrcoef
+# ---------------------------------------------------------------------------
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Differentiable ``np.average``, in the data and in the weights.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda w: fnp.average(fnp.array([1.0, 3.0]), weights=w))(
+        ...     fnp.array([1.0, 1.0]))
+        array([-0.5,  0.5])
+    """
+    if not is_traced(a, weights):
+        return np.average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        n = np.prod([shape_of(a)[i] for i in canonical_axis(axis, len(shape_of(a)))])
+        scl = broadcast_to(np.asarray(float(n), dtype_of(avg)), shape_of(avg))
+    else:
+        nd = len(shape_of(a))
+        w = weights
+        if shape_of(w) != shape_of(a):
+            if axis is None:
+                raise TypeError("average: axis must be given when the weights' shape "
+                                f"{shape_of(w)} differs from a's {shape_of(a)}")
+            ax = canonical_axis(axis, nd)
+            if len(shape_of(w)) != len(ax):
+                raise ValueError(f"average: weights of shape {shape_of(w)} do not match the "
+                                 f"axes {ax}")
+            w = reshape(w, tuple(shape_of(a)[i] if i in ax else 1 for i in range(nd)))
+        scl = sum(broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a))), axis=axis,
+                  keepdims=keepdims)
+        avg = divide(sum(multiply(a, w), axis=axis, keepdims=keepdims), scl)
+    return (avg, scl) if returned else avg
+
+
+@implements(np.cov)
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """Differentiable ``np.cov`` (in the data and the weights).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> float(fnp.cov(fnp.array([1.0, 2.0, 3.0])))
+        1.0
+    """
+    if not is_traced(m, y, fweights, aweights):
+        return np.cov(m, y, rowvar, bias, ddof, fweights, aweights, dtype=dtype)
+    from ._shape import atleast_2d, concatenate, transpose
+    x = atleast_2d(m)
+    if not rowvar and shape_of(x)[0] != 1:
+        x = transpose(x)
+    if y is not None:
+        yy = atleast_2d(y)
+        if not rowvar and shape_of(yy)[0] != 1:
+            yy = transpose(yy)
+        x = concatenate([x, yy], axis=0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    w = None
+    if fweights is not None:
+        w = fweights
+    if aweights is not None:
+        w = aweights if w is None else multiply(w, aweights)
+    n = shape_of(x)[1]
+    if w is None:
+        avg = mean(x, axis=1, keepdims=True)
+        fact = float(n - ddof)
+    else:
+        wsum = sum(w)
+        avg = divide(sum(multiply(x, w), axis=1, keepdims=True), wsum)
+        if ddof == 0:
+            fact = wsum
+        elif aweights is None:
+            fact = wsum - ddof
+        else:
+            fact = wsum - ddof * sum(multiply(w, aweights)) / wsum
+    xc = subtract(x, avg)
+    xw = xc if w is None else multiply(xc, w)
+    from ._products import matmul
+    c = divide(matmul(xw, transpose(xc)), fact)
+    return reshape(c, ()) if shape_of(c) == (1, 1) else c
+
+
+@implements(np.corrcoef)
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Differentiable ``np.corrcoef``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.corrcoef(fnp.array([[1.0, 2.0, 3.0], [2.0, 4.0, 7.0]])).shape
+        (2, 2)
+    """
+    if not is_traced(x, y):
+        return np.corrcoef(x, y, rowvar, dtype=dtype)
+    c = cov(x, y, rowvar)
+    if len(shape_of(c)) == 0:
+        return divide(c, c)
+    from ._structural import diagonal
+    d = sqrt(diagonal(c))
+    c = divide(divide(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
+    from ._elementwise import maximum, minimum
+    return minimum(maximum(c, -1.0), 1.0)
+
+
+# ---------------------------------------------------------------------------
+# clip, nan_to_num, real_if_close
+# ---------------------------------------------------------------------------
+
+
+@implements(np.clip, np._core.umath.clip)
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
+         max=np._NoValue, **kwargs):
+    """Differentiable ``np.clip``.
+
+    Subgradient: the derivative in ``a`` is 1 where ``a_min <= a <= a_max``
+    (the bounds themselves count as inside) and 0 where ``a`` is clipped; the
+    bound that is returned gets derivative 1 where ``a`` is strictly beyond it.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda x: fnp.clip(x, 0.0, 1.0).sum())(fnp.array([-1.0, 0.0, 0.5, 2.0]))
+        array([0., 1., 1., 0.])
+    """
+    lo = a_min if a_min is not np._NoValue else (None if min is np._NoValue else min)
+    hi = a_max if a_max is not np._NoValue else (None if max is np._NoValue else max)
+    if not is_traced(a, lo, hi):
+        return np.clip(a, lo, hi)
+    out = a
+    if lo is not None:
+        out = _where(less(out, lo), lo, out)
+    if hi is not None:
+        out = _where(greater(out, hi), hi, out)
+    shp = np.broadcast_shapes(shape_of(a), *[shape_of(b) for b in (lo, hi) if b is not None])
+    return broadcast_to(out, shp)
+
+
+@implements(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Differentiable ``np.nan_to_num``: derivative 1 where ``x`` is finite, 0 elsewhere.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf]))[:2]
+        array([1., 0.])
+    """
+    if not is_traced(x, nan, posinf, neginf):
+        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+    if not np.issubdtype(dtype_of(x), np.inexact):
+        return x
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        raise NotImplementedError("nan_to_num: complex inputs are not supported on traced "
+                                  "values; apply it to x.real and x.imag")
+    fi = np.finfo(dtype_of(x))
+    posinf = fi.max if posinf is None else posinf
+    neginf = fi.min if neginf is None else neginf
+    rep = _where(isnan(x), nan, _where(logical_and(isinf(x), greater(x, 0)), posinf, neginf))
+    return _where(isfinite(x), x, rep)
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """``np.real_if_close`` on traced values (the test is made on values).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.real_if_close(fnp.array([1.0 + 1e-20j]))
+        array([1.])
+    """
+    if not is_traced(a):
+        return np.real_if_close(a, tol)
+    if not np.issubdtype(dtype_of(a), np.complexfloating):
+        return a
+    from .._core import full_lower
+    from ._complex import real
+    v = np.asarray(full_lower(a))
+    t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
+    return real(a) if np.all(np.abs(v.imag) < t) else a
+
+
+# ---------------------------------------------------------------------------
+# interp
+# ---------------------------------------------------------------------------
+
+
+@implements(np.interp)
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Differentiable ``np.interp`` in ``x``, ``fp``, ``left`` and ``right``.
+
+    ``xp`` (the knots) gets a zero derivative. At a knot the derivative in
+    ``x`` is the slope of the segment to its right (to its left at the last
+    knot); outside ``[xp[0], xp[-1]]`` the value is ``left``/``right``, whose
+    derivative in ``x`` is 0.
+
+    Args:
+      x: where to evaluate; xp: increasing knots; fp: values at the knots.
+
+    Returns:
+      The piecewise-linear interpolant at ``x``.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> float(fad.grad(fnp.interp)(1.5, fnp.array([1.0, 2.0]), fnp.array([0.0, 4.0])))
+        4.0
+    """
+    if not is_traced(x, xp, fp, left, right):
+        return np.interp(x, xp, fp, left, right, period)
+    from ._elementwise import maximum, minimum, remainder, stop_gradient
+    from ._indexing import getitem
+    from ._sorting import argsort, searchsorted
+    xp = stop_gradient(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
+    if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp)[-1:]:
+        raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes "
+                         f"{shape_of(xp)} and {shape_of(fp)}")
+    if period is not None:
+        from ._shape import concatenate
+        x = remainder(x, period)
+        xp = remainder(xp, period)
+        order = argsort(xp)
+        xp, fp = getitem(xp, order), getitem(fp, order)
+        xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
+        fp = concatenate([fp[-1:], fp, fp[:1]])
+        left = right = None
+    n = shape_of(xp)[0]
+    if n == 1:
+        y = broadcast_to(fp[0], shape_of(x))
+    else:
+        i = minimum(maximum(searchsorted(xp, x, side="right"), 1), n - 1)
+        x0, x1 = getitem(xp, i - 1), getitem(xp, i)
+        y0, y1 = getitem(fp, i - 1), getitem(fp, i)
+        t = divide(subtract(x, x0), subtract(x1, x0))
+        y = add(y0, multiply(t, subtract(y1, y0)))
+    lv = fp[0] if left is None else left
+    rv = fp[-1] if right is None else right
+    y = _where(less(x, xp[0]), lv, y)
+    y = _where(greater(x, xp[-1]), rv, y)
+    return broadcast_to(y, shape_of(x)) if shape_of(y) != shape_of(x) else y
+
+
+# ---------------------------------------------------------------------------
+# histograms and bincount: which bin is decided on values; the bin edges (from the data's
+# min and max), the weights and the density normalisation stay differentiable
+# ---------------------------------------------------------------------------
+
+
+def _edges(a_flat, v, bins, rng):
+    """Traced (or constant) bin edges of one dimension, NumPy's edges for binning."""
+    from ._creation import linspace
+    if not isinstance(bins, (int, np.integer, str)):
+        e = bins if isinstance(bins, Tracer) else np.asarray(bins, float)
+        return e, np.asarray(_lower(bins), float)
+    num_edges = np.histogram_bin_edges(v, bins, rng)
+    n = len(num_edges) - 1
+    if rng is not None:
+        lo, hi = float(rng[0]), float(rng[1])
+    elif v.size == 0:
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = min(a_flat), max(a_flat)
+        if float(v.min()) == float(v.max()):
+            lo, hi = lo - 0.5, hi + 0.5
+    return linspace(lo, hi, n + 1), num_edges
+
+
+def _lower(x):
+    from .._core import full_lower
+    return full_lower(x)
+
+
+def _bin_index(v, e):
+    """Bin of each value like np.histogram: [e_i, e_i+1), the last bin closed; -1 outside."""
+    i = np.searchsorted(e, v, side="right") - 1
+    i = np.where(v == e[-1], len(e) - 2, i)
+    return np.where((v < e[0]) | (v > e[-1]), -1, i)
+
+
+def _histdd(cols, bins, rng, density, weights):
+    from ._indexing import at
+    from ._cumulative import diff
+    d = len(cols)
+    bins = [bins] * d if isinstance(bins, (int, np.integer, str)) else list(bins)
+    rng = [None] * d if rng is None else list(rng)
+    vals = [np.asarray(_lower(c), float) for c in cols]
+    edges, idx = [], []
+    for c, v, b, r in zip(cols, vals, bins, rng):
+        e, ne = _edges(c, v, b, r)
+        edges.append(e)
+        idx.append(_bin_index(v, ne))
+    nb = tuple(shape_of(e)[0] - 1 for e in edges)
+    inside = np.all([i_ >= 0 for i_ in idx], axis=0)
+    flat = np.ravel_multi_index([i_[inside] for i_ in idx], nb) if d else np.zeros(0, int)
+    size = int(np.prod(nb, dtype=np.int64))
+    if weights is None:
+        h = np.bincount(flat, minlength=size).astype(np.int64 if not density else float)
+    else:
+        w = reshape(weights, (-1,))
+        from ._indexing import getitem
+        h = at(np.zeros(size, np.result_type(dtype_of(w), float)))[flat].add(
+            getitem(w, np.flatnonzero(inside)))
+    h = reshape(h, nb)
+    if density:
+        h = divide(h, sum(h))
+        for k, e in enumerate(edges):
+            shp = [1] * d
+            shp[k] = -1
+            h = divide(h, reshape(diff(e), shp))
+    return h, edges
+
+
+@implements(np.histogram)
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """``np.histogram`` on traced values: the counts are computed on values; the bin edges
+    (from the data's min and max), the weights and the density are differentiable.
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda x: fnp.histogram(x, 2)[1][-1])(fnp.array([0.0, 1.0, 3.0]))
+        array([0., 0., 1.])
+    """
+    if not is_traced(a, weights, bins):
+        return np.histogram(a, bins, range, density, weights)
+    h, edges = _histdd([reshape(a, (-1,))], [bins], None if range is None else [range],
+                       density, weights)
+    return h, edges[0]
+
+
+@implements(np.histogram_bin_edges)
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """``np.histogram_bin_edges``, differentiable through the data's min and max.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.histogram_bin_edges(fnp.array([0.0, 2.0]), 2)
+        array([0., 1., 2.])
+    """
+    if not is_traced(a, bins):
+        return np.histogram_bin_edges(a, bins, range, weights)
+    if weights is not None:
+        raise NotImplementedError("histogram_bin_edges: weights= is not supported on traced "
+                                  "values")
+    flat = reshape(a, (-1,))
+    return _edges(flat, np.asarray(_lower(flat), float), bins, range)[0]
+
+
+@implements(np.histogramdd)
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):
+    """``np.histogramdd`` on traced values (as :func:`histogram`, per dimension).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.histogramdd(fnp.array([[0.0, 0.0], [1.0, 1.0]]), 2)[0]
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    cols_in = list(sample) if isinstance(sample, (list, tuple)) else [sample]
+    if not is_traced(*cols_in, weights, bins):
+        return np.histogramdd(sample, bins, range, density, weights)
+    if isinstance(sample, (list, tuple)):
+        cols = [reshape(c, (-1,)) for c in sample]
+    else:
+        s = sample if len(shape_of(sample)) == 2 else reshape(sample, (-1, 1))
+        cols = [s[:, k] for k in builtins.range(shape_of(s)[1])]
+    h, edges = _histdd(cols, bins, range, density, weights)
+    from ._creation import astype
+    return astype(h, np.result_type(dtype_of(h), float)), edges
+
+
+@implements(np.histogram2d)
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
+    """``np.histogram2d`` on traced values (as :func:`histogram`, per dimension).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.histogram2d(fnp.array([0.0, 1.0]), fnp.array([0.0, 1.0]), 2)[0]
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    if not is_traced(x, y, weights, bins):
+        return np.histogram2d(x, y, bins, range, density, weights)
+    h, edges = histogramdd([x, y], bins, range, density, weights)
+    return h, edges[0], edges[1]
+
+
+@implements(np.bincount)
+def bincount(x, weights=None, minlength=0):
+    """``np.bincount``: differentiable in ``weights`` (``x`` holds integers).
+
+    Example:
+        >>> import funcad as fad, funcad.numpy as fnp
+        >>> fad.grad(lambda w: fnp.bincount([0, 0, 1], w)[0])(fnp.ones(3))
+        array([1., 1., 0.])
+    """
+    xv = np.asarray(_lower(x))
+    if weights is None or not is_traced(weights):
+        return np.bincount(xv, weights, minlength)
+    from ._indexing import at
+    n = max(int(xv.max()) + 1 if xv.size else 0, minlength)
+    return at(np.zeros(n, np.result_type(dtype_of(weights), float)))[xv].add(
+        reshape(weights, (-1,)))
+
+
+@implements(np.ix_)
+def ix_(*args):
+    """``np.ix_`` (boolean masks become indices; float inputs stay differentiable).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> [a.shape for a in fnp.ix_(fnp.array([0, 1]), fnp.array([2, 0, 1]))]
+        [(2, 1), (1, 3)]
+    """
+    if not is_traced(*args):
+        return np.ix_(*args)
+    n = len(args)
+    out = []
+    for k, a in enumerate(args):
+        if dtype_of(a) == np.bool_:
+            a = np.flatnonzero(np.asarray(_lower(a)))
+        shp = [1] * n
+        shp[k] = -1
+        out.append(reshape(a, tuple(shp)))
+    return tuple(out)
+

@@ -1,0 +1,198 @@
+"""Specs of the wider funcad.numpy surface: more ufuncs, cumulative, sorting and order
+statistics, rearranging, statistics, polynomials and convolution."""
+
+import numpy as np
+
+import funcad.numpy as fnp
+
+from ._spec import BINARY_SHAPES, UNARY_SHAPES, Spec
+
+U, B = UNARY_SHAPES, BINARY_SHAPES
+V = [((5,),), ((2, 4),)]          # vectors and batches of rows
+M = [((3, 3),), ((2, 4),)]
+W = np.array([0.5, -1.0, 2.0, 1.5])
+
+
+def _nan(x, *pattern):
+    """x with NaN where pattern is 0, written with where (so no NaN enters the derivative)."""
+    return fnp.where(np.array(pattern) == 0, np.nan, x)
+
+SPECS = [
+    # -- more ufuncs
+    Spec("deg2rad", fnp.deg2rad), Spec("rad2deg", fnp.rad2deg),
+    Spec("radians", fnp.radians), Spec("degrees", fnp.degrees),
+    Spec("positive", lambda x: fnp.positive(x) * x),
+    Spec("fabs", fnp.fabs, U, "nonzero"),
+    Spec("copysign", fnp.copysign, B, "nonzero", order=1),
+    Spec("copysign_sq", lambda x, y: fnp.copysign(x, y) * x, [((3,), (3,))], "nonzero"),
+    Spec("ldexp", lambda x: fnp.ldexp(x, np.array([1, -2, 3])), [((3,),)]),
+    Spec("nextafter", lambda x: fnp.nextafter(x, 10.0) * x),
+    Spec("sinc", fnp.sinc), Spec("sinc_near0", lambda x: fnp.sinc(x * 1e-4), U),
+    Spec("i0", fnp.i0),
+    Spec("logaddexp2_more", lambda x, y: fnp.logaddexp2(x, y) * x, [((3,), (3,))]),
+    Spec("fmod_y", lambda y: fnp.fmod(np.array([2.3, -1.7, 0.9]), y), [((3,),)], "above_one"),
+    Spec("remainder_y", lambda y: fnp.remainder(np.array([2.3, -1.7, 0.9]), y), [((3,),)],
+         "above_one"),
+    Spec("frexp", lambda x: fnp.frexp(x)[0] * x, U, "nonzero"),
+    Spec("modf", lambda x: fnp.modf(x)[0] * x, U, "distinct"),
+    Spec("divmod", lambda x: fnp.divmod(x, 0.7)[1] * x, U, "distinct"),
+    Spec("heaviside_zero", lambda x: fnp.heaviside(x, 0.5) * x, U, "nonzero"),
+    Spec("round_zero", lambda x: fnp.round(x, 1) * 0 + x * fnp.around(x * 10) / 10, U,
+         "distinct"),
+    Spec("vecdot", fnp.vecdot, [((2, 3), (3,))]),
+    Spec("matvec", fnp.matvec, [((2, 3), (3,))]),
+    Spec("vecmat", fnp.vecmat, [((3,), (3, 2))]),
+    # -- cumulative
+    Spec("cumsum", fnp.cumsum, U), Spec("cumsum_axis", lambda x: fnp.cumsum(x, axis=1), M),
+    Spec("cumprod", lambda x: fnp.cumprod(x, axis=-1), V),
+    Spec("cumprod_flat", fnp.cumprod, [((2, 3),)]),
+    Spec("cumprod_zero", lambda x: fnp.cumprod(x * np.array([1.0, 0.0, 1.0, 1.0, 1.0])),
+         [((5,),)]),
+    Spec("nancumsum", lambda x: fnp.nancumsum(_nan(x, 1, 0, 1)), [((3,),)]),
+    Spec("nancumprod", lambda x: fnp.nancumprod(_nan(x, 1, 0, 1)), [((3,),)]),
+    Spec("cumulative_sum", lambda x: fnp.cumulative_sum(x, include_initial=True), [((4,),)]),
+    Spec("cumulative_prod", lambda x: fnp.cumulative_prod(x, axis=0), [((3, 2),)]),
+    Spec("diff", lambda x: fnp.diff(x, n=2) ** 2, V),
+    Spec("diff_prepend", lambda x: fnp.diff(x, prepend=x[:1] * 2.0, axis=0), [((3, 2),)]),
+    Spec("ediff1d", lambda x: fnp.ediff1d(x, to_end=x[:1]) ** 2, [((4,),)]),
+    Spec("gradient", lambda x: fnp.gradient(x, 0.5) ** 2, [((5,),)]),
+    Spec("gradient_2d", lambda x: fnp.gradient(x, edge_order=2)[1] * x, [((3, 4),)]),
+    Spec("trapezoid", lambda y: fnp.trapezoid(y ** 2, dx=0.3), V),
+    Spec("trapezoid_x", lambda y, x: fnp.trapezoid(y, x), [((4,), (4,))]),
+    Spec("unwrap", lambda x: fnp.unwrap(x * 3.0) * x, [((5,),)], "distinct"),
+    # -- sorting and order statistics (no ties in the domain)
+    Spec("sort", lambda x: fnp.sort(x) * W[: x.shape[-1]], [((4,),), ((2, 4),)], "distinct"),
+    Spec("sort_axis0", lambda x: fnp.sort(x, axis=0) * x, [((3, 2),)], "distinct"),
+    Spec("partition", lambda x: fnp.partition(x, 2)[..., 2] * x[..., 0], [((5,),), ((2, 5),)],
+         "distinct"),
+    Spec("median", fnp.median, [((5,),), ((4,),)], "distinct"),
+    Spec("median_axis", lambda x: fnp.median(x, axis=1) ** 2, [((2, 4),), ((3, 5),)],
+         "distinct"),
+    Spec("percentile", lambda x: fnp.percentile(x, [10.0, 75.0]), [((5,),), ((2, 6),)],
+         "distinct"),
+    Spec("quantile_axis", lambda x: fnp.quantile(x, 0.3, axis=0, keepdims=True), [((5, 2),)],
+         "distinct"),
+    Spec("quantile_traced_q", lambda x, q: fnp.quantile(x, fnp.sigmoid(q) if hasattr(
+        fnp, "sigmoid") else 1 / (1 + fnp.exp(-q))), [((5,), ())], "distinct"),
+    Spec("nanmedian", lambda x: fnp.nanmedian(_nan(x, 1, 0, 1, 1)),
+         [((4,),)], "distinct"),
+    Spec("nanpercentile", lambda x: fnp.nanpercentile(
+        _nan(x, [1, 0, 1], [1, 1, 1]), 40.0, axis=1), [((2, 3),)],
+        "distinct"),
+    Spec("unique", lambda x: fnp.unique(fnp.concatenate([x, x[:2]])) ** 2, [((4,),)],
+         "distinct", vmap=False),
+    # -- indexing-based rearrangements
+    Spec("take", lambda x: fnp.take(x, [2, 0, 2], axis=-1) ** 2, [((3,),), ((2, 3),)]),
+    Spec("take_flat_wrap", lambda x: fnp.take(x, [5, -1], mode="wrap") * x[0, 0], [((2, 3),)]),
+    Spec("take_along_axis", lambda x: fnp.take_along_axis(
+        x, np.array([[1, 0, 2], [2, 2, 0]]), axis=1) ** 2, [((2, 3),)]),
+    Spec("choose", lambda x, y: fnp.choose(np.array([0, 1, 1]), [x, y]) ** 2,
+         [((3,), (3,))]),
+    Spec("compress", lambda x: fnp.compress([True, False, True], x, axis=0) ** 2, [((3, 2),)]),
+    Spec("extract", lambda x: fnp.extract(np.array([True, False, True]), x) ** 2, [((3,),)]),
+    Spec("select", lambda x: fnp.select([x < -0.5, x > 0.5], [x ** 2, fnp.sin(x)], x ** 3), U,
+         "distinct"),
+    Spec("piecewise", lambda x: fnp.piecewise(x, [x < 0, x >= 0],
+                                              [lambda v: v ** 2, lambda v: fnp.exp(v)]),
+         U, "nonzero"),
+    Spec("pad_constant", lambda x: fnp.pad(x, 1, constant_values=0.5) ** 2, V),
+    Spec("pad_modes", lambda x: fnp.pad(x, (2, 3), "reflect") * fnp.pad(x, (3, 2), "edge")
+         + fnp.pad(x, (1, 4), "symmetric") + fnp.pad(x, (3, 2), "wrap"), [((4,),)]),
+    Spec("pad_2d", lambda x: fnp.pad(x, ((1, 0), (0, 2)), "reflect") ** 2, [((3, 3),)]),
+    Spec("roll", lambda x: fnp.roll(x, 1, axis=-1) * x, V),
+    Spec("flip", lambda x: fnp.flip(x) * x, V),
+    Spec("fliplr_ud", lambda x: fnp.fliplr(x) * fnp.flipud(x), M),
+    Spec("rot90", lambda x: fnp.rot90(x) ** 2, M),
+    Spec("tile", lambda x: fnp.tile(x, (2, 1)) ** 2, [((3,),), ((2, 2),)]),
+    Spec("repeat", lambda x: fnp.repeat(x, 2, axis=0) ** 2, [((3,),), ((2, 2),)]),
+    Spec("repeat_array", lambda x: fnp.repeat(x, [1, 0, 2]) ** 2, [((3,),)]),
+    Spec("tril_triu", lambda x: fnp.tril(x) * fnp.triu(x, -1), M),
+    Spec("diag", lambda x: fnp.diag(x, 1) ** 2, [((3,),)]),
+    Spec("diag_of_matrix", lambda x: fnp.diag(x) ** 2, [((3, 3),)]),
+    Spec("diagonal", lambda x: fnp.diagonal(x, 1, 1, 2) ** 2, [((2, 3, 3),)]),
+    Spec("trace", lambda x: fnp.trace(x) * x, [((3, 3),)]),
+    Spec("diagflat", lambda x: fnp.diagflat(x) ** 2, [((2, 2),)]),
+    Spec("block", lambda a, b: fnp.block([[a, b], [b, a]]) ** 2, [((2, 2), (2, 2))]),
+    Spec("meshgrid", lambda x, y: fnp.meshgrid(x, y)[0] * fnp.meshgrid(x, y)[1],
+         [((3,), (2,))]),
+    Spec("append", lambda x, y: fnp.append(x, y) ** 2, [((3,), (2,))]),
+    Spec("insert", lambda x, y: fnp.insert(x, [1, 3], y) ** 2, [((4,), (2,))]),
+    Spec("insert_axis", lambda x, y: fnp.insert(x, 1, y, axis=1) ** 2, [((2, 3), (2,))]),
+    Spec("delete", lambda x: fnp.delete(x, [0, 2]) ** 2, [((4,),)]),
+    Spec("resize", lambda x: fnp.resize(x, (2, 4)) ** 2, [((3,),)]),
+    Spec("array_split", lambda x: fnp.array_split(x, 2)[0] * fnp.hsplit(x, 1)[0][:3],
+         [((5,),)]),
+    Spec("vsplit", lambda x: fnp.vsplit(x, 2)[1] ** 2, [((4, 2),)]),
+    Spec("sliding_window", lambda x: fnp.sliding_window_view(x, 3) ** 2, [((5,),)]),
+    Spec("atleast_3d", lambda x: fnp.atleast_3d(x) ** 2, [((3,),)]),
+    Spec("apply_along_axis", lambda x: fnp.apply_along_axis(lambda r: r[0] * r, 1, x),
+         [((2, 3),)]),
+    # -- statistics
+    Spec("nansum", lambda x: fnp.nansum(_nan(x, 1, 0, 1)), [((3,),)]),
+    Spec("nanmean", lambda x: fnp.nanmean(_nan(x, 1, 0, 1), axis=-1),
+         [((3,),), ((2, 3),)]),
+    Spec("nanprod", lambda x: fnp.nanprod(_nan(x, 1, 0, 1)), [((3,),)]),
+    Spec("nanvar", lambda x: fnp.nanvar(_nan(x, 1, 0, 1, 1), ddof=1),
+         [((4,),)]),
+    Spec("nanstd", lambda x: fnp.nanstd(_nan(x, 1, 0, 1, 1)), [((4,),)],
+         "distinct"),
+    Spec("nanmax_min", lambda x: fnp.nanmax(_nan(x, 1, 0, 1))
+         * fnp.nanmin(_nan(x, 1, 1, 0)), [((3,),)], "distinct"),
+    Spec("ptp", lambda x: fnp.ptp(x, axis=0), [((3, 2),)], "distinct"),
+    Spec("amax_amin", lambda x: fnp.amax(x) * fnp.amin(x), [((4,),)], "distinct"),
+    Spec("average", lambda x, w: fnp.average(x, weights=w), [((3,), (3,))],
+         ("real", "positive")),
+    Spec("average_axis", lambda x, w: fnp.average(x, axis=1, weights=w), [((2, 3), (3,))],
+         ("real", "positive")),
+    Spec("cov", lambda x: fnp.cov(x), [((2, 4),)]),
+    Spec("corrcoef", lambda x: fnp.corrcoef(x), [((2, 5),)], "distinct"),
+    Spec("clip", lambda x: fnp.clip(x, -0.5, 0.7) * x, U, "distinct"),
+    Spec("clip_bounds", lambda x, lo: fnp.clip(x, lo, 1.5), [((3,), ())], "distinct"),
+    Spec("nan_to_num", lambda x: fnp.nan_to_num(
+        fnp.where(np.array([0, 1, 2]) == 2, np.inf, _nan(x, 1, 0, 1)), posinf=3.0) ** 2,
+         [((3,),)], "positive"),
+    Spec("interp", lambda x, fp: fnp.interp(x, np.array([-2.5, -0.5, 0.3, 2.5]), fp),
+         [((3,), (4,)), ((2, 3), (4,))], ("distinct", "real")),
+    Spec("interp_period", lambda x: fnp.interp(x, [0.0, 1.0, 2.0], [1.0, 3.0, 2.0],
+                                               period=3.0), [((4,),)], "distinct"),
+    # -- polynomials, convolution, products
+    Spec("polyval", fnp.polyval, [((3,), ()), ((4,), (3,))]),
+    Spec("polyadd_sub_mul", lambda a, b: fnp.polymul(fnp.polyadd(a, b), fnp.polysub(b, a)),
+         [((3,), (2,))]),
+    Spec("polyder_int", lambda p: fnp.polyint(fnp.polyder(p, 2) ** 2, k=p[0]),
+         [((4,),)]),
+    Spec("polydiv", lambda u, v: fnp.polydiv(u, v)[0] * 1.0, [((4,), (2,))],
+         ("real", "above_one")),
+    Spec("poly", fnp.poly, [((3,),)]),
+    Spec("vander", lambda x: fnp.vander(x, 3), [((3,),)]),
+    Spec("convolve", fnp.convolve, [((4,), (3,)), ((2,), (3,))]),
+    Spec("convolve_same_valid", lambda a, v: fnp.convolve(a, v, "same")[:2]
+         * fnp.convolve(a, v, "valid")[0], [((5,), (3,))]),
+    Spec("correlate", lambda a, v: fnp.correlate(a, v, "full"), [((4,), (3,))]),
+    Spec("correlate_same", lambda a, v: fnp.correlate(a, v, "same"), [((2,), (4,))]),
+    Spec("kron", fnp.kron, [((2, 2), (2, 3)), ((3,), (2,))]),
+    Spec("cross", fnp.cross, [((3,), (3,)), ((2, 3), (3,))]),
+    # -- histograms (bins decided on values; edges, weights and density differentiable)
+    Spec("histogram_density", lambda x: fnp.histogram(x, 3, density=True)[0], [((6,),)],
+         "distinct", vmap=False),
+    Spec("histogram_edges_weights", lambda x: fnp.histogram(x, 3, weights=x ** 2)[0]
+         + fnp.histogram(x, 3)[1][1:], [((6,),)], "distinct", vmap=False),
+    Spec("histogram2d", lambda x, y: fnp.histogram2d(x, y, 2, density=True)[0],
+         [((5,), (5,))], "distinct", vmap=False),
+    Spec("bincount", lambda w: fnp.bincount(np.array([0, 2, 2, 1]), w ** 2), [((4,),)]),
+    Spec("ix_", lambda x: fnp.ix_(x, x[:2])[0] * fnp.ix_(x, x[:2])[1], [((3,),)]),
+    # -- ufunc methods
+    Spec("ufunc_outer", lambda x, y: np.multiply.outer(x, y) + np.subtract.outer(x, y) ** 2,
+         [((3,), (2,))]),
+    Spec("ufunc_reduce", lambda x: np.logaddexp.reduce(x, axis=-1) * np.subtract.reduce(x, axis=-1),
+         [((4,),), ((2, 3),)]),
+    Spec("ufunc_accumulate", lambda x: np.multiply.accumulate(x) + np.divide.accumulate(x),
+         [((4,),)], "positive"),
+    Spec("ufunc_max_accumulate", lambda x: np.maximum.accumulate(x, axis=1), [((2, 4),)],
+         "distinct", order=1),
+    # -- creation with traced inputs
+    Spec("linspace", lambda a, b: fnp.linspace(a, b, 4) ** 2, [((), ()), ((2,), (2,))]),
+    Spec("logspace", lambda a, b: fnp.logspace(a, b, 3, base=2.0), [((), ())]),
+    Spec("geomspace", lambda a, b: fnp.geomspace(a, b, 3), [((), ())], "positive"),
+    Spec("full", lambda v: fnp.full((2, 3), v) ** 2, [((),)]),
+]
