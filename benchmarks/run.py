@@ -3,7 +3,8 @@
 Run ``python -m benchmarks.run`` from the repository root (``--quick`` for a
 short run, ``--only W2,W5`` to select rows, ``--libs funcad,numpy`` to select
 columns). Each derivative is timed alternately with the NumPy primal in the
-same process (median of several rounds) and reported as the ratio
+same process (median of several rounds, CPU time of this process, so that a
+busy machine disturbs it less) and reported as the ratio
 time(derivative) / time(primal); W5 is reported in microseconds per call and
 W6 as the peak extra memory (each library in a fresh subprocess, with the
 garbage collector on). Every result is checked against a reference (closed
@@ -156,7 +157,12 @@ def memory(lib: str, timeout: float = 240):
         env = dict(os.environ, FUNCAD_BENCH_ONLY=lib)   # import only this library
         p = subprocess.run([sys.executable, "-m", "benchmarks.run", "--memory-child", lib],
                            capture_output=True, text=True, timeout=timeout, env=env)
-        return json.loads(p.stdout.strip().splitlines()[-1])
+        lines = p.stdout.strip().splitlines()
+        if not lines:
+            last = (p.stderr.strip().splitlines() or [""])[-1]
+            return {"extra_mb": None, "ok": False,
+                    "err": f"crashed (exit {p.returncode}): {last[:60]}"}
+        return json.loads(lines[-1])
     except subprocess.TimeoutExpired:
         return {"extra_mb": None, "ok": False, "err": f"> {timeout:.0f} s"}
     except Exception as e:  # noqa: BLE001 - report, do not crash the table

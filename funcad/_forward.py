@@ -65,14 +65,18 @@ class JVPTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         tangents = []
+        lower = False       # any operand traced by an enclosing transform?
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
-                primals.append(a.primal)
+                p = a.primal
                 tangents.append(a.tangent)
             else:
-                primals.append(a)
+                p = a
                 tangents.append(None)
-        ans = bind(prim, primals, params)
+            primals.append(p)
+            if not lower and isinstance(p, Tracer):
+                lower = True
+        ans = bind(prim, primals, params) if lower else prim.impl(*primals, **params)
         if prim.nondiff:
             return ans
         rule = jvp_rules.get(prim)

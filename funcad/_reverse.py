@@ -93,7 +93,7 @@ _avals: dict = {}
 
 
 def _aval(x):
-    """A shared ShapeDtype for x (one object per distinct shape and dtype: tape entries are small)."""
+    """A shared ShapeDtype for x: one object per distinct (shape, dtype), so entries stay small."""
     if isinstance(x, Tracer):
         a = x.aval
         shp, dt = a.shape, a.dtype
@@ -130,15 +130,19 @@ class RevTrace(Trace):
         vals = []
         parents = []
         bits = 0            # which operands have a parent on this tape
+        lower = False       # any operand traced by an enclosing transform?
         for j, a in enumerate(args):
             if type(a) is RevTracer and a._trace is self:
-                vals.append(a.value)
+                v = a.value
                 parents.append(a.node)
                 bits |= 1 << j
             else:
-                vals.append(a)
+                v = a
                 parents.append(-1)
-        ans = bind(prim, vals, params)
+            vals.append(v)
+            if not lower and isinstance(v, Tracer):
+                lower = True
+        ans = bind(prim, vals, params) if lower else prim.impl(*vals, **params)
         if prim.nondiff:
             return ans
         rule = vjp_rules.get(prim)

@@ -8,7 +8,7 @@ standard basis, ``jacrev`` is vmap of the pullback over the output basis,
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -429,39 +429,44 @@ def _broadcast_prefix(prefix, full, where):
             and all(p is None or type(p) is int for p in prefix)
             and all(isinstance(f, (np.ndarray, Tracer, float)) for f in full)):
         return list(prefix)       # the common case: one int/None per array argument
-    out = []
-
-    def walk(p, f):
-        if p is None or isinstance(p, (int, np.integer)):
-            if isinstance(f, (np.ndarray, Tracer, float, int, complex, np.generic)):
-                out.append(p)     # a leaf: skip flattening
-            else:
-                out.extend([p] * len(_tree.leaves(f)))
-            return
-        pl, ptd = _tree.flatten(p, is_leaf=lambda x: x is None)
-        if ptd.kind is None:
-            raise TypeError(f"{where}: axis spec must be an int, None or a pytree of them, "
-                            f"got {p!r}")
-        fl = _tree.flatten(f, is_leaf=lambda x: x is None)[1]
-        if type(p) is not type(f) and not (isinstance(p, (tuple, list)) and isinstance(
-                f, (tuple, list))):
-            raise ValueError(f"{where}: axis spec {p!r} does not match the value's structure {fl}")
-        if isinstance(p, dict):
-            if set(p) != set(f):
-                raise ValueError(f"{where}: axis spec keys {sorted(map(str, p))} do not match the "
-                                 f"value's keys {sorted(map(str, f))}")
-            keys = _tree.flatten(dict.fromkeys(f, 0))[1].aux   # the flatten order of the keys
-            kids_p, kids_f = [p[k] for k in keys], [f[k] for k in keys]
-        else:
-            kids_p, kids_f = list(p), list(f)
-        if len(kids_p) != len(kids_f):
-            raise ValueError(f"{where}: axis spec {p!r} has {len(kids_p)} entries but the value "
-                             f"has {len(kids_f)} (structure {fl})")
-        for a, b in zip(kids_p, kids_f):
-            walk(a, b)
-
-    walk(prefix, full)
+    out: list = []
+    _prefix_walk(prefix, full, where, out)
     return out
+
+
+def _prefix_walk(p, f, where, out):
+    # a module-level recursive function: a nested one would be a reference cycle per call
+    if p is None or isinstance(p, (int, np.integer)):
+        if isinstance(f, (np.ndarray, Tracer, float, int, complex, np.generic)):
+            out.append(p)     # a leaf: skip flattening
+        else:
+            out.extend([p] * len(_tree.leaves(f)))
+        return
+    ptd = _tree.flatten(p, is_leaf=_is_none)[1]
+    if ptd.kind is None:
+        raise TypeError(f"{where}: axis spec must be an int, None or a pytree of them, "
+                        f"got {p!r}")
+    fl = _tree.flatten(f, is_leaf=_is_none)[1]
+    if type(p) is not type(f) and not (isinstance(p, (tuple, list)) and isinstance(
+            f, (tuple, list))):
+        raise ValueError(f"{where}: axis spec {p!r} does not match the value's structure {fl}")
+    if isinstance(p, dict):
+        if set(p) != set(f):
+            raise ValueError(f"{where}: axis spec keys {sorted(map(str, p))} do not match the "
+                             f"value's keys {sorted(map(str, f))}")
+        keys = _tree.flatten(dict.fromkeys(f, 0))[1].aux   # the flatten order of the keys
+        kids_p, kids_f = [p[k] for k in keys], [f[k] for k in keys]
+    else:
+        kids_p, kids_f = list(p), list(f)
+    if len(kids_p) != len(kids_f):
+        raise ValueError(f"{where}: axis spec {p!r} has {len(kids_p)} entries but the value "
+                         f"has {len(kids_f)} (structure {fl})")
+    for a, b in zip(kids_p, kids_f):
+        _prefix_walk(a, b, where, out)
+
+
+def _is_none(x) -> bool:
+    return x is None
 
 
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
@@ -590,7 +595,7 @@ def _assemble(chunks, out_leaves, in_leaves, out_tree, in_tree, single_in, fwd):
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         for j, o in enumerate(out_leaves):
             os_ = tuple(shape_of(o))
-            full = reshape(stacked[j], (offs[-1], -1))
+            full = reshape(stacked[j], (offs[-1], int(np.prod(os_, dtype=np.int64))))
             per_in = []
             for i, x in enumerate(in_leaves):
                 part = full[offs[i]:offs[i + 1]]

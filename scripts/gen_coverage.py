@@ -94,7 +94,46 @@ def render() -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| `{n}` | {k} | {s} | {note} |" for n, k, s, note in rs]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + CONVENTIONS) + "\n"
+
+
+CONVENTIONS = """## Conventions
+
+- **Kinks.** `abs'(0) = 0`; `max`/`min`/`maximum`/`minimum` split the derivative evenly
+  among tied entries; `clip` gives derivative 1 in `a` where `a_min <= a <= a_max` (the
+  bounds count as inside) and the returned bound gets 1 where `a` is strictly beyond it.
+- **Order statistics.** `sort`, `partition`, `median`, `percentile`, `quantile` gather the
+  values through the permutation found on values (stable order for ties), so each output
+  carries the derivative of the element that lands there; quantiles interpolate linearly
+  between the two neighbouring order statistics and are differentiable in `q` too.
+- **interp.** Differentiable in `x`, `fp`, `left`, `right`; the knots `xp` get a zero
+  derivative. At a knot the derivative in `x` is the slope of the segment to its right
+  (to its left at the last knot).
+- **cumprod / prod.** Products of pairs (a log-depth scan), never a division by `x`: exact
+  derivatives with zeros in the input.
+- **NaN-aware functions** (`nansum`, `nanmean`, `nanmedian`, ...) give NaN entries a zero
+  derivative. A NaN that *enters a product* upstream still poisons reverse mode
+  (`0 * nan`): replace it with `fnp.where` before multiplying.
+- **Histograms.** Which bin a sample falls in is decided on values; the bin edges (from the
+  data's min and max), the weights and the density normalisation are differentiable.
+- **nextafter** has derivative 1 in `x` (the result is `x` moved by one ulp), 0 in `y`;
+  `spacing`, `heaviside`, `round`, `floor`, `sign` and the comparisons have derivative 0.
+- **Writing into arrays.** `x[idx] = v` on a traced `x` and `fnp.at(x)[idx].set/add/
+  subtract/multiply/divide/power/min/max/get(v)` work under every transform with ints,
+  slices, boolean masks and integer arrays. Repeated indices: `set` keeps the last write
+  (and only it gets a derivative), `add`/`subtract` accumulate, the others apply in sequence
+  like `np.multiply.at`. The caller's arrays are never modified. Writing a traced value into
+  a plain NumPy array (`a = np.zeros(3); a[0] = x`) is an error naming the two fixes
+  (`funcad.numpy.zeros`, `funcad.numpy.at(a)[0].set(x)`).
+- **vmap.** Functions whose output shape depends on values (`unique`, set functions,
+  `compress`/`extract`/`x[mask]` with a batched mask, histograms, the zero-derivative
+  functions computed on values) raise an error under vmap; `x[mask] = scalar` and
+  `fnp.at(x)[mask].<op>(scalar)` with a batched mask are supported.
+- **Ufunc methods.** `np.<ufunc>.outer`, `.reduce` and `.accumulate` work on traced values
+  for every binary ufunc listed above (a left fold for non-associative ufuncs; `power` and
+  `arctan2` `.reduce` raise, since NumPy's own result is not its left fold); `.at` writes in
+  place and raises an error naming `fnp.at`.
+""".splitlines()
 
 
 def main(argv):
@@ -105,7 +144,7 @@ def main(argv):
             return 1
         return 0
     DOC.write_text(text)
-    print(f"wrote {DOC} ({len(text.splitlines()) - 17} rows)")
+    print(f"wrote {DOC} ({len(rows())} names)")
     return 0
 
 

@@ -6,21 +6,29 @@ tables in tests/specs) must satisfy:
 
 * the NumPy spelling and the funcad.numpy spelling give the same values, and
   the value a transform sees equals the plain run; inputs are never mutated;
-* ``jacfwd == jacrev`` (pytrees, several arguments), both equal to central
-  finite differences in random directions, and ``grad`` equals ``J^T w``;
+* ``jacfwd == jacrev == jacobian`` (pytree inputs and pytree outputs, all
+  arguments or a subset), both equal to central finite differences in random
+  directions; ``grad == J^T w == vjp(w)``; ``linearize == jvp``;
+  ``grad(checkpoint(f)) == grad(f)``;
 * ``hessian`` is symmetric and equals ``jacfwd(jacrev)``, ``jacrev(jacrev)``,
-  ``jacfwd(jacfwd)`` and central differences of the gradient;
-* ``vmap`` equals a Python loop (and refuses programs with Python control flow
-  on traced values with a BatchingError, never a wrong answer);
-* float32 inputs give float32 results within float32 tolerance of float64.
+  ``jacfwd(jacfwd)``, ``jacrev(jacfwd)``, ``hvp`` and central differences of the
+  gradient; the Hessian over argument pytrees has the flat Hessian's blocks;
+* ``vmap`` equals a Python loop (batch axis first or last, some arguments
+  unbatched, nested ``vmap(vmap)``, ``vmap(jacfwd)``, ``vmap(grad)``), and
+  refuses programs with Python control flow on traced values with a
+  BatchingError, never a wrong answer;
+* float32 inputs give the dtype NumPy gives, values within float32 tolerance
+  of float64, and float32 gradients.
 
 Finite differences are only trusted where the program is smooth: the
-derivative is estimated at two step sizes, and a point where they disagree
-(a kink, a jump, a branch switch within the step) is rejected, not reported.
+derivative is estimated at two step sizes and by one-sided differences, and a
+point where they disagree (a kink, a jump, a branch switch within the step) is
+rejected, not reported. Inf/NaN derivatives must come with such a kink.
 
-CI runs a fixed, derandomized set of examples; ``FUNCAD_FUZZ_EXAMPLES=5000``
-runs that many random ones. A failure prints the shrunk program as a runnable
-script.
+CI runs a fixed, derandomized set of 150 examples plus every spec row once
+(``test_every_spec_in_a_program``); ``FUNCAD_FUZZ_EXAMPLES=5000`` runs that many
+random ones. A failure prints the shrunk program as a runnable script, with a
+line that reruns every check on it.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from .fuzz_programs import Program, programs
 
 N_EXAMPLES = int(os.environ.get("FUNCAD_FUZZ_EXAMPLES", "0"))
 _SETTINGS = settings(
-    max_examples=N_EXAMPLES or 200, deadline=None, derandomize=not N_EXAMPLES, database=None,
+    max_examples=N_EXAMPLES or 150, deadline=None, derandomize=not N_EXAMPLES, database=None,
     suppress_health_check=list(HealthCheck), print_blob=False)
 
 
@@ -57,6 +65,10 @@ def _close(what, got, want, rtol=1e-8, atol=1e-10):
         scale = 1.0 + np.max(np.abs(w), initial=0.0)
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol * scale,
                                    err_msg=f"{what} (leaf {k})")
+
+
+def _writes_in_place(prog) -> bool:
+    return any("] = " in ln for ln in prog.body)
 
 
 def _weights(shape):
@@ -166,10 +178,24 @@ def check_first_order(prog, f_np, f_fnp, y):
                              f"program is smooth:\n  jacfwd: {jf}\n  jacrev: {jr}")
     _close("jacfwd vs jacrev", jf, jr)
     _close("jacobian (mode chosen) vs jacrev", fad.jacobian(f_np, argnums=nums)(*args), jr)
+    # pytree outputs, and differentiating a subset of the arguments
+
+    def f_tree(*a):
+        out = f_np(*a)
+        return {"main": out, "rest": (fnp.sum(out * w), out * 2.0)}
+
+    jt_f = fad.jacfwd(f_tree, argnums=nums)(*args)
+    jt_r = fad.jacrev(f_tree, argnums=nums)(*args)
+    _close("jacfwd vs jacrev (pytree output)", jt_f, jt_r)
+    _close("pytree-output Jacobian, leaf 'main' vs jacrev", jt_r["main"], jr)
+    last = len(args) - 1
+    if not _writes_in_place(prog):   # x[i] = traced into an undifferentiated array: an error
+        _close("jacrev(argnums=last) vs the full Jacobian",
+               fad.jacrev(f_np, argnums=last)(*args), jr[last])
     _close("grad of checkpoint(f) vs grad", fad.grad(
         lambda *a: fs(*a, f=fad.checkpoint(f_np)), argnums=nums)(*args), g)
     tangents = tree.map(lambda x: np.cos(np.arange(np.size(x)) + 1.0).reshape(np.shape(x)), args)
-    y_lin, f_jvp = fad.linearize(f_np, *args)
+    _, f_jvp = fad.linearize(f_np, *args)
     _, t_jvp = fad.jvp(f_np, args, tangents)
     _close("linearize vs jvp", f_jvp(*tangents), t_jvp)
     _, f_vjp = fad.vjp(f_np, *args)
@@ -202,6 +228,19 @@ def check_second_order(prog, f_np, z, unravel, w):
                      ("jacfwd(jacfwd)", fad.jacfwd(fad.jacfwd(g))),
                      ("jacrev(jacfwd)", fad.jacrev(fad.jacfwd(g)))]:
         _close(f"hessian vs {name}", tr(z), h)
+    # the Hessian over the argument pytrees: its leaves are the blocks of the flat one
+    args = prog.make_args()
+    nums = tuple(range(len(args)))
+    hp = fad.hessian(lambda *a: fnp.sum(f_np(*a) * w), argnums=nums)(*args)
+    sizes = [np.size(x) for x in tree.leaves(args)]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    blocks = tree.leaves(hp)
+    assert len(blocks) == len(sizes) ** 2, "pytree hessian: wrong number of blocks"
+    for k, blk in enumerate(blocks):
+        a, b = divmod(k, len(sizes))
+        _close(f"pytree hessian block ({a}, {b}) vs the flat hessian",
+               np.reshape(blk, (sizes[a], sizes[b])),
+               h[offs[a]:offs[a + 1], offs[b]:offs[b + 1]])
     gr = fad.grad(g)
     v = np.random.default_rng(1).standard_normal(z.shape)
     fd, bound = _directional_fd(gr, z, v, "second order")
@@ -226,7 +265,7 @@ def check_vmap(prog, f_np, y):
     # the last argument unbatched (in_axes=None), batch on the last axis for the first
     # (skipped when the program writes x[i] = v: writing a batched value into an unbatched
     # plain array is an error by design)
-    if len(per_args[0]) > 1 and not any("] = " in ln for ln in prog.body):
+    if len(per_args[0]) > 1 and not _writes_in_place(prog):
         in_axes = (0,) * (len(per_args[0]) - 1) + (None,)
         mixed = tuple(batched[:-1]) + (per_args[0][-1],)
         got = fad.vmap(f_np, in_axes=in_axes)(*mixed)

@@ -303,3 +303,66 @@ def test_batched_getitem_and_scatter_match_loops_property(idx):
     np.testing.assert_allclose(fad.vmap(g)(xs), np.stack([g(x) for x in xs]))
     np.testing.assert_allclose(fad.vmap(f, in_axes=3, out_axes=-1)(np.moveaxis(xs, 0, 3)),
                                np.stack([x[idx] for x in xs], axis=-1))
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(idx=_index(), x_batched=st.booleans())
+def test_batched_index_arrays_match_loops_property(idx, x_batched):
+    try:
+        np.zeros((2, 3, 4))[idx]
+    except IndexError:
+        return
+    pos = [k for k, it in enumerate(idx) if isinstance(it, np.ndarray)]
+    if not pos:
+        return
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(3, 2, 3, 4))
+    # per example, a different (valid) index array in each array position
+    sizes = {k: (2, 3, 4)[_dim_of(idx, k)] for k in pos}
+    batched = {k: rng.integers(0, sizes[k], size=(3,) + idx[k].shape) for k in pos}
+
+    def build(arrs):
+        it = iter(arrs)
+        return tuple(next(it) if k in pos else item for k, item in enumerate(idx))
+
+    def f(x, *arrs):
+        return fnp.getitem(x, build(arrs))
+
+    def g(x, *arrs):
+        return fad.grad(lambda x: fnp.sum(fnp.at(x)[build(arrs)].add(f(x, *arrs) ** 2)))(x)
+
+    in_x = xs if x_batched else xs[0]
+    ax = (0 if x_batched else None,) + (0,) * len(pos)
+    args = [batched[k] for k in pos]
+    want_f = np.stack([(xs[b] if x_batched else xs[0])[build([a[b] for a in args])]
+                       for b in range(3)])
+    np.testing.assert_allclose(fad.vmap(f, in_axes=ax)(in_x, *args), want_f)
+    want_g = np.stack([g(xs[b] if x_batched else xs[0], *[a[b] for a in args])
+                       for b in range(3)])
+    np.testing.assert_allclose(fad.vmap(g, in_axes=ax)(in_x, *args), want_g)
+
+
+def _dim_of(idx, k):
+    """The axis of (2, 3, 4) that item k of the index consumes."""
+    items = [i for i in idx if i is not None]
+    k2 = sum(1 for i in idx[:k] if i is not None)
+    ell = [j for j, i in enumerate(items) if i is Ellipsis]
+    if ell:
+        e = ell[0]
+        if k2 > e:
+            return 3 - (len(items) - k2)
+    return k2
+
+
+def test_traced_mask_writes_work_under_vmap():
+    def f(x):
+        y = x * 1.0
+        y[y < 0] = 0.0                                   # ReLU written the NumPy way
+        return fnp.sum(fnp.at(y)[y > 1].multiply(3.0) ** 2) + fnp.sum(fnp.at(y)[y > 0].add(1.0))
+    xs = np.array([[1.0, -2.0, 0.5], [-1.0, 3.0, 2.0]])
+    want = np.stack([fad.grad(f)(x) for x in xs])
+    np.testing.assert_allclose(fad.vmap(fad.grad(f))(xs), want)
+    np.testing.assert_allclose(want, [[3.0, 0.0, 2.0], [0.0, 55.0, 37.0]])
+    from funcad.errors import BatchingError
+    with pytest.raises(BatchingError, match="fnp.where"):
+        fad.vmap(lambda x: x[x > 0].sum())(xs)

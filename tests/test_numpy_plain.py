@@ -199,6 +199,11 @@ VALUE_CASES = {
     * np.cumulative_prod(x, axis=1, include_initial=True),
     "histogram": lambda x: np.concatenate(np.histogram(x, 4, density=True)),
     "apply_along_axis": lambda x: np.apply_along_axis(lambda r: r[::-1] * r[0], 1, x),
+    "integer_results": lambda x: np.concatenate([
+        np.digitize(x[0], [-1.0, 0.0, 1.0]), np.digitize(x[1], [1.0, 0.0, -1.0], right=True),
+        np.isclose(x[0], x[0] + 1e-9), np.isclose(x[1], x[2], atol=0.5),
+        np.count_nonzero(x > 0, axis=0), np.argsort(x[2]), np.searchsorted([0.0, 1.0], x[0]),
+        np.argmax(x, axis=1), np.argpartition(x[0], 1)[:1]]) * x[0, 0],
 }
 
 
@@ -226,3 +231,26 @@ def test_vmap_of_numpy_code_equals_loop(name):
         got = fad.vmap(f)(xs)
         want = np.stack([f(x) for x in xs])
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# what is not supported says so, names the function and the way out
+# ---------------------------------------------------------------------------
+
+ERROR_CASES = [
+    (lambda x: np.pad(x, 1, mode="linear_ramp"), NotImplementedError, "linear_ramp.*'edge'"),
+    (lambda x: np.quantile(x, 0.5, method="weibull"), NotImplementedError, "weibull"),
+    (lambda x: np.gradient(x, np.arange(3.0) ** 2), NotImplementedError, "scalar spacings"),
+    (lambda x: np.polyfit(x, x, 1), fad.UnsupportedFunctionError, "polyfit.*lstsq"),
+    (lambda x: np.roots(x), fad.UnsupportedFunctionError, "roots.*eigvals"),
+    (lambda x: np.emath.sqrt(x), fad.UnsupportedFunctionError, "sqrt.*complex"),
+    (lambda x: np.copyto(np.zeros(3), x), fad.UnsupportedFunctionError, "copyto.*where"),
+    (lambda x: np.add.at(np.zeros(3), [0], x), fad.UnsupportedFunctionError, "fnp.at"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ERROR_CASES)))
+def test_unsupported_uses_raise_clear_errors(k):
+    f, exc, pattern = ERROR_CASES[k]
+    with pytest.raises(exc, match=pattern):
+        fad.grad(lambda x: np.sum(f(x)))(np.array([1.0, 2.0, 3.0]))

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 import funcad as fad
-import funcad.numpy as fnp
 
 BIG_TAPE = int(os.environ.get("FUNCAD_BIG_TAPE", "200000"))
 
@@ -86,6 +85,15 @@ def test_norm_at_zero_is_nan_and_the_safe_version():
 
     np.testing.assert_array_equal(fad.grad(safe_norm)(np.zeros(3)), np.zeros(3))
     np.testing.assert_allclose(fad.grad(safe_norm)(np.array([3.0, 4.0])), [0.6, 0.8])
+
+
+def test_jacobians_at_a_singular_entry():
+    """0 * inf: a NaN row in jacfwd (singular output), a NaN column in jacrev (singular input)."""
+    x = np.array([0.0, 1.0])
+    with np.errstate(all="ignore"):
+        jf, jr = fad.jacfwd(np.cbrt)(x), fad.jacrev(np.cbrt)(x)
+    np.testing.assert_array_equal(jf, [[np.inf, np.nan], [0.0, 1 / 3]])
+    np.testing.assert_array_equal(jr, [[np.inf, 0.0], [np.nan, 1 / 3]])
 
 
 @pytest.mark.xfail(strict=True, reason="power's d/dx rule y * x**(y-1) gives 0 * inf = NaN at "
@@ -334,7 +342,61 @@ def test_read_only_input_written_inside_the_function():
 
 
 # ---------------------------------------------------------------------------
-# 7. very long tapes and very wide arrays
+# 7. zero-size arrays, other float widths, ndarray subclasses
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3)], ids=["0", "0x3"])
+def test_zero_size_inputs(shape):
+    x = np.zeros(shape)
+    f = lambda x: np.sin(x) * 2.0  # noqa: E731
+    s = lambda x: np.sum(x ** 3)  # noqa: E731
+    assert fad.grad(s)(x).shape == shape
+    assert fad.jacfwd(f)(x).shape == shape + shape        # raised ValueError before
+    assert fad.jacrev(f)(x).shape == shape + shape
+    assert fad.hessian(s)(x).shape == shape + shape
+    assert fad.jvp(f, (x,), (x,))[1].shape == shape
+    assert fad.vmap(f)(np.zeros((0, 3))).shape == (0, 3)
+    assert fad.jacfwd(np.sum)(x).shape == shape
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.longdouble])
+def test_other_float_widths_keep_their_dtype(dt):
+    x = np.array([0.5, 1.0], dt)
+    g = fad.grad(lambda x: np.sum(np.sin(x) * x))(x)
+    assert g.dtype == dt
+    np.testing.assert_allclose(g.astype(float), np.cos([0.5, 1.0]) * [0.5, 1.0] +
+                               np.sin([0.5, 1.0]), rtol=2e-3 if dt == np.float16 else 1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason="masked arrays lose their mask silently: the transforms "
+                   "call np.asarray on inputs (funcad/api.py _as_diff_leaf), so grad(f)(ma) "
+                   "differentiates the unmasked data, and masked entries get nonzero "
+                   "gradients. Should raise TypeError naming np.ma (use x.filled() or where).")
+def test_masked_array_input_is_rejected_or_respected():
+    x = np.ma.array([1.0, 2.0], mask=[False, True])
+    f = lambda x: np.sum(np.sin(x) * x)  # noqa: E731
+    try:
+        g = fad.grad(f)(x)
+    except TypeError:
+        return                       # a clear error is an acceptable answer
+    assert np.asarray(g)[1] == 0.0   # the masked entry does not influence f(x)
+
+
+@pytest.mark.xfail(strict=True, reason="np.matrix inputs become ndarrays silently, so `*` "
+                   "changes meaning (matrix product -> elementwise): grad(f)(m) returns a "
+                   "gradient where plain f(m) raises. Should raise TypeError naming np.matrix.")
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_matrix_input_is_rejected():
+    m = np.matrix([[1.0, 2.0]])
+    f = lambda x: np.sum(np.sin(x) * x)  # noqa: E731
+    with pytest.raises(ValueError):
+        f(m)                         # plain NumPy: (1,2) @ (1,2) is not aligned
+    with pytest.raises(TypeError):
+        fad.grad(f)(m)
+
+
+# ---------------------------------------------------------------------------
+# 8. very long tapes and very wide arrays
 # ---------------------------------------------------------------------------
 
 def test_very_long_tape_no_recursion():

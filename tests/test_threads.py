@@ -220,3 +220,19 @@ def test_rule_registration_while_transforms_run(fast_switching):
 
     _run_threads(worker, 4)
     assert not bad
+
+
+def test_many_distinct_shapes_concurrently(fast_switching):
+    """Thousands of distinct shapes from several threads: shared per-shape caches may fill,
+    be cleared and refill while other threads are mid-transform."""
+    bad = []
+
+    def worker(k):
+        for n in range(1 + k, 4400, 8):
+            x = np.linspace(0.0, 1.0, n)
+            g = fad.grad(lambda x: np.sum(x * x))(x)
+            if g.shape != (n,) or not np.array_equal(g, 2 * x):
+                bad.append((k, n))
+
+    _run_threads(worker, N_THREADS)
+    assert not bad, bad[:5]

@@ -206,7 +206,9 @@ def test_vmap_with_in_axes_none_inside_grad_closes_over_the_tracer():
     # grad w.r.t. a weight shared by all examples
     X = RNG.normal(size=(5, 3))
     w = RNG.normal(size=3)
-    loss = lambda w: np.sum(fad.vmap(lambda x, w: np.tanh(x @ w), in_axes=(0, None))(X, w))  # noqa: E731
+    def loss(w):
+        return np.sum(fad.vmap(lambda x, w: np.tanh(x @ w), in_axes=(0, None))(X, w))
+
     np.testing.assert_allclose(fad.grad(loss)(w), X.T @ (1 - np.tanh(X @ w) ** 2), rtol=1e-12)
 
 
@@ -255,3 +257,26 @@ def test_keyword_arguments_are_mapped_along_axis_0():
     f = fad.vmap(lambda x, *, scale: x * scale, in_axes=None)
     out = f(np.arange(3.0), scale=np.array([1.0, 2.0]))
     np.testing.assert_allclose(out, [[0, 1, 2], [0, 2, 4]])
+
+
+@pytest.mark.parametrize("name", ["vmap", "vmap_dict", "vmap_grad", "hessian", "jacrev"])
+def test_transforms_leave_no_reference_cycles(name):
+    """The tape and the traces are freed by reference counting alone (no cycle for the GC)."""
+    import gc
+    f = lambda x: np.sum(np.tanh(x) * x ** 2)  # noqa: E731
+    run = {"vmap": lambda: fad.vmap(np.sin, out_axes=1)(np.ones((3, 2))),
+           "vmap_dict": lambda: fad.vmap(lambda d: d["a"] * 2.0, in_axes=({"a": 0},))(
+               {"a": np.ones((2, 3))}),
+           "vmap_grad": lambda: fad.vmap(fad.grad(f))(np.ones((3, 4))),
+           "hessian": lambda: fad.hessian(f)(np.ones(4)),
+           "jacrev": lambda: fad.jacrev(np.sin)(np.ones(3))}[name]
+    run()
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        run()
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()

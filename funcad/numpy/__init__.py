@@ -24,8 +24,7 @@ from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
 
 # plain-NumPy creation functions and constants (no traced inputs to differentiate)
-for _name in ["eye", "identity", "arange", "linspace",
-              "logspace", "geomspace", "tri", "indices", "ndindex", "random", "ndarray",
+for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "random", "ndarray",
               "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float16", "float32",
               "float64", "complex64", "complex128", "int8", "int16", "int32", "int64",
               "uint8", "bool_", "integer", "floating", "inexact", "complexfloating",

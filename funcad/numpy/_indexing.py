@@ -1,9 +1,15 @@
-"""Indexing: ``x[idx]``, its transpose (scatter-add), ``x.at[idx].set/add/get``, nonzero.
+"""Indexing: ``x[idx]``, its transpose (scatter-add), ``fnp.at(x)[idx].<op>(v)``, nonzero.
 
 An index is split into a static template (ints, slices, None, Ellipsis, and a
 ``_Slot`` where an integer array goes) and the integer arrays themselves, which
 become positional operands: they can be batched by vmap but carry no
 derivative. Boolean masks become integer arrays through ``nonzero``.
+
+Three primitives (getitem, index_add, index_set) carry everything; their
+batching rules handle batched operands and batched integer arrays directly
+(no per-example loop), following NumPy's placement of advanced-index axes.
+``at(x)[idx].multiply/min/max/...`` with repeated indices apply the updates in
+sequence (like ``np.multiply.at``) as rounds of unique-index sets.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import numpy as np
 
 from .._batching import defbatch
 from .._core import Tracer, full_lower
+from ..errors import BatchingError
 from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
 from ._base import unbroadcast
 
@@ -54,7 +61,14 @@ def _split_index(idx, x_shape):
                     raise IndexError(f"arrays used as indices must be integer or boolean, got "
                                      f"dtype {item.dtype}")
                 if item.dtype == np.bool_:
-                    item = full_lower(item)     # a mask's true entries fix the result shape
+                    try:
+                        item = full_lower(item)     # a mask's true entries fix the shape
+                    except BatchingError as e:
+                        raise BatchingError(
+                            "x[mask] with a boolean mask batched by vmap selects a different "
+                            "number of entries per example; use fnp.where(mask, x, 0) (or "
+                            "x[mask] = v / fnp.at(x)[mask].add(v) with a scalar v, which vmap "
+                            "supports)") from e
             else:
                 item = np.asarray(item)
                 if item.dtype.kind not in "iub":
@@ -200,7 +214,7 @@ def _advanced_layout(tree, ndim):
 def _batched_index(vals, dims, tree):
     """Per-example (x, arrays) -> batched (x, arrays, template), and the advanced block's
     per-example position (None when it already leads) and rank."""
-    from ._shape import broadcast_to, reshape
+    from ._shape import reshape
     size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
     x, arrs = vals[0], vals[1:]
     xshape = shape_of(x)[1:] if dims[0] is not None else shape_of(x)
@@ -252,6 +266,8 @@ def _scatter_batch(p):
             k = len(region) - (len(us) - 1)
             if k > 0:
                 upd = reshape(upd, (us[0],) + (1,) * k + tuple(us[1:]))
+            elif k < 0:          # leading length-1 axes of the update, as NumPy allows
+                upd = reshape(upd, (us[0],) + tuple(us[1 - k:]))
         if not arrs:
             return p(base, upd, tree=_batched_template(tree))
         upd = broadcast_to(upd, (size,) + tuple(region))
@@ -299,6 +315,13 @@ class _IndexRef:
         tree, arrs = _split_index(self.idx, shape_of(self.x))
         return self.x, v, arrs, tree
 
+    def _full_mask(self, values):
+        """A traced boolean mask of x's shape with a scalar value: a ``where`` does it (works
+        under vmap, where the mask's true entries differ per example)."""
+        m = self.idx
+        return (isinstance(m, Tracer) and m.dtype == np.bool_ and shape_of(m) == shape_of(self.x)
+                and len(shape_of(values)) == 0)
+
     def get(self):
         """``x[idx]``."""
         return getitem(self.x, self.idx)
@@ -309,11 +332,17 @@ class _IndexRef:
         For repeated indices the last write wins, and only the winning update
         receives a derivative.
         """
+        if self._full_mask(values):
+            from ._elementwise import where
+            return where(self.idx, values, self.x)
         x, v, arrs, tree = self._args(values)
         return index_set_p(x, v, *arrs, tree=tree)
 
     def add(self, values):
         """A copy of ``x`` with ``values`` added at ``idx``; repeated indices accumulate."""
+        if self._full_mask(values):
+            from ._elementwise import add, where
+            return where(self.idx, add(self.x, values), self.x)
         x, v, arrs, tree = self._args(values)
         return index_add_p(x, v, *arrs, tree=tree)
 
@@ -350,6 +379,9 @@ class _IndexRef:
     def _apply_each(self, values, op):
         # Sequential semantics (np.multiply.at): the k-th occurrence of each target index is
         # applied in round k, so every round writes distinct positions.
+        if self._full_mask(values):
+            from ._elementwise import where
+            return where(self.idx, op(self.x, values), self.x)
         shape = shape_of(self.x)
         tree, arrs = _split_index(self.idx, shape)
         one = int(np.prod(np.broadcast_shapes(*[shape_of(a) for a in arrs]), dtype=np.int64)) <= 1

@@ -156,8 +156,8 @@ for _f, _impl in [(np.shape, _shape), (np.ndim, _ndim), (np.size, _size),
     export(_impl, _f.__name__)
 
 # -- integer/boolean results computed on values
-for _f in [np.argwhere, np.flatnonzero, np.digitize, np.count_nonzero,
-           np.array_equal, np.array_equiv, np.allclose, np.isclose, np.lexsort,
+for _f in [np.argwhere, np.flatnonzero,
+           np.array_equal, np.array_equiv, np.allclose, np.lexsort,
            np.may_share_memory, np.shares_memory, np.iscomplex, np.isreal, np.isin,
            np.packbits, np.unpackbits, np.ravel_multi_index, np.unravel_index,
            np.min_scalar_type, np.array2string, np.array_repr, np.array_str]:
@@ -256,6 +256,9 @@ for _f, _note in [
         (np.argsort, "integer result (batched primitive)"),
         (np.argpartition, "integer result (batched primitive)"),
         (np.searchsorted, "integer result (batched primitive)"),
+        (np.digitize, "integer result (batched, through searchsorted)"),
+        (np.isclose, "boolean result (batched composite)"),
+        (np.count_nonzero, "integer result (batched composite)"),
         (np.argmax, "integer result (batched primitive)"),
         (np.argmin, "integer result (batched primitive)"),
         (np.nanargmax, "integer result"), (np.nanargmin, "integer result"),

@@ -101,6 +101,30 @@ def searchsorted(a, v, side="left", sorter=None):
     return searchsorted_p(a, v, side=side)
 
 
+@implements(np.digitize)
+def digitize(x, bins, right=False):
+    """``np.digitize`` on traced values (zero derivative; works under vmap).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.digitize(fnp.array([0.5, 1.5]), fnp.array([0.0, 1.0, 2.0]))
+        array([1, 2])
+    """
+    if not is_traced(x, bins):
+        return np.digitize(x, bins, right)
+    from ..errors import BatchingError
+    try:
+        b = np.asarray(full_lower(bins))
+    except BatchingError as e:
+        raise BatchingError("digitize: bins batched by vmap are not supported (whether they "
+                            "increase or decrease is decided on values); pass unbatched bins "
+                            "or use fnp.searchsorted") from e
+    side = "left" if right else "right"
+    if b.size > 1 and b[0] > b[-1]:           # decreasing bins
+        return b.size - searchsorted(bins[::-1], x, side=side)
+    return searchsorted(bins, x, side=side)
+
+
 # ---------------------------------------------------------------------------
 # sort / partition
 # ---------------------------------------------------------------------------

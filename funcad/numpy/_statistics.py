@@ -156,6 +156,41 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
 
 _where = where   # the parameter ``where=`` shadows the function inside the reductions
 
+@implements(np.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """``np.count_nonzero`` on traced values (zero derivative; works under vmap).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> int(fnp.count_nonzero(fnp.array([0.0, 2.0, 3.0])))
+        2
+    """
+    if not is_traced(a):
+        return np.count_nonzero(a, axis=axis, keepdims=keepdims)
+    from ._elementwise import not_equal
+    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
+
+
+@implements(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``np.isclose`` on traced values (boolean result; works under vmap).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.isclose(fnp.array([1.0, 2.0]), 1.0)
+        array([ True, False])
+    """
+    if not is_traced(a, b):
+        return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    from ._elementwise import absolute, equal, less_equal, logical_or
+    with np.errstate(invalid="ignore"):     # inf - inf; the result is decided by a == b
+        close = less_equal(absolute(subtract(a, b)), atol + rtol * absolute(b))
+        out = logical_or(logical_and(close, isfinite(b)), equal(a, b))
+        if equal_nan:
+            out = logical_or(out, logical_and(isnan(a), isnan(b)))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # average, cov, corrcoef
 # ---------------------------------------------------------------------------

@@ -61,12 +61,116 @@ def _gathering(np_fn, name=None, example=None):
     return export(fn, name, np_fn)
 
 
-flip = _gathering(np.flip, example=("fnp.flip(fnp.array([1.0, 2.0]))", "array([2., 1.])"))
-fliplr = _gathering(np.fliplr, example=("fnp.fliplr(fnp.eye(2))[0]", "array([0., 1.])"))
-flipud = _gathering(np.flipud, example=("fnp.flipud(fnp.eye(2))[0]", "array([0., 1.])"))
-roll = _gathering(np.roll, example=("fnp.roll(fnp.array([1.0, 2.0, 3.0]), 1)",
-                                    "array([3., 1., 2.])"))
-rot90 = _gathering(np.rot90, example=("fnp.rot90(fnp.ones((2, 3))).shape", "(3, 2)"))
+
+
+# flips, rolls and rotations are slices, concatenations and transposes (cheaper than gathers)
+
+def _axes_of(axis, nd):
+    if axis is None:
+        return tuple(range(nd))
+    return tuple(a % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    """Differentiable ``np.flip`` (a reversed slice).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.flip(fnp.array([1.0, 2.0]))
+        array([2., 1.])
+    """
+    if not is_traced(m):
+        return np.flip(m, axis)
+    nd = len(shape_of(m))
+    axes = _axes_of(axis, nd)
+    return getitem(m, tuple(slice(None, None, -1) if i in axes else slice(None)
+                            for i in range(nd)))
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    """Differentiable ``np.fliplr``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.fliplr(fnp.eye(2))[0]
+        array([0., 1.])
+    """
+    if len(shape_of(m)) < 2:
+        raise ValueError(f"fliplr: input must be at least 2-d, got shape {shape_of(m)}")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    """Differentiable ``np.flipud``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.flipud(fnp.eye(2))[0]
+        array([0., 1.])
+    """
+    if len(shape_of(m)) < 1:
+        raise ValueError("flipud: input must be at least 1-d")
+    return flip(m, 0)
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """Differentiable ``np.rot90``.
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.rot90(fnp.ones((2, 3))).shape
+        (3, 2)
+    """
+    if not is_traced(m):
+        return np.rot90(m, k, axes)
+    from ._shape import transpose
+    nd = len(shape_of(m))
+    a0, a1 = axes[0] % nd, axes[1] % nd
+    if a0 == a1:
+        raise ValueError(f"rot90: axes must be different, got {axes}")
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(nd))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return transpose(flip(m, a1), perm) if k == 1 else flip(transpose(m, perm), a1)
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    """Differentiable ``np.roll`` (two slices joined per axis).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.roll(fnp.array([1.0, 2.0, 3.0]), 1)
+        array([3., 1., 2.])
+    """
+    if not is_traced(a):
+        return np.roll(a, shift, axis)
+    if axis is None:
+        return reshape(roll(reshape(a, (-1,)), shift, 0), shape_of(a))
+    nd = len(shape_of(a))
+    axes = _axes_of(axis, nd)
+    shifts = np.broadcast_to(np.asarray(shift), (len(axes),)) if np.ndim(shift) else \
+        (shift,) * len(axes)
+    total = {}
+    for s_, ax in zip(shifts, axes):
+        total[ax] = total.get(ax, 0) + int(s_)
+    for ax, s_ in total.items():
+        n = shape_of(a)[ax]
+        s_ = s_ % n if n else 0
+        if s_:
+            pre = (slice(None),) * ax
+            a = concatenate([a[pre + (slice(n - s_, None),)], a[pre + (slice(0, n - s_),)]],
+                            axis=ax)
+    return a
+
 tile = _gathering(np.tile, example=("fnp.tile(fnp.array([1.0, 2.0]), 2)",
                                     "array([1., 2., 1., 2.])"))
 resize = _gathering(np.resize, example=("fnp.resize(fnp.array([1.0, 2.0]), 3)",
