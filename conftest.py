@@ -1,0 +1,7 @@
+"""Skip the doctests of modules whose optional dependency is not installed."""
+
+import importlib.util
+
+collect_ignore = ["benchmarks", "examples", "scripts"]
+if importlib.util.find_spec("scipy") is None:
+    collect_ignore += ["funcad/scipy/__init__.py", "funcad/scipy/special.py"]
