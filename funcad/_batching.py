@@ -134,6 +134,8 @@ def batch_elementwise(prim: Primitive) -> None:
     """Batching for broadcasting elementwise primitives: align ranks, then apply."""
 
     def rule(vals, dims, **params):
+        if len(vals) == 1:
+            return prim(*vals, **params)   # one operand, and it is batched
         nd = -1      # the per-example rank of the result
         lo = 1 << 30  # the smallest per-example rank of a batched operand
         for v, d in zip(vals, dims):
@@ -151,8 +153,8 @@ def batch_elementwise(prim: Primitive) -> None:
             if d is not None:
                 shp = shape_of(v)
                 k = nd - (len(shp) - 1)
-                if k:
-                    v = ops.reshape(v, (shp[0],) + (1,) * k + tuple(shp[1:]))
+                if k:    # an ndarray or a Tracer: both have .reshape (a view for ndarray)
+                    v = v.reshape((shp[0],) + (1,) * k + tuple(shp[1:]))
             aligned.append(v)
         return prim(*aligned, **params)
 

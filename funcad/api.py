@@ -29,6 +29,8 @@ __all__ = ["grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacre
 # ---------------------------------------------------------------------------
 
 def _norm_argnums(argnums, nargs: int, where: str):
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return (argnums,), True       # the common case, checked
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(argnums)
     if not nums:
@@ -89,6 +91,10 @@ def _leaf_name(treedef, k: int, argnames) -> str:
 def _diff_inputs(args, nums, where, holomorphic=False):
     diff = tuple(args[i] for i in nums)
     flat, in_tree = _tree.flatten(diff)
+    kinds = "c" if holomorphic else "fc"
+    if all((type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds
+           for x in flat):
+        return flat, in_tree          # float arrays: nothing to convert or to name
     counts = [len(_tree.leaves(d)) for d in diff]
     names = []
     for i, c in zip(nums, counts):
@@ -102,6 +108,17 @@ def _substitute(args, nums, in_tree, flat):
     for k, v in zip(nums, _tree.unflatten(in_tree, flat)):
         new[k] = v
     return new
+
+
+_ones: dict = {}
+
+
+def _one(dt):
+    """A fresh 0-d one of dtype ``dt`` (a copy of a cached one: cheaper than np.ones)."""
+    o = _ones.get(dt)
+    if o is None:
+        o = _ones[dt] = np.ones((), dt)
+    return o.copy()
 
 
 def _zeros_for(p):
@@ -241,7 +258,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         if not _is_inexact(dt):
             raise TypeError(f"{where} needs a float output, got dtype {dt} (value "
                             f"{short_repr(out)}); does the function return an integer or bool?")
-        grads = _tree.unflatten(in_tree, pullback([np.ones((), dt)], consume=True))
+        grads = _tree.unflatten(in_tree, pullback([_one(dt)], consume=True))
         g = grads[0] if single else grads
         aux = _unwrap_aux(ff.aux, None) if has_aux else None
         return ((out, aux), g) if has_aux else (out, g)
@@ -715,7 +732,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk_size):
     if len(outs) == 1 and shape_of(outs[0]) == ():
         # one scalar output: the Jacobian is the gradient, one plain backward sweep
-        in_cts = pullback([np.ones((), dtype_of(outs[0]))])
+        in_cts = pullback([_one(dtype_of(outs[0]))])
         t = _tree.unflatten(in_tree, in_cts)
         return _tree.unflatten(out_tree, [t[0] if single else t])
     chunks = []

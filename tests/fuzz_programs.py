@@ -76,14 +76,20 @@ def spec(name: str):
 
 
 def fit(v, shape):
-    """Reshape ``v`` to ``shape`` differentiably: ravel, repeat (scaled, so no ties), cut."""
+    """Reshape ``v`` to ``shape`` differentiably: ravel, repeat, cut.
+
+    The repeats pass through different smooth maps, so they are neither ties nor
+    proportional copies (a matrix tiled from scaled copies of a short vector would have
+    rank 1: repeated zero singular values are a singular point of svd/eig).
+    """
     shape = tuple(shape)
     m = int(np.prod(shape, dtype=np.int64))
     flat = fnp.ravel(v)
     n = flat.shape[0]
     parts = [flat]
     while n * len(parts) < m:
-        parts.append(flat * (1.0 + 0.25 * len(parts)))
+        k = len(parts)
+        parts.append(fnp.sin(flat * (1.0 + 0.25 * k) + 0.7 * k))
     if len(parts) > 1:
         flat = fnp.concatenate(parts)
     return fnp.reshape(flat[:m], shape)

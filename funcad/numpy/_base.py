@@ -101,12 +101,21 @@ def _reads(fn, operands: tuple) -> tuple:
 
 
 def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
-          keep_x: bool = True, keep_ans: bool = False) -> Primitive:
+          keep_x: bool = True, keep_ans: bool = False, div: Callable | None = None) -> Primitive:
     """An elementwise unary primitive whose derivative is the elementwise ``d(ans, x)``.
 
     JVP: ``t * d``; VJP: ``g * d`` (the transpose, no conjugation: JAX's convention).
+    ``div`` instead of ``d``: the derivative is ``1 / div(ans, x)`` and the rules
+    divide (``t / div``, ``g / div``), one op fewer than multiplying by a reciprocal.
     """
     p = Primitive(name, impl)
+    if div is not None:
+        defjvp(p, lambda t, ans, x: t / div(ans, x))
+        defvjp(p, lambda g, ans, x: g / div(ans, x), keep=(keep_x,), keep_ans=keep_ans,
+               needs=(_reads(div, ("x",)),))
+        batch_elementwise(p)
+        export(p, name, np_func if np_func is not None else getattr(np, name, None))
+        return p
     defjvp(p, lambda t, ans, x: t * d(ans, x))
     defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans, needs=(_reads(d, ("x",)),))
     batch_elementwise(p)

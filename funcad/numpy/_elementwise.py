@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, export,
+from .._forward import _match_shape
+from .._reverse import vjp_needs, vjp_rules
+from ._base import (Primitive, batch_elementwise, binary, defjvp, defjvp_full, defvjp, export,
                     nondiff_elementwise, shape_of, unary, unbroadcast)
 
 _LN2 = float(np.log(2.0))
@@ -33,7 +35,15 @@ batch_elementwise(add)
 export(add, "add", np.add)
 
 subtract = Primitive("subtract", np.subtract)
-defjvp(subtract, lambda t, ans, x, y: t, lambda t, ans, x, y: negative(t))
+
+
+def _subtract_jvp(primals, tangents, ans):
+    tx, ty = tangents      # one subtract of the tangents, not tx + negative(ty)
+    out = tx if ty is None else negative(ty) if tx is None else subtract(tx, ty)
+    return _match_shape(out, ans)
+
+
+defjvp_full(subtract, _subtract_jvp)
 defvjp(subtract, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
        lambda g, ans, x, y: unbroadcast(negative(g), shape_of(y)), keep=False)
 batch_elementwise(subtract)
@@ -54,8 +64,24 @@ def _safe_log(x):
     return where(equal(x, 0), 0.0, log(where(equal(x, 0), 1.0, x)))
 
 
-power = binary("power", np.power, lambda ans, x, y: y * power(x, y - 1),
-               lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
+def _power_dx(ans, x, y):
+    if type(y) in (int, float) and y == 2:
+        return 2 * x                   # x ** 2: no power(x, 1) in the derivative
+    return y * power(x, y - 1)
+
+
+power = binary("power", np.power, _power_dx, lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
+
+
+def _power_vjp_x(g, ans, x, y):
+    # a constant Python exponent: scale g first, so a plain g costs no traced op
+    if type(y) in (int, float):
+        return unbroadcast((g * y) * (x if y == 2 else power(x, y - 1)), shape_of(x))
+    return unbroadcast(g * (y * power(x, y - 1)), shape_of(x))
+
+
+defvjp(power, _power_vjp_x, vjp_rules[power][0][1], keep=True, keep_ans=True,
+       needs=vjp_needs[power])
 float_power = binary("float_power", np.float_power,
                      lambda ans, x, y: y * float_power(x, y - 1),
                      lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
@@ -73,10 +99,10 @@ reciprocal = unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), kee
 exp = unary("exp", np.exp, lambda ans, x: ans, keep_x=False, keep_ans=True)
 exp2 = unary("exp2", np.exp2, lambda ans, x: ans * _LN2, keep_x=False, keep_ans=True)
 expm1 = unary("expm1", np.expm1, lambda ans, x: ans + 1, keep_x=False, keep_ans=True)
-log = unary("log", np.log, lambda ans, x: 1 / x)
-log2 = unary("log2", np.log2, lambda ans, x: 1 / (x * _LN2))
-log10 = unary("log10", np.log10, lambda ans, x: 1 / (x * _LN10))
-log1p = unary("log1p", np.log1p, lambda ans, x: 1 / (x + 1))
+log = unary("log", np.log, None, div=lambda ans, x: x)
+log2 = unary("log2", np.log2, None, div=lambda ans, x: x * _LN2)
+log10 = unary("log10", np.log10, None, div=lambda ans, x: x * _LN10)
+log1p = unary("log1p", np.log1p, None, div=lambda ans, x: x + 1)
 logaddexp = binary("logaddexp", np.logaddexp, lambda ans, x, y: exp(x - ans),
                    lambda ans, x, y: exp(y - ans), keep_ans=True)
 logaddexp2 = binary("logaddexp2", np.logaddexp2, lambda ans, x, y: exp2(x - ans),

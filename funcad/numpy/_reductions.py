@@ -14,7 +14,7 @@ from ._shape import _broadcast_to, concatenate, moveaxis, reshape
 
 def _expand_back(g, x_shape, axis, keepdims):
     """Broadcast a reduced value back to ``x_shape`` (the VJP of a reduction)."""
-    if not keepdims:
+    if not keepdims and shape_of(g) != ():     # a 0-d g broadcasts as it is
         g = reshape(g, tuple(1 if i in axis else s for i, s in enumerate(x_shape)))
     return _broadcast_to(g, shape=tuple(x_shape)) if shape_of(g) != tuple(x_shape) else g
 

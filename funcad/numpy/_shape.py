@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._batching import bdim_to_front, defbatch
@@ -43,7 +45,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         return transpose(reshape(transpose(a, rev), new[::-1]), tuple(range(len(new)))[::-1])
     if order not in ("C", "A"):
         raise ValueError(f"reshape: order={order!r} is not supported; use 'C' or 'F'")
-    new = _resolve_shape(shape, int(np.prod(shape_of(a), dtype=np.int64)))
+    new = _resolve_shape(shape, math.prod(shape_of(a)))
     if not is_traced(a):
         return np.reshape(a, new)
     if new == shape_of(a):
