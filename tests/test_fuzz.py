@@ -71,6 +71,12 @@ def _close(what, got, want, rtol=1e-8, atol=1e-10):
 _SPECTRAL = r"eig|svd|norm|pinv|cond|lstsq|nuc|matrix_rank|slogdet|det"
 
 
+# functions with jumps (and comparisons): float32 rounding may land on the other side
+_JUMPS = (r"floor|ceil|trunc|frexp|modf|divmod|rint|round|sign|heaviside|histogram|unique|"
+          r"digitize|searchsorted|argm|where|[<>]|copysign|remainder|fmod|mod\b|percentile|"
+          r"quantile|median|sort")
+
+
 class Unverifiable(Exception):
     """The sampled point is one where a check cannot be trusted (a kink within the finite
     difference step); the example is rejected, not reported."""
@@ -313,8 +319,8 @@ def check_float32(prog, f_fnp, y):
     y32 = np.asarray(f_fnp(*args32))
     assert y32.dtype == y32_plain.dtype, (
         f"float32 inputs: funcad.numpy gives {y32.dtype}, numpy gives {y32_plain.dtype}")
-    if prog.control_flow:
-        return   # a float32 rounding may take the other branch
+    if prog.control_flow or re.search(_JUMPS, "\n".join(prog.body)):
+        return   # a float32 rounding may take the other branch or cross a jump
     scale = 1.0 + np.max(np.abs(y), initial=0.0)
     np.testing.assert_allclose(y32.astype(np.float64), y, rtol=2e-3, atol=2e-3 * scale,
                                err_msg="float32 run vs float64 run")

@@ -1,0 +1,259 @@
+"""Jacobians and Hessians: ``jacfwd`` is vmap of jvp over the input basis, ``jacrev`` is vmap
+of the pullback over the output basis, ``hessian`` is ``jacfwd(jacrev(f))`` and ``hvp`` is
+``jvp`` of ``grad``."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import tree as _tree
+from ._batching import BatchTrace, BatchTracer
+from ._core import new_trace, ops
+from ._util import dtype_of, shape_of
+from ._vmap import _unbatch
+from .api import (_FlatFun, _diff_inputs, _is_complex, _is_inexact, _norm_argnums, _one,
+                  _unwrap_aux, jvp,
+                  jvp_flat, value_and_grad, vjp_flat)
+
+__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
+
+
+# ---------------------------------------------------------------------------
+# Jacobians and Hessians
+# ---------------------------------------------------------------------------
+
+def _basis_chunks(leaves, chunk_size):
+    """Yield (k, per-leaf batches of basis vectors) covering all inputs, k at a time."""
+    sizes = [int(np.prod(shape_of(x), dtype=np.int64)) for x in leaves]
+    total = sum(sizes)
+    step = total if not chunk_size else int(chunk_size)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    for start in range(0, max(total, 1), max(step, 1)):
+        stop = min(start + step, total)
+        k = stop - start
+        batches = []
+        for x, o, n in zip(leaves, offsets[:-1], sizes):
+            dt = dtype_of(x)
+            b = np.zeros((k, n), dt)
+            lo, hi = max(start, o), min(stop, o + n)
+            if lo < hi:
+                b[np.arange(lo - start, hi - start), np.arange(lo - o, hi - o)] = 1
+            batches.append(b.reshape((k,) + tuple(shape_of(x))))
+        yield k, batches
+
+
+def _assemble(chunks, out_leaves, in_leaves, out_tree, in_tree, single_in, fwd):
+    """Glue per-chunk results into JAX-shaped Jacobians: out.shape + in.shape, nested."""
+    from .numpy import concatenate, reshape
+    rows = []
+    if fwd:   # chunks: list (per chunk) of list (per out leaf) of (k, *out_shape)
+        stacked = [concatenate([c[j] for c in chunks], axis=0) if len(chunks) > 1
+                   else chunks[0][j] for j in range(len(out_leaves))]
+        sizes = [int(np.prod(shape_of(x), dtype=np.int64)) for x in in_leaves]
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        for j, o in enumerate(out_leaves):
+            os_ = tuple(shape_of(o))
+            full = reshape(stacked[j], (offs[-1], int(np.prod(os_, dtype=np.int64))))
+            per_in = []
+            for i, x in enumerate(in_leaves):
+                part = full[offs[i]:offs[i + 1]]
+                part = ops.transpose(part)
+                per_in.append(reshape(part, os_ + tuple(shape_of(x))))
+            rows.append(per_in)
+    else:     # chunks: list (per chunk) of list (per in leaf) of (k, *in_shape)
+        stacked = [concatenate([c[i] for c in chunks], axis=0) if len(chunks) > 1
+                   else chunks[0][i] for i in range(len(in_leaves))]
+        sizes = [int(np.prod(shape_of(o), dtype=np.int64)) for o in out_leaves]
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        for j, o in enumerate(out_leaves):
+            per_in = []
+            for i, x in enumerate(in_leaves):
+                part = stacked[i][offs[j]:offs[j + 1]]
+                per_in.append(reshape(part, tuple(shape_of(o)) + tuple(shape_of(x))))
+            rows.append(per_in)
+    out = []
+    for per_in in rows:
+        t = _tree.unflatten(in_tree, per_in)
+        out.append(t[0] if single_in else t)
+    return _tree.unflatten(out_tree, out)
+
+
+def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+           chunk_size: int | None = None):
+    """The Jacobian by forward mode: one vectorized JVP over the input basis.
+
+    Args:
+      chunk_size: push this many basis vectors per pass (None: all at once).
+
+    Returns:
+      A function returning the Jacobian shaped ``out.shape + in.shape``
+      (nested ``out pytree -> in pytree``).
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> fad.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
+
+    @functools.wraps(fun)
+    def jac(*args, **kwargs):
+        nums, single = _norm_argnums(argnums, len(args), "jacfwd")
+        flat, in_tree = _diff_inputs(args, nums, "jacfwd", holomorphic)
+        _check_complex(flat, "jacfwd", holomorphic, "inputs", "jvp")
+        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacfwd")
+        chunks = []
+        outs = None
+        for k, basis in _basis_chunks(flat, chunk_size):
+            with new_trace(BatchTrace, k) as bt:
+                ts = [BatchTracer(bt, b) for b in basis]
+                po, to = jvp_flat(ff, flat, ts)
+            outs = po
+            chunks.append([_unbatch(t, bt, k) if t is not None else
+                           np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
+                           for t, p in zip(to, po)])
+        _check_float_outputs(outs, "jacfwd", holomorphic)
+        j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
+        return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+
+    return jac
+
+
+def _check_float_outputs(outs, where, holomorphic):
+    for o in outs:
+        dt = dtype_of(o)
+        if not _is_inexact(dt):
+            raise TypeError(f"{where}: output has dtype {dt}; only float or complex outputs have "
+                            "a Jacobian")
+    if where != "jacfwd":
+        _check_complex(outs, where, holomorphic, "outputs", "vjp")
+    elif holomorphic:
+        _check_complex(outs, where, True, "outputs", "jvp")
+
+
+def _check_complex(xs, where, holomorphic, what, alt):
+    """JAX's rules: holomorphic=True needs complex values; without it jacfwd needs real inputs
+    and jacrev real outputs (a non-holomorphic complex map has no complex Jacobian)."""
+    for x in xs:
+        dt = dtype_of(x)
+        cplx = _is_complex(dt)
+        if holomorphic and not cplx:
+            raise TypeError(f"{where} with holomorphic=True needs complex {what}, got dtype {dt}")
+        if not holomorphic and cplx:
+            raise TypeError(f"{where} needs real-valued {what}, got dtype {dt}. For holomorphic "
+                            "functions pass holomorphic=True; for non-holomorphic functions of "
+                            f"complex values use fad.{alt} directly (or split real and "
+                            "imaginary parts)")
+
+
+def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+           chunk_size: int | None = None):
+    """The Jacobian by reverse mode: one forward pass, then one vectorized backward sweep.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> fad.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
+
+    @functools.wraps(fun)
+    def jac(*args, **kwargs):
+        nums, single = _norm_argnums(argnums, len(args), "jacrev")
+        flat, in_tree = _diff_inputs(args, nums, "jacrev", holomorphic)
+        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacrev")
+        outs, pullback, _ = vjp_flat(ff, flat)
+        _check_float_outputs(outs, "jacrev", holomorphic)
+        j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
+        return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+
+    return jac
+
+
+def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk_size):
+    if len(outs) == 1 and shape_of(outs[0]) == ():
+        # one scalar output: the Jacobian is the gradient, one plain backward sweep
+        in_cts = pullback([_one(dtype_of(outs[0]))])
+        t = _tree.unflatten(in_tree, in_cts)
+        return _tree.unflatten(out_tree, [t[0] if single else t])
+    chunks = []
+    for k, basis in _basis_chunks(outs, chunk_size):
+        with new_trace(BatchTrace, k) as bt:
+            cts = [BatchTracer(bt, b) for b in basis]
+            in_cts = pullback(cts)
+        chunks.append([_unbatch(c, bt, k) for c in in_cts])
+    return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
+
+
+def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+             mode: str | None = None, chunk_size: int | None = None):
+    """The Jacobian, by the cheaper mode: forward when there are fewer inputs than outputs.
+
+    Args:
+      mode: ``None`` (choose), ``"fwd"`` or ``"rev"``.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> fad.jacobian(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))  # reverse chosen
+        array([2., 4.])
+    """
+    if mode not in (None, "fwd", "rev"):
+        raise ValueError(f"jacobian: mode must be None, 'fwd' or 'rev', got {mode!r}")
+    if mode == "fwd":
+        return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)
+
+    @functools.wraps(fun)
+    def jac(*args, **kwargs):
+        nums, single = _norm_argnums(argnums, len(args), "jacobian")
+        flat, in_tree = _diff_inputs(args, nums, "jacobian", holomorphic)
+        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacobian")
+        outs, pullback, _ = vjp_flat(ff, flat)
+        if mode is None and not holomorphic and any(
+                _is_complex(dtype_of(o)) for o in outs):
+            return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
+        _check_float_outputs(outs, "jacobian", holomorphic)
+        n_in = sum(int(np.prod(shape_of(x), dtype=np.int64)) for x in flat)
+        n_out = sum(int(np.prod(shape_of(o), dtype=np.int64)) for o in outs)
+        if mode is None and n_in < n_out:
+            return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
+        j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
+        return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+
+    return jac
+
+
+def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+    """The Hessian as ``jacfwd(jacrev(fun))``: forward-over-reverse, vectorized.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> fad.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
+        array([[4., 2.],
+               [2., 0.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+
+def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
+    """Hessian-vector product without forming the Hessian: ``jvp`` of ``grad``.
+
+    Returns:
+      ``(fun(*primals), H @ tangents)``; with several primals, the product is a
+      tuple with one entry per primal.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> y, hv = fad.hvp(lambda x: np.sum(x ** 3), (np.array([1.0, 2.0]),),
+        ...                 (np.array([1.0, 0.0]),))
+        >>> float(y), hv
+        (9.0, array([6., 0.]))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("hvp: primals and tangents must be tuples, e.g. hvp(f, (x,), (v,))")
+    n = len(primals)
+    vg = value_and_grad(fun, argnums=tuple(range(n)))
+    (val, _), (_, hv) = jvp(lambda *p: vg(*p), tuple(primals), tuple(tangents))
+    return val, (hv[0] if n == 1 else hv)
