@@ -68,6 +68,13 @@ def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = Fal
     else:
         if isinstance(x, (list, tuple)):
             raise TypeError(f"{what} is a {type(x).__name__}; pass an array")
+        if isinstance(x, (np.ma.MaskedArray, np.matrix)):
+            raise TypeError(
+                f"{what} is a {type(x).__module__}.{type(x).__name__}: converting it to a plain "
+                "array would silently change its meaning (a mask dropped, or * turning from a "
+                "matrix product into an elementwise one). Pass a plain array: x.filled(value) "
+                "for a masked array (use funcad.numpy.where for the mask), np.asarray(m) for a "
+                "matrix (and @ for products)")
         try:
             x = np.asarray(x)
         except Exception as e:  # pragma: no cover - odd objects

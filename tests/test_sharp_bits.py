@@ -96,10 +96,6 @@ def test_jacobians_at_a_singular_entry():
     np.testing.assert_array_equal(jr, [[np.inf, 0.0], [np.nan, 1 / 3]])
 
 
-@pytest.mark.xfail(strict=True, reason="power's d/dx rule y * x**(y-1) gives 0 * inf = NaN at "
-                   "x = 0, y = 0, but x**0 == 1 everywhere (numpy: 0**0 == 1) so the "
-                   "derivative is 0 (JAX returns 0). Fix in funcad/numpy/_elementwise.py: "
-                   "where(equal(y, 0), 0.0, y * power(x, y - 1)) (same for float_power).")
 @pytest.mark.parametrize("e", [0, 0.0], ids=["int", "float"])
 def test_power_with_zero_exponent_at_zero(e):
     rev, fwd = _both(lambda x: x ** e, 0.0)
@@ -368,10 +364,6 @@ def test_other_float_widths_keep_their_dtype(dt):
                                np.sin([0.5, 1.0]), rtol=2e-3 if dt == np.float16 else 1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="masked arrays lose their mask silently: the transforms "
-                   "call np.asarray on inputs (funcad/api.py _as_diff_leaf), so grad(f)(ma) "
-                   "differentiates the unmasked data, and masked entries get nonzero "
-                   "gradients. Should raise TypeError naming np.ma (use x.filled() or where).")
 def test_masked_array_input_is_rejected_or_respected():
     x = np.ma.array([1.0, 2.0], mask=[False, True])
     f = lambda x: np.sum(np.sin(x) * x)  # noqa: E731
@@ -382,9 +374,6 @@ def test_masked_array_input_is_rejected_or_respected():
     assert np.asarray(g)[1] == 0.0   # the masked entry does not influence f(x)
 
 
-@pytest.mark.xfail(strict=True, reason="np.matrix inputs become ndarrays silently, so `*` "
-                   "changes meaning (matrix product -> elementwise): grad(f)(m) returns a "
-                   "gradient where plain f(m) raises. Should raise TypeError naming np.matrix.")
 @pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 def test_matrix_input_is_rejected():
     m = np.matrix([[1.0, 2.0]])

@@ -65,9 +65,14 @@ def _safe_log(x):
 
 
 def _power_dx(ans, x, y):
-    if type(y) in (int, float) and y == 2:
-        return 2 * x                   # x ** 2: no power(x, 1) in the derivative
-    return y * power(x, y - 1)
+    if type(y) in (int, float):
+        if y == 2:
+            return 2 * x               # x ** 2: no power(x, 1) in the derivative
+        if y == 0:
+            return 0.0 * x             # x ** 0 == 1 everywhere, 0 ** 0 included
+        return y * power(x, y - 1)
+    # y * x**(y-1) is 0 * inf at x = 0, y = 0; the derivative of x**0 is 0 there too
+    return where(equal(y, 0), 0.0, y * power(x, y - 1))
 
 
 power = binary("power", np.power, _power_dx, lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
@@ -76,14 +81,16 @@ power = binary("power", np.power, _power_dx, lambda ans, x, y: ans * _safe_log(x
 def _power_vjp_x(g, ans, x, y):
     # a constant Python exponent: scale g first, so a plain g costs no traced op
     if type(y) in (int, float):
+        if y == 0:
+            return None                # x ** 0 is constant
         return unbroadcast((g * y) * (x if y == 2 else power(x, y - 1)), shape_of(x))
-    return unbroadcast(g * (y * power(x, y - 1)), shape_of(x))
+    return unbroadcast(g * _power_dx(ans, x, y), shape_of(x))
 
 
 defvjp(power, _power_vjp_x, vjp_rules[power][0][1], keep=True, keep_ans=True,
        needs=vjp_needs[power])
 float_power = binary("float_power", np.float_power,
-                     lambda ans, x, y: y * float_power(x, y - 1),
+                     lambda ans, x, y: where(equal(y, 0), 0.0, y * float_power(x, y - 1)),
                      lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
 
 square = unary("square", np.square, lambda ans, x: 2 * x)
