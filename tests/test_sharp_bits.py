@@ -17,7 +17,7 @@ import pytest
 
 import funcad as fad
 
-BIG_TAPE = int(os.environ.get("FUNCAD_BIG_TAPE", "200000"))
+BIG_TAPE = int(os.environ.get("FUNCAD_BIG_TAPE", "1000000"))
 
 
 def _rev(f, x):
@@ -389,7 +389,7 @@ def test_matrix_input_is_rejected():
 # ---------------------------------------------------------------------------
 
 def test_very_long_tape_no_recursion():
-    """grad of a chain of BIG_TAPE ops (FUNCAD_BIG_TAPE=1000000 for the full million)."""
+    """grad of a chain of BIG_TAPE ops (a million by default; FUNCAD_BIG_TAPE=N to change)."""
     steps = BIG_TAPE // 2
 
     def chain(x):
