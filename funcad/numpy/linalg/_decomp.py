@@ -126,7 +126,7 @@ def _pair_div(w, x, need):
 
 
 def _eigh_jvp(primals, tangents, ans, *, UPLO):
-    (a,), (t,) = primals, tangents
+    (_a,), (t,) = primals, tangents
     w, v = ans
     m = H(v) @ _herm_from(t, UPLO) @ v
     dm = diag(m)

@@ -34,7 +34,7 @@ def _renormalize(v, dv0):
 
 
 def _eig_jvp(primals, tangents, ans, **_):
-    (a,), (t,) = primals, tangents
+    (_a,), (t,) = primals, tangents
     w, v = ans
     c = inv_p(v) @ t @ v
     mixing = ops.not_equal(c, 0)
