@@ -145,7 +145,10 @@ def _fit(ct, primal):
                 ct = ct.real
             ct = ct.astype(pd)
         if ct.shape != shape_of(primal):
-            ct = np.broadcast_to(ct, shape_of(primal)).copy()
+            raise AssertionError(
+                f"internal error: a derivative of shape {ct.shape} was computed for a value of "
+                f"shape {shape_of(primal)} (a rule did not sum its cotangent back to its input's "
+                "shape); please report it")
     elif dtype_of(ct) != pd and _is_inexact(pd):
         ct = ops.astype(ops.real(ct) if not _is_complex(pd) else ct, pd)
     return ct
