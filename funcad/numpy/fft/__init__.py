@@ -291,6 +291,8 @@ def _cook(a, s, axes, inverse_real=False):
 
 def _nd(np_func, a, s, axes, norm, out, body):
     if not is_traced(a):
+        if s is not None and axes is None:     # the last len(s) axes, as _cook (and NumPy) do
+            axes = list(range(-len(s), 0))
         return np_func(a, s=s, axes=axes, norm=norm, **_out(out))
     _no_out(out)
     return body()
