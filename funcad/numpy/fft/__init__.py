@@ -289,6 +289,13 @@ def _cook(a, s, axes, inverse_real=False):
     return list(s), axes
 
 
+def _over_axes(op, x, sizes, axes, norm):
+    """Apply a 1-D transform along each axis, last axis first (as NumPy does)."""
+    for n, k in reversed(list(zip(sizes, axes))):
+        x = op(x, n, k, norm)
+    return x
+
+
 def _nd(np_func, a, s, axes, norm, out, body):
     if not is_traced(a):
         if s is not None and axes is None:     # the last len(s) axes, as _cook (and NumPy) do
@@ -309,11 +316,7 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
                [0., 0.]])
     """
     def body():
-        ss, ax = _cook(a, s, axes)
-        x = a
-        for n, k in reversed(list(zip(ss, ax))):
-            x = fft(x, n, k, norm)
-        return x
+        return _over_axes(fft, a, *_cook(a, s, axes), norm)
     return _nd(np.fft.fftn, a, s, axes, norm, out, body)
 
 
@@ -328,11 +331,7 @@ def ifftn(a, s=None, axes=None, norm=None, out=None):
                [0., 0.]])
     """
     def body():
-        ss, ax = _cook(a, s, axes)
-        x = a
-        for n, k in reversed(list(zip(ss, ax))):
-            x = ifft(x, n, k, norm)
-        return x
+        return _over_axes(ifft, a, *_cook(a, s, axes), norm)
     return _nd(np.fft.ifftn, a, s, axes, norm, out, body)
 
 
@@ -348,10 +347,7 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     """
     def body():
         ss, ax = _cook(a, s, axes)
-        x = rfft(a, ss[-1], ax[-1], norm)
-        for n, k in reversed(list(zip(ss[:-1], ax[:-1]))):
-            x = fft(x, n, k, norm)
-        return x
+        return _over_axes(fft, rfft(a, ss[-1], ax[-1], norm), ss[:-1], ax[:-1], norm)
     return _nd(np.fft.rfftn, a, s, axes, norm, out, body)
 
 
