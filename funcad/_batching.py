@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ._core import Primitive, Trace, Tracer, ops
+from ._sparse import OneHotRows, densify, sparse_process
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
 
@@ -79,13 +80,22 @@ class BatchTrace(Trace):
     def process(self, prim, args, params):
         vals = []
         dims = []
+        sparse = False
         for a in args:
             if type(a) is BatchTracer and a._trace is self:
-                vals.append(a.val)
+                v = a.val
+                vals.append(v)
                 dims.append(0)
+                if type(v) is OneHotRows:
+                    sparse = True
             else:
                 vals.append(a)
                 dims.append(None)
+        if sparse:    # Jacobian bases: a structured rule, or densify and carry on
+            out = sparse_process(prim, vals, dims, params, self.size)
+            if out is not None:
+                return BatchTracer(self, out)
+            vals = [densify(v) for v in vals]
         rule = batch_rules.get(prim)
         if rule is None:
             out = _loop(prim, self.size, vals, dims, params)

@@ -5,13 +5,15 @@ of the pullback over the output basis, ``hessian`` is ``jacfwd(jacrev(f))`` and 
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import tree as _tree
 from ._batching import BatchTrace, BatchTracer
-from ._core import new_trace, ops
+from ._core import Tracer, new_trace, ops
+from ._sparse import OneHotRows, basis, densify, use_sparse
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
 from .api import (_FlatFun, _diff_inputs, _is_complex, _is_inexact, _norm_argnums, _one,
@@ -27,16 +29,21 @@ __all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
 
 def _basis_chunks(leaves, chunk_size):
     """Yield (k, per-leaf batches of basis vectors) covering all inputs, k at a time."""
-    sizes = [int(np.prod(shape_of(x), dtype=np.int64)) for x in leaves]
+    sizes = [math.prod(shape_of(x)) for x in leaves]
     total = sum(sizes)
     step = total if not chunk_size else int(chunk_size)
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    offsets = [0]
+    for n in sizes:
+        offsets.append(offsets[-1] + n)
     for start in range(0, max(total, 1), max(step, 1)):
         stop = min(start + step, total)
         k = stop - start
         batches = []
-        for x, o, n in zip(leaves, offsets[:-1], sizes):
+        for x, o, n in zip(leaves, offsets, sizes):
             dt = dtype_of(x)
+            if use_sparse(k, dt):     # one-hot slots instead of a dense k x n block
+                batches.append(basis(shape_of(x), dt, o, start, k))
+                continue
             b = np.zeros((k, n), dt)
             lo, hi = max(start, o), min(stop, o + n)
             if lo < hi:
@@ -81,6 +88,30 @@ def _assemble(chunks, out_leaves, in_leaves, out_tree, in_tree, single_in, fwd):
     return _tree.unflatten(out_tree, out)
 
 
+def _assemble_fwd_plain(tangents, outs, in_leaves, out_tree, in_tree, single_in):
+    """One chunk of plain tangents -> the Jacobian, laid out ``out x in`` directly (a sparse
+    tangent is written transposed, saving a copy of the whole Jacobian)."""
+    sizes = [math.prod(shape_of(x)) for x in in_leaves]
+    total = sum(sizes)
+    rows = []
+    for t, o in zip(tangents, outs):
+        os_ = tuple(shape_of(o))
+        p = math.prod(os_)
+        if t is None:
+            m = np.zeros((p, total), dtype_of(o))
+        elif type(t) is OneHotRows:
+            m = densify(t, transposed=True).reshape(p, total)
+        else:
+            m = np.asarray(t).reshape(total, p).T
+        per_in, start = [], 0
+        for x, n in zip(in_leaves, sizes):
+            per_in.append(m[:, start:start + n].reshape(os_ + tuple(shape_of(x))))
+            start += n
+        t_in = _tree.unflatten(in_tree, per_in)
+        rows.append(t_in[0] if single_in else t_in)
+    return _tree.unflatten(out_tree, rows)
+
+
 def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
            chunk_size: int | None = None):
     """The Jacobian by forward mode: one vectorized JVP over the input basis.
@@ -112,11 +143,15 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
                 ts = [BatchTracer(bt, b) for b in basis]
                 po, to = jvp_flat(ff, flat, ts)
             outs = po
-            chunks.append([_unbatch(t, bt, k) if t is not None else
-                           np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
-                           for t, p in zip(to, po)])
+            chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
         _check_float_outputs(outs, "jacfwd", holomorphic)
-        j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
+        if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
+            j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
+        else:
+            chunks = [[densify(v) if v is not None else
+                       np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
+                       for v, p in zip(c, outs)] for c in chunks]
+            j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
     return jac
@@ -184,7 +219,7 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
         with new_trace(BatchTrace, k) as bt:
             cts = [BatchTracer(bt, b) for b in basis]
             in_cts = pullback(cts)
-        chunks.append([_unbatch(c, bt, k) for c in in_cts])
+        chunks.append([densify(_unbatch(c, bt, k)) for c in in_cts])
     return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
 
 

@@ -1,0 +1,435 @@
+"""Sparse batched values: Jacobian bases without dense ``n x n`` work.
+
+``jacfwd`` pushes the identity basis through a JVP under vmap, and ``jacrev`` pulls the
+output basis back. Stored densely, the basis is an ``n x n`` matrix and every linear op
+on it costs ``n`` times the op on one example (``W @ I`` is a full matrix product).
+But a basis vector is one-hot, and the ops a JVP or a pullback applies to it are
+linear: scaling by a primal value, slicing, scattering, sums. Each element of the
+batched value then depends on a few basis indices only.
+
+:class:`OneHotRows` stores a batched value ``V`` of shape ``(size, *shape)`` by its
+nonzeros, in ``K`` slots::
+
+    V[b, p] = sum_k vals[k, p] * (idx[k, p] == b)
+
+so the identity is ``vals = 1, idx = arange(n)`` with ``K = 1``. Scaling touches
+``vals``; slicing, reshaping and transposing apply to ``vals`` and ``idx`` alike; a sum
+over an axis moves that axis into the slots; adding two values joins their slots.
+When the slots outgrow half the batch the value becomes a dense array, and a primitive
+without a rule here sees dense operands (``densify``), so the result is always exact.
+The Hessian of an n-dimensional Rosenbrock function costs ``O(n)`` this way instead of
+``O(n^2)`` per op, and ``jacfwd(lambda x: W @ x)`` gathers ``W`` instead of multiplying
+it by the identity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Tracer
+
+__all__ = ["OneHotRows", "sparse_process", "densify", "basis", "use_sparse"]
+
+# Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
+MIN_SIZE = 32
+# Switch for tests and benchmarks that compare against the dense path.
+ENABLED = True
+
+
+def use_sparse(size: int, dtype) -> bool:
+    """Whether a Jacobian basis of ``size`` vectors of ``dtype`` starts sparse."""
+    return ENABLED and size >= MIN_SIZE and np.dtype(dtype).kind in "fc"
+
+
+class OneHotRows:
+    """A batched value of shape ``(size, *vals.shape[1:])`` held as ``K`` one-hot slots."""
+
+    __slots__ = ("vals", "idx", "size")
+
+    def __init__(self, vals, idx, size: int):
+        self.vals = vals      # (K, *shape) inexact ndarray
+        self.idx = idx        # (K, *shape) integer ndarray with entries in [0, size)
+        self.size = size
+
+    @property
+    def shape(self) -> tuple:
+        return (self.size,) + self.vals.shape[1:]
+
+    @property
+    def dtype(self):
+        return self.vals.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.vals.ndim
+
+    def __repr__(self):
+        return f"OneHotRows(shape={self.shape}, slots={self.vals.shape[0]})"
+
+
+def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
+    """The slice ``[start, start + size)`` of the standard basis, restricted to one input
+    leaf of ``shape`` whose elements are basis indices ``offset, offset + 1, ...``."""
+    n = math.prod(shape)
+    pos = np.arange(offset - start, offset - start + n).reshape((1,) + tuple(shape))
+    inside = (pos >= 0) & (pos < size)
+    vals = inside.astype(dtype)
+    return OneHotRows(vals, np.where(inside, pos, 0), size)
+
+
+def densify(v, transposed: bool = False):
+    """A plain ``(size, *shape)`` array for a :class:`OneHotRows` (``(*shape, size)`` with
+    ``transposed``, the layout of a forward-mode Jacobian); anything else unchanged."""
+    if type(v) is not OneHotRows:
+        return v
+    vals, idx, size = v.vals, v.idx, v.size
+    k = vals.shape[0]
+    shape = vals.shape[1:]
+    p = math.prod(shape)
+    out = np.zeros(size * p, vals.dtype)
+    final = shape + (size,) if transposed else (size,) + shape
+    if p == 0 or size == 0 or k == 0:
+        return out.reshape(final)
+    if transposed:
+        flat = idx.reshape(k, p) + np.arange(0, size * p, size)
+    else:
+        flat = idx.reshape(k, p) * p + np.arange(p)
+    w = vals.reshape(k, p)
+    if k <= 8:
+        for j in range(k):     # positions differ within a slot: no repeated targets
+            out[flat[j]] += w[j]
+    elif vals.dtype.kind == "c":
+        f = flat.ravel()
+        out += np.bincount(f, w.real.ravel(), size * p)
+        out += 1j * np.bincount(f, w.imag.ravel(), size * p)
+    else:
+        out += np.bincount(flat.ravel(), w.ravel(), size * p)
+    return out.reshape(final)
+
+
+def _finish(vals, idx, size):
+    """A OneHotRows, or a dense array once the slots outgrow half the batch."""
+    v = OneHotRows(vals, idx, size)
+    return densify(v) if 2 * vals.shape[0] > size else v
+
+
+def _plain(x) -> bool:
+    """An unbatched operand the rules here can use: a concrete array or number."""
+    return not isinstance(x, Tracer)
+
+
+def _align(v: OneHotRows, nd: int):
+    """vals and idx with per-example rank ``nd`` (new axes after the slot axis)."""
+    vals, idx = v.vals, v.idx
+    k = nd - (vals.ndim - 1)
+    if k > 0:
+        new = (vals.shape[0],) + (1,) * k + vals.shape[1:]
+        vals, idx = vals.reshape(new), idx.reshape(new)
+    return vals, idx
+
+
+# ---------------------------------------------------------------------------
+# rules: rule(vals, dims, params, size) -> OneHotRows, ndarray, or None (densify instead)
+# ---------------------------------------------------------------------------
+
+def _scale(op):
+    """x * c, c * x, x / c with x sparse and c a concrete unbatched value."""
+    def rule(vals, dims, params, size):
+        if len(vals) != 2:
+            return None
+        a, b = vals
+        if type(a) is OneHotRows and dims[1] is None and _plain(b):
+            sp, c, left = a, b, True
+        elif type(b) is OneHotRows and dims[0] is None and _plain(a) and op is not np.divide:
+            sp, c, left = b, a, False
+        else:
+            return None
+        sv, si = _align(sp, np.ndim(c))     # Python scalars stay weakly typed, as in NumPy
+        nv = op(sv, c) if left else op(c, sv)
+        return OneHotRows(nv, si if si.shape == nv.shape else np.broadcast_to(si, nv.shape),
+                          size)
+    return rule
+
+
+def _unary(fn):
+    def rule(vals, dims, params, size):
+        v = vals[0]
+        return OneHotRows(fn(v.vals, **params), v.idx, size)
+    return rule
+
+
+def _convert(vals, dims, params, size):
+    dt = np.dtype(params["dtype"])
+    if dt.kind not in "fc" or (dt.kind == "f" and vals[0].dtype.kind == "c"):
+        return None
+    v = vals[0]
+    return OneHotRows(v.vals.astype(dt), v.idx, size)
+
+
+def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
+    """a + sign * b: one set of slots when the indices agree, else both sets."""
+    nd = max(a.vals.ndim, b.vals.ndim) - 1
+    av, ai = _align(a, nd)
+    bv, bi = _align(b, nd)
+    if av.shape == bv.shape and (ai is bi or np.array_equal(ai, bi)):
+        return OneHotRows(av + bv if sign > 0 else av - bv, ai, size)
+    if sign < 0:
+        bv = -bv
+    if av.shape[1:] != bv.shape[1:]:
+        shape = np.broadcast_shapes(av.shape[1:], bv.shape[1:])
+        ka, kb = av.shape[0], bv.shape[0]
+        av, ai = np.broadcast_to(av, (ka,) + shape), np.broadcast_to(ai, (ka,) + shape)
+        bv, bi = np.broadcast_to(bv, (kb,) + shape), np.broadcast_to(bi, (kb,) + shape)
+    return _finish(np.concatenate([av, bv]), np.concatenate([ai, bi]), size)
+
+
+def _add(sign):
+    def rule(vals, dims, params, size):
+        if len(vals) != 2 or type(vals[0]) is not OneHotRows or type(vals[1]) is not OneHotRows:
+            return None
+        return _join(vals[0], vals[1], sign, size)
+    return rule
+
+
+def _sum(vals, dims, params, size):
+    v = vals[0]
+    nd = v.vals.ndim - 1
+    axis = params.get("axis")
+    axes = tuple(range(nd)) if axis is None else (
+        tuple(a % nd for a in axis) if isinstance(axis, (tuple, list)) else (axis % nd,))
+    if not axes:
+        return v
+    rest = [a for a in range(nd) if a not in axes]
+    perm = (0,) + tuple(a + 1 for a in axes) + tuple(a + 1 for a in rest)
+    shp = v.vals.shape[1:]
+    out = tuple(shp[a] for a in rest)
+    if params.get("keepdims"):
+        out_k = tuple(1 if a in axes else shp[a] for a in range(nd))
+    else:
+        out_k = out
+    nv = v.vals.transpose(perm).reshape((-1,) + out_k)
+    ni = v.idx.transpose(perm).reshape((-1,) + out_k)
+    return _finish(nv, ni, size)
+
+
+def _structural(prim, sparse_pos=0, basic_index=False):
+    """Ops that move elements without arithmetic (slices, reshapes, transposes, broadcasts):
+    apply the ordinary batching rule to the values and to the indices alike, the slot axis
+    standing in for the batch axis."""
+    def rule(vals, dims, params, size):
+        sp = vals[sparse_pos]
+        if type(sp) is not OneHotRows:
+            return None
+        if basic_index and len(vals) == 1:      # x[slices, ints, None, ...]: index directly
+            index = (slice(None),) + tuple(params["tree"])
+            return OneHotRows(sp.vals[index], sp.idx[index], size)
+        for j, (x, d) in enumerate(zip(vals, dims)):
+            if j != sparse_pos and (d is not None or not _plain(x)):
+                return None
+        from ._batching import batch_rules
+        batch_rule = batch_rules[prim]
+        nv = batch_rule([sp.vals if j == sparse_pos else x for j, x in enumerate(vals)],
+                        dims, **params)
+        ni = batch_rule([sp.idx if j == sparse_pos else x for j, x in enumerate(vals)],
+                        dims, **params)
+        return OneHotRows(nv, ni, size)
+    return rule
+
+
+def _index_add(vals, dims, params, size):
+    """zeros.at[index].add(sparse), the transpose of slicing, for basic indexes (an integer
+    array may repeat a position, which would add two basis indices together)."""
+    if len(vals) != 2 or type(vals[1]) is not OneHotRows:
+        return None
+    base, upd = vals
+    if type(base) is OneHotRows:
+        zeros = np.zeros(base.vals.shape[1:], base.vals.dtype)
+        scattered = _index_add([zeros, upd], [None, 0], params, size)
+        return None if scattered is None else _join(base, scattered, 1.0, size)
+    if dims[0] is not None or not _plain(base) or np.any(base):
+        return None
+    bshape = np.shape(base)
+    index = tuple(params["tree"])
+    region = np.empty(bshape, np.int8)[index].ndim    # per-example rank of the target
+    uv, ui = _align(upd, region)
+    if uv.ndim - 1 > region:
+        return None
+    k = uv.shape[0]
+    ov = np.zeros((k,) + bshape, np.result_type(base, uv))
+    oi = np.zeros((k,) + bshape, ui.dtype)
+    target = (slice(None),) + index
+    ov[target] = uv
+    oi[target] = ui
+    return OneHotRows(ov, oi, size)
+
+
+def _index_set(vals, dims, params, size):
+    """base.at[index].set(upd) with base and upd sparse or zero, for basic indexes: the base
+    with the region cleared, joined with upd scattered into zeros."""
+    if len(vals) != 2:
+        return None
+    base, upd = vals
+    index = (slice(None),) + tuple(params["tree"])
+    if type(base) is OneHotRows:
+        kept = base.vals.copy()
+        kept[index] = 0
+        kept = OneHotRows(kept, base.idx, size)
+    elif dims[0] is None and _plain(base) and not np.any(base):
+        kept = None
+    else:
+        return None
+    if type(upd) is OneHotRows:
+        zeros = np.zeros(np.shape(base) if kept is None else base.vals.shape[1:],
+                         np.result_type(base if kept is None else base.vals, upd.vals))
+        scattered = _index_add([zeros, upd], [None, 0], params, size)
+        if scattered is None:
+            return None
+        return scattered if kept is None else _join(kept, scattered, 1.0, size)
+    if dims[1] is None and _plain(upd) and not np.any(upd) and kept is not None:
+        return kept
+    return None
+
+
+def _concatenate(prim):
+    def rule(vals, dims, params, size):
+        ks = [v.vals.shape[0] for v in vals if type(v) is OneHotRows]
+        k = max(ks)
+        parts_v, parts_i = [], []
+        for v, d in zip(vals, dims):
+            if type(v) is OneHotRows:
+                pv, pi = v.vals, v.idx
+                if pv.shape[0] < k:     # pad with empty slots
+                    pad = (k - pv.shape[0],) + pv.shape[1:]
+                    pv = np.concatenate([pv, np.zeros(pad, pv.dtype)])
+                    pi = np.concatenate([pi, np.zeros(pad, pi.dtype)])
+            elif d is None and _plain(v) and not np.any(v):
+                shp = (k,) + np.shape(v)
+                pv, pi = np.zeros(shp, np.result_type(v, 0.0)), np.zeros(shp, np.intp)
+            else:
+                return None
+            parts_v.append(pv)
+            parts_i.append(pi)
+        from ._batching import batch_rules
+        br = batch_rules[prim]
+        d0 = [0] * len(vals)
+        return _finish(br(parts_v, d0, **params), br(parts_i, d0, **params), size)
+    return rule
+
+
+def _where(vals, dims, params, size):
+    """where(c, a, b) with a concrete unbatched c, and a, b sparse or zero."""
+    c, a, b = vals
+    if dims[0] is not None or not _plain(c):
+        return None
+    c = np.asarray(c).astype(bool)
+    parts = []
+    for x, keep in ((a, c), (b, ~c)):
+        if type(x) is OneHotRows:
+            parts.append((x, keep))
+        elif not (_plain(x) and not np.any(x)):
+            return None
+    nd = max([c.ndim] + [x.vals.ndim - 1 for x, _ in parts])
+    out_v, out_i = [], []
+    for x, keep in parts:
+        xv, xi = _align(x, nd)
+        nv = np.where(keep, xv, 0)
+        out_v.append(nv)
+        out_i.append(np.broadcast_to(xi, nv.shape))
+    if len(out_v) == 1:
+        return OneHotRows(out_v[0], out_i[0], size)
+    shape = np.broadcast_shapes(out_v[0].shape[1:], out_v[1].shape[1:])
+    vals_ = np.concatenate([np.broadcast_to(v, (v.shape[0],) + shape) for v in out_v])
+    idx_ = np.concatenate([np.broadcast_to(i, (i.shape[0],) + shape) for i in out_i])
+    return _finish(vals_, idx_, size)
+
+
+def _matmul(vals, dims, params, size):
+    """W @ x or x @ W with x sparse and W a concrete 1-D or 2-D array: each stored
+    element adds a scaled row of W to its basis row, so the cost is that of touching
+    W once per slot instead of a product with the whole basis."""
+    a, b = vals
+    if type(a) is OneHotRows and dims[1] is None and _plain(b):
+        sp, w, left = a, np.asarray(b), True
+    elif type(b) is OneHotRows and dims[0] is None and _plain(a):
+        sp, w, left = b, np.asarray(a), False
+    else:
+        return None
+    snd = sp.vals.ndim - 1
+    if w.ndim not in (1, 2) or snd not in (1, 2) or 4 * sp.vals.shape[0] > size:
+        return None
+    tv, ti = sp.vals, sp.idx
+    if not left:      # W @ t = (t^T @ W^T)^T per example
+        if snd == 2:
+            tv, ti = tv.swapaxes(1, 2), ti.swapaxes(1, 2)
+        w = w.T
+    k = tv.shape[0]
+    p = tv.shape[1] if snd == 2 else 1
+    n = tv.shape[-1]
+    m = w.shape[1] if w.ndim == 2 else 1
+    if w.shape[0] != n:
+        return None          # let NumPy raise its shape error on the dense path
+    tv, ti = tv.reshape(k, p * n), ti.reshape(k, p * n)
+    w2 = w.reshape(n, m)
+    rows = ti * p + np.repeat(np.arange(p), n)          # target row b * p + q
+    wrows = np.tile(np.arange(n), p)                    # the row of W each element scales
+    out = None
+    for j in range(k):
+        contrib = tv[j][:, None] * w2[wrows] if p > 1 else tv[j][:, None] * w2
+        r = rows[j]
+        if k == 1 and r.shape[0] == size * p and (r == np.arange(size * p)).all():
+            out = contrib        # a fresh basis: row b of the result is row b of contrib
+            break
+        if out is None:
+            out = np.zeros((size * p, m), contrib.dtype)
+        if np.bincount(r, minlength=size * p).max(initial=0) <= 1:
+            out[r] += contrib
+        else:
+            np.add.at(out, r, contrib)
+    out = out.reshape((size, p, m))
+    if not left and snd == 2 and w.ndim == 2:
+        out = out.swapaxes(1, 2)
+    shape = (size,)
+    if left:
+        shape += ((p,) if snd == 2 else ()) + ((m,) if w.ndim == 2 else ())
+    else:
+        shape += ((m,) if w.ndim == 2 else ()) + ((p,) if snd == 2 else ())
+    return out.reshape(shape)
+
+
+_rules: dict = {
+    "multiply": _scale(np.multiply),
+    "divide": _scale(np.divide),
+    "negative": _unary(lambda v: -v),
+    "positive": _unary(lambda v: v),
+    "real": _unary(np.real),
+    "imag": _unary(np.imag),
+    "conjugate": _unary(np.conjugate),
+    "convert": _convert,
+    "add": _add(1.0),
+    "subtract": _add(-1.0),
+    "sum": _sum,
+    "where": _where,
+    "matmul": _matmul,
+    "index_add": _index_add,
+    "index_set": _index_set,
+}
+_structural_names = {"getitem", "reshape", "transpose", "broadcast_to"}
+
+
+def sparse_process(prim, vals, dims, params, size):
+    """Apply ``prim`` to operands of which at least one is a :class:`OneHotRows`.
+    Returns the batched result, or ``None`` when the operands must be made dense."""
+    if prim.multiple_results:
+        return None
+    rule = _rules.get(prim.name)
+    if rule is None:
+        name = prim.name
+        if name in _structural_names:
+            rule = _rules[name] = _structural(prim, basic_index=name == "getitem")
+        elif name == "concatenate":
+            rule = _rules[name] = _concatenate(prim)
+        else:
+            return None
+    return rule(vals, dims, params, size)
