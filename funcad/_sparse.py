@@ -182,6 +182,18 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
         ka, kb = av.shape[0], bv.shape[0]
         av, ai = np.broadcast_to(av, (ka,) + shape), np.broadcast_to(ai, (ka,) + shape)
         bv, bi = np.broadcast_to(bv, (kb,) + shape), np.broadcast_to(bi, (kb,) + shape)
+    ka, kb = av.shape[0], bv.shape[0]
+    if ka + kb > 4 and ka * kb <= 256:
+        # slots of b whose indices equal a slot of a are added into it, so that sums
+        # of terms over the same few basis vectors keep few slots
+        same = (ai.reshape(ka, 1, -1) == bi.reshape(1, kb, -1)).all(axis=2)
+        hit = same.any(axis=0)
+        if hit.any():
+            av = av + np.zeros((), bv.dtype)     # a fresh array of the joint dtype
+            where_a = same.argmax(axis=0)
+            for j in np.flatnonzero(hit):
+                av[where_a[j]] += bv[j]
+            bv, bi = bv[~hit], bi[~hit]
     return _finish(np.concatenate([av, bv]), np.concatenate([ai, bi]), size)
 
 

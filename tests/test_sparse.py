@@ -283,3 +283,14 @@ def test_small_bases_stay_dense():
     assert not _sparse.use_sparse(_sparse.MIN_SIZE - 1, np.float64)
     assert _sparse.use_sparse(_sparse.MIN_SIZE, np.float64)
     assert not _sparse.use_sparse(10**6, np.int64)
+
+
+def test_join_merges_equal_slots():
+    rng = np.random.default_rng(8)
+    idx = np.stack([np.roll(np.arange(10), s) for s in range(4)])
+    a = OneHotRows(rng.normal(size=(3, 10)), idx[:3], 10)
+    b = OneHotRows(rng.normal(size=(2, 10)), idx[[1, 3]], 10)
+    for sign in (1.0, -1.0):
+        c = _sparse._join(a, b, sign, 40)
+        assert c.vals.shape[0] == 4          # slot 1 of a and slot 0 of b share indices
+        np.testing.assert_allclose(densify(c)[:10], densify(a) + sign * densify(b), rtol=1e-14)
