@@ -92,7 +92,7 @@ class BatchTrace(Trace):
                 vals.append(a)
                 dims.append(None)
         if sparse:    # Jacobian bases: a structured rule, or densify and carry on
-            out = sparse_process(prim, vals, dims, params, self.size)
+            out = sparse_process(prim, vals, dims, params, self.size, batch_rules.get(prim))
             if out is not None:
                 return BatchTracer(self, out)
             vals = [densify(v) for v in vals]

@@ -226,7 +226,7 @@ def _sum(vals, dims, params, size):
     return _finish(nv, ni, size)
 
 
-def _structural(prim, sparse_pos=0, basic_index=False):
+def _structural(batch_rule, sparse_pos=0, basic_index=False):
     """Ops that move elements without arithmetic (slices, reshapes, transposes, broadcasts):
     apply the ordinary batching rule to the values and to the indices alike, the slot axis
     standing in for the batch axis."""
@@ -240,8 +240,6 @@ def _structural(prim, sparse_pos=0, basic_index=False):
         for j, (x, d) in enumerate(zip(vals, dims)):
             if j != sparse_pos and (d is not None or not _plain(x)):
                 return None
-        from ._batching import batch_rules
-        batch_rule = batch_rules[prim]
         nv = batch_rule([sp.vals if j == sparse_pos else x for j, x in enumerate(vals)],
                         dims, **params)
         ni = batch_rule([sp.idx if j == sparse_pos else x for j, x in enumerate(vals)],
@@ -304,7 +302,7 @@ def _index_set(vals, dims, params, size):
     return None
 
 
-def _concatenate(prim):
+def _concatenate(br):
     def rule(vals, dims, params, size):
         ks = [v.vals.shape[0] for v in vals if type(v) is OneHotRows]
         k = max(ks)
@@ -323,8 +321,6 @@ def _concatenate(prim):
                 return None
             parts_v.append(pv)
             parts_i.append(pi)
-        from ._batching import batch_rules
-        br = batch_rules[prim]
         d0 = [0] * len(vals)
         return _finish(br(parts_v, d0, **params), br(parts_i, d0, **params), size)
     return rule
@@ -430,18 +426,28 @@ _rules: dict = {
 _structural_names = {"getitem", "reshape", "transpose", "broadcast_to"}
 
 
-def sparse_process(prim, vals, dims, params, size):
+_made: dict = {}     # prim -> (the batching rule it was made from, the sparse rule)
+
+
+def sparse_process(prim, vals, dims, params, size, batch_rule=None):
     """Apply ``prim`` to operands of which at least one is a :class:`OneHotRows`.
-    Returns the batched result, or ``None`` when the operands must be made dense."""
+
+    ``batch_rule`` is the primitive's ordinary batching rule, which the structural
+    rules (slicing, reshapes, transposes, broadcasts, concatenation) apply to values
+    and indices alike. Returns the batched result, or ``None`` when the operands must
+    be made dense.
+    """
     if prim.multiple_results:
         return None
     rule = _rules.get(prim.name)
     if rule is None:
         name = prim.name
-        if name in _structural_names:
-            rule = _rules[name] = _structural(prim, basic_index=name == "getitem")
-        elif name == "concatenate":
-            rule = _rules[name] = _concatenate(prim)
-        else:
+        if batch_rule is None or (name not in _structural_names and name != "concatenate"):
             return None
+        made = _made.get(prim)
+        if made is None or made[0] is not batch_rule:
+            rule = (_concatenate(batch_rule) if name == "concatenate" else
+                    _structural(batch_rule, basic_index=name == "getitem"))
+            made = _made[prim] = (batch_rule, rule)
+        rule = made[1]
     return rule(vals, dims, params, size)
