@@ -197,11 +197,39 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
     return _finish(np.concatenate([av, bv]), np.concatenate([ai, bi]), size)
 
 
+def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
+    """dense + sign * sp (or sp + sign * dense) as one copy of the dense operand plus the
+    slots added in place, instead of densifying the sparse operand first."""
+    if dense.shape != sp.shape or isinstance(dense, Tracer):
+        return None
+    dt = np.result_type(dense, sp.vals)
+    out = np.array(dense, dtype=dt, order="C")      # C order: the reshape below is a view
+    if not dense_first and sign < 0:
+        np.negative(out, out=out)
+    k = sp.vals.shape[0]
+    p = math.prod(sp.vals.shape[1:])
+    flat = out.reshape(sp.size, p)
+    cols = np.arange(p)
+    w = sp.vals.reshape(k, p)
+    ii = sp.idx.reshape(k, p)
+    for j in range(k):        # positions differ within a slot: no repeated targets
+        if dense_first and sign < 0:
+            flat[ii[j], cols] -= w[j]
+        else:
+            flat[ii[j], cols] += w[j]
+    return out
+
+
 def _add(sign):
     def rule(vals, dims, params, size):
-        if len(vals) != 2 or type(vals[0]) is not OneHotRows or type(vals[1]) is not OneHotRows:
+        if len(vals) != 2 or dims[0] is None or dims[1] is None:
             return None
-        return _join(vals[0], vals[1], sign, size)
+        a, b = vals
+        if type(a) is OneHotRows:
+            if type(b) is OneHotRows:
+                return _join(a, b, sign, size)
+            return _add_into(b, a, sign, dense_first=False) if a.vals.shape[0] <= 8 else None
+        return _add_into(a, b, sign, dense_first=True) if b.vals.shape[0] <= 8 else None
     return rule
 
 
