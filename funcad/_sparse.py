@@ -73,7 +73,10 @@ def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
     """The slice ``[start, start + size)`` of the standard basis, restricted to one input
     leaf of ``shape`` whose elements are basis indices ``offset, offset + 1, ...``."""
     n = math.prod(shape)
-    pos = np.arange(offset - start, offset - start + n).reshape((1,) + tuple(shape))
+    lo = offset - start
+    pos = np.arange(lo, lo + n).reshape((1,) + tuple(shape))
+    if lo >= 0 and lo + n <= size:        # the whole leaf lies in this chunk
+        return OneHotRows(np.ones(pos.shape, dtype), pos, size)
     inside = (pos >= 0) & (pos < size)
     vals = inside.astype(dtype)
     return OneHotRows(vals, np.where(inside, pos, 0), size)
