@@ -223,8 +223,13 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     ap.add_argument("--only", default="", help="comma-separated row keys, e.g. W1,W3a")
     ap.add_argument("--libs", default="", help="comma-separated columns, e.g. numpy,funcad")
+    ap.add_argument("--dense-bases", action="store_true",
+                    help="turn off funcad's sparse Jacobian bases (for comparison)")
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.dense_bases:
+        from funcad import _sparse
+        _sparse.ENABLED = False
     if a.memory_child:
         _memory_child(a.memory_child)
         return
