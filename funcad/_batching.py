@@ -95,7 +95,9 @@ class BatchTrace(Trace):
             out = sparse_process(prim, vals, dims, params, self.size, batch_rules.get(prim))
             if out is not None:
                 return BatchTracer(self, out)
-            vals = [densify(v) for v in vals]
+            for j, a in enumerate(args):     # densify once: the tracer keeps the dense value
+                if type(vals[j]) is OneHotRows:
+                    a.val = vals[j] = densify(vals[j])
         rule = batch_rules.get(prim)
         if rule is None:
             out = _loop(prim, self.size, vals, dims, params)
