@@ -149,7 +149,8 @@ def _scale(op):
             sp, c, left = b, a, False
         else:
             return None
-        sv, si = _align(sp, np.ndim(c))     # Python scalars stay weakly typed, as in NumPy
+        # Python scalars stay Python scalars: weakly typed, as in NumPy
+        sv, si = _align(sp, c.ndim if type(c) is np.ndarray else np.ndim(c))
         nv = op(sv, c) if left else op(c, sv)
         return OneHotRows(nv, si if si.shape == nv.shape else np.broadcast_to(si, nv.shape),
                           size)
@@ -176,7 +177,7 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
     nd = max(a.vals.ndim, b.vals.ndim) - 1
     av, ai = _align(a, nd)
     bv, bi = _align(b, nd)
-    if av.shape == bv.shape and (ai is bi or np.array_equal(ai, bi)):
+    if av.shape == bv.shape and (ai is bi or (ai == bi).all()):
         return OneHotRows(av + bv if sign > 0 else av - bv, ai, size)
     if sign < 0:
         bv = -bv
@@ -289,9 +290,9 @@ def _index_add(vals, dims, params, size):
         zeros = np.zeros(base.vals.shape[1:], base.vals.dtype)
         scattered = _index_add([zeros, upd], [None, 0], params, size)
         return None if scattered is None else _join(base, scattered, 1.0, size)
-    if dims[0] is not None or not _plain(base) or np.any(base):
+    if dims[0] is not None or type(base) is not np.ndarray or base.any():
         return None
-    bshape = np.shape(base)
+    bshape = base.shape
     index = tuple(params["tree"])
     region = np.empty(bshape, np.int8)[index].ndim    # per-example rank of the target
     uv, ui = _align(upd, region)
