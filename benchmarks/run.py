@@ -218,11 +218,35 @@ def versions() -> str:
             f"{os.cpu_count()} cores; OMP/OPENBLAS/MKL_NUM_THREADS=1")
 
 
+def pin_malloc() -> str:
+    """Keep freed NumPy buffers in the process (glibc only), so that timings measure the
+    computation rather than the kernel handing out fresh zeroed pages.
+
+    glibc returns large freed blocks to the kernel (mmap threshold, heap trimming), so a
+    call that allocates a few MB of temporaries page-faults on every repetition, and
+    whether a given process trips this depends on its heap layout: single cells of W1 and
+    W3 moved by 30-50% between runs. Raising both thresholds (as MALLOC_MMAP_THRESHOLD_ and
+    MALLOC_TRIM_THRESHOLD_ would) applies to every column alike; ``--default-malloc`` keeps
+    glibc's defaults. Both must be set: the mmap threshold alone makes every array of
+    128 kB or more fault on every call.
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(-3, 32 << 20) and libc.mallopt(-1, 256 << 20)   # MMAP, TRIM
+        return "malloc pinned (mmap threshold 32 MB, trim threshold 256 MB)" if ok else \
+            "malloc defaults (mallopt refused)"
+    except (OSError, AttributeError):
+        return "malloc defaults (not glibc)"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     ap.add_argument("--only", default="", help="comma-separated row keys, e.g. W1,W3a")
     ap.add_argument("--libs", default="", help="comma-separated columns, e.g. numpy,funcad")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's default mmap/trim thresholds (see pin_malloc)")
     ap.add_argument("--dense-bases", action="store_true",
                     help="turn off funcad's sparse Jacobian bases (for comparison)")
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
@@ -236,7 +260,8 @@ def main(argv=None) -> None:
     rounds, budget = (3, 0.05) if a.quick else (7, 0.2)
     only = set(filter(None, a.only.split(",")))
     libs = [x for x in W.LIBS if not a.libs or x in a.libs.split(",")]
-    print(versions())
+    malloc = "malloc defaults" if a.default_malloc else pin_malloc()
+    print(versions() + f"; {malloc}")
     print()
     print("| workload | " + " | ".join(
         "hand-written numpy" if x == "numpy" else x for x in libs) + " | funcad target |")
