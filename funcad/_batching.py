@@ -14,7 +14,7 @@ from typing import Callable
 
 from ._core import Primitive, Trace, Tracer, ops
 from ._sparse import OneHotRows, densify, sparse_process
-from ._util import ShapeDtype, dtype_of, shape_of
+from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
 
 __all__ = ["BatchTrace", "BatchTracer", "batch_rules", "defbatch", "batch_elementwise",
@@ -142,12 +142,23 @@ def batch_size(vals, dims) -> int:
     raise BatchingError("no batched operand")
 
 
+def _rank(v) -> int:
+    # Python scalars (x * 2.0) are common operands: answered without a failed .shape lookup
+    return 0 if type(v) in _SCALAR_TYPES else len(shape_of(v))
+
+
 def batch_elementwise(prim: Primitive) -> None:
     """Batching for broadcasting elementwise primitives: align ranks, then apply."""
 
     def rule(vals, dims, **params):
         if len(vals) == 1:
             return prim(*vals, **params)   # one operand, and it is batched
+        if len(vals) == 2:    # the common case: decide from the two ranks alone
+            a, b = vals
+            ra, rb = _rank(a), _rank(b)
+            if (ra == rb if dims[0] is not None and dims[1] is not None
+                    else ra < rb if dims[0] is None else rb < ra):
+                return prim(a, b, **params)   # the batched operand has the full rank
         nd = -1      # the per-example rank of the result
         lo = 1 << 30  # the smallest per-example rank of a batched operand
         for v, d in zip(vals, dims):

@@ -94,9 +94,10 @@ _avals: dict = {}
 
 def _aval(x):
     """A shared ShapeDtype for x: one object per distinct (shape, dtype), so entries stay small."""
-    if isinstance(x, Tracer):
-        a = x.aval
-        shp, dt = a.shape, a.dtype
+    if type(x) is np.ndarray:
+        shp, dt = x.shape, x.dtype
+    elif isinstance(x, Tracer):
+        shp, dt = tuple(x.shape), x.dtype
     else:
         shp, dt = shape_of(x), dtype_of(x)
     key = (shp, dt)
@@ -248,7 +249,7 @@ def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
             lst[j] = g if lst[j] is None else lst[j] + g
             continue
         if compact:
-            params, ans, parents, args = e[1], e[2], e[3::2], e[4::2]
+            params, ans = e[1], e[2]
         else:
             _, parents, args, params, ans = e
         if prim.multiple_results:
@@ -257,6 +258,19 @@ def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
         fns = vjp_rules[prim][0]
         kw = params or _EMPTY
         per_arg = type(fns) is tuple
+        if compact:
+            n = len(e)
+            if per_arg and n <= 7:      # one or two operands (most entries): no slices, no loop
+                if n == 5:
+                    if e[3] >= 0 and fns[0] is not None:
+                        _acc(cts, e[3], fns[0](g, ans, e[4], **kw))
+                    continue
+                if e[3] >= 0 and fns[0] is not None:
+                    _acc(cts, e[3], fns[0](g, ans, e[4], e[6], **kw))
+                if e[5] >= 0 and fns[1] is not None:
+                    _acc(cts, e[5], fns[1](g, ans, e[4], e[6], **kw))
+                continue
+            parents, args = e[3::2], e[4::2]
         for j, p in enumerate(parents):
             if p < 0:
                 continue
@@ -272,6 +286,13 @@ def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
             old = cts[p]
             cts[p] = c if old is None else old + c
     return [cts[w] for w in wanted]
+
+
+def _acc(cts: list, p: int, c) -> None:
+    """Add the contribution ``c`` (None: none) to the cotangent of tape entry ``p``."""
+    if c is not None:
+        old = cts[p]
+        cts[p] = c if old is None else old + c
 
 
 def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool = False,

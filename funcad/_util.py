@@ -26,18 +26,25 @@ class ShapeDtype:
         return f"ShapeDtype({self.shape}, {self.dtype})"
 
 
+# Python scalars are answered without NumPy (np.shape / np.result_type cost a microsecond)
+_SCALAR_TYPES = frozenset((float, int, complex, bool))
+_SCALAR_DTYPES = {float: np.dtype(np.float64), complex: np.dtype(np.complex128),
+                  bool: np.dtype(np.bool_)}     # int is left to NumPy (its size decides)
+
+
 def shape_of(x) -> tuple:
     try:
         return x.shape
     except AttributeError:
-        return np.shape(x)
+        return () if type(x) in _SCALAR_TYPES else np.shape(x)
 
 
 def dtype_of(x):
     try:
         return x.dtype
     except AttributeError:
-        return np.result_type(x)
+        dt = _SCALAR_DTYPES.get(type(x))
+        return dt if dt is not None else np.result_type(x)
 
 
 def is_float_dtype(dt) -> bool:

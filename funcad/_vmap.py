@@ -23,13 +23,20 @@ __all__ = ["vmap"]
 
 def _broadcast_prefix(prefix, full, where):
     """Expand an in_axes/out_axes prefix to one entry per leaf of ``full``."""
-    if (type(prefix) is tuple and type(full) is tuple and len(prefix) == len(full)
-            and all(p is None or type(p) is int for p in prefix)
-            and all(isinstance(f, (np.ndarray, Tracer, float)) for f in full)):
-        return list(prefix)       # the common case: one int/None per array argument
+    if type(prefix) is tuple and type(full) is tuple and len(prefix) == len(full):
+        for p, f in zip(prefix, full):
+            if not ((p is None or type(p) is int) and isinstance(f, _ARRAY_LEAVES)):
+                break
+        else:
+            return list(prefix)   # the common case: one int/None per array argument
+    elif (prefix is None or type(prefix) is int) and isinstance(full, _ARRAY_LEAVES):
+        return [prefix]           # one axis for one array
     out: list = []
     _prefix_walk(prefix, full, where, out)
     return out
+
+
+_ARRAY_LEAVES = (np.ndarray, Tracer, float)
 
 
 def _prefix_walk(p, f, where, out):
@@ -95,32 +102,12 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
             args, ia = args + (kwargs,), ia + (0,)
         flat, in_tree = _tree.flatten(args)
         axes = _broadcast_prefix(ia, args, "vmap in_axes")
-        sizes = {}
-        for k, (x, ax) in enumerate(zip(flat, axes)):
-            if ax is None:
-                continue
-            shp = shape_of(x)
-            if not shp or not -len(shp) <= ax < len(shp):
-                raise BatchingError(f"vmap: in_axes={ax} for input leaf {k} of shape {shp}: that "
-                                    "axis does not exist")
-            sizes[k] = shp[ax]
-        size_set = set(sizes.values())
-        if axis_size is not None:
-            size_set.add(axis_size)
-        if len(size_set) > 1:
-            detail = ", ".join(f"leaf {k}: {s}" for k, s in sizes.items())
-            raise BatchingError(f"vmap: inconsistent sizes along the mapped axes ({detail}"
-                                f"{', axis_size: ' + str(axis_size) if axis_size else ''}); "
-                                "all mapped axes must have the same length")
-        if not size_set:
-            raise BatchingError("vmap: no input is mapped (all in_axes are None); pass "
-                                "axis_size=")
-        size = size_set.pop()
+        size = _batch_size(flat, axes, axis_size)
         with new_trace(BatchTrace, size) as trace:
             ins = [x if ax is None else
                    BatchTracer(trace, x if ax == 0 else ops.moveaxis(x, ax, 0))
                    for x, ax in zip(flat, axes)]
-            a = _tree.unflatten(in_tree, ins)
+            a = tuple(ins) if in_tree.flat else _tree.unflatten(in_tree, ins)
             out = call_user(fun, *a[:-1], **a[-1]) if kwargs else call_user(fun, *a)
         out_flat, out_tree = _tree.flatten(out)
         oaxes = _broadcast_prefix(out_axes, out, "vmap out_axes")
@@ -147,6 +134,34 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
         return _tree.unflatten(out_tree, res)
 
     return batched
+
+
+def _batch_size(flat, axes, axis_size) -> int:
+    """The common length of the mapped axes (checked), or ``axis_size``."""
+    size = axis_size
+    same = True
+    for k, (x, ax) in enumerate(zip(flat, axes)):
+        if ax is None:
+            continue
+        shp = shape_of(x)
+        if not shp or not -len(shp) <= ax < len(shp):
+            raise BatchingError(f"vmap: in_axes={ax} for input leaf {k} of shape {shp}: that "
+                                "axis does not exist")
+        if size is None:
+            size = shp[ax]
+        elif shp[ax] != size:
+            same = False
+    if not same:
+        sizes = {k: shape_of(x)[ax] for k, (x, ax) in enumerate(zip(flat, axes))
+                 if ax is not None}
+        detail = ", ".join(f"leaf {k}: {s}" for k, s in sizes.items())
+        raise BatchingError(f"vmap: inconsistent sizes along the mapped axes ({detail}"
+                            f"{', axis_size: ' + str(axis_size) if axis_size else ''}); "
+                            "all mapped axes must have the same length")
+    if size is None:
+        raise BatchingError("vmap: no input is mapped (all in_axes are None); pass "
+                            "axis_size=")
+    return size
 
 
 def _unbatch(x, trace, size):

@@ -100,8 +100,10 @@ def _diff_inputs(args, nums, where, holomorphic=False):
     diff = tuple(args[i] for i in nums)
     flat, in_tree = _tree.flatten(diff)
     kinds = "c" if holomorphic else "fc"
-    if all((type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds
-           for x in flat):
+    for x in flat:
+        if not ((type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds):
+            break
+    else:
         return flat, in_tree          # float arrays: nothing to convert or to name
     counts = [len(_tree.leaves(d)) for d in diff]
     names = []
@@ -219,12 +221,104 @@ class _FlatFun:
         out = call_user(self.fun, *_substitute(self.args, self.nums, self.in_tree, flat),
                         **self.kwargs)
         if self.has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{self.where}: has_aux=True needs the function to return a pair "
-                                f"(output, aux), got {short_repr(out)}")
-            out, self.aux = out
+            out, self.aux = _split_aux(out, self.where)
         leaves, self.out_tree = _tree.flatten(out)
         return leaves
+
+
+def _check_scalar(out, out_tree, n_outs, holomorphic, where):
+    """The checks on a function we take the gradient of: one real (or complex) scalar."""
+    if n_outs != 1 or shape_of(out) != ():
+        shp = shape_of(out) if n_outs == 1 else f"a pytree {out_tree}"
+        raise TypeError(f"{where} needs a scalar output, got shape {shp}; use jacrev or "
+                        "jacfwd for Jacobians, or vjp for a vector-Jacobian product")
+    dt = dtype_of(out)
+    kind = dt.kind if isinstance(dt, np.dtype) else np.dtype(dt).kind
+    if kind == "f" and not holomorphic:
+        return dt                       # the common case: a real float scalar
+    if kind == "c" and not holomorphic:
+        raise TypeError(f"{where} needs a real-valued output, got dtype {dt}; pass "
+                        "holomorphic=True for holomorphic functions, or take .real / abs")
+    if holomorphic and kind != "c":
+        raise TypeError(f"{where} with holomorphic=True needs a complex output, got dtype "
+                        f"{dt}; drop holomorphic=True for a real-valued function")
+    if kind not in "fc":
+        raise TypeError(f"{where} needs a float output, got dtype {dt} (value "
+                        f"{short_repr(out)}); does the function return an integer or bool?")
+    return dt
+
+
+def _split_aux(out, where):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{where}: has_aux=True needs the function to return a pair "
+                        f"(output, aux), got {short_repr(out)}")
+    return out
+
+
+def _vg_array(fun, args, kwargs, argnum, x, has_aux, holomorphic, where):
+    """value_and_grad with respect to one array argument: no pytree work on the way in.
+
+    Returns ``(value, aux, gradient)``.
+    """
+    aux = None
+    with new_trace(RevTrace) as trace:
+        xin = trace.new_input(x)
+        node_in = xin.node        # before fun runs: x[i] = v may rebind the input
+        args = list(args)
+        args[argnum] = xin
+        out = call_user(fun, *args, **kwargs)
+        if has_aux:
+            out, aux = _split_aux(out, where)
+    if type(out) is RevTracer and out._trace is trace:
+        out, node = out.value, out.node
+        n_outs, out_tree = 1, None
+    elif isinstance(out, (np.ndarray, Tracer, float, np.generic)):   # a leaf, not ours
+        node, n_outs, out_tree = -1, 1, None
+    else:                         # a container (or an odd leaf): the general rules apply
+        leaves, out_tree = _tree.flatten(out)
+        n_outs = len(leaves)
+        out, node = (leaves[0], -1) if leaves else (out, -1)
+        if type(out) is RevTracer and out._trace is trace:
+            out, node = out.value, out.node
+    dt = _check_scalar(out, out_tree, n_outs, holomorphic, where)
+    g = backward_pass(trace.tape, ((node, _one(dt)),), (node_in,), True)[0]
+    return out, aux, _fit(g, x)
+
+
+def _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where):
+    """value_and_grad with respect to any pytrees of arguments. Returns (value, aux, grads)."""
+    nums, single = _norm_argnums(argnums, len(args), where)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
+    outs, pullback, _ = vjp_flat(ff, flat)
+    out = outs[0] if len(outs) == 1 else None
+    dt = _check_scalar(out, ff.out_tree, len(outs), holomorphic, where)
+    grads = _tree.unflatten(in_tree, pullback([_one(dt)], consume=True))
+    aux = _unwrap_aux(ff.aux, None) if has_aux else None
+    return out, aux, grads[0] if single else grads
+
+
+def _grad_transform(fun, argnums, has_aux, holomorphic, where, with_value):
+    """The function that value_and_grad (``with_value``) or grad returns."""
+    kinds = "c" if holomorphic else "fc"
+    one_arg = type(argnums) is int
+
+    @functools.wraps(fun)
+    def vg(*args, **kwargs):
+        x = args[argnums] if one_arg and 0 <= argnums < len(args) else None
+        if type(x) is float:
+            x = np.asarray(x)
+        if (type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds:
+            out, aux, g = _vg_array(fun, args, kwargs, argnums, x, has_aux, holomorphic, where)
+            if has_aux:
+                aux = _unwrap_aux(aux)
+        else:
+            out, aux, g = _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where)
+        if with_value:
+            return ((out, aux), g) if has_aux else (out, g)
+        return (g, aux) if has_aux else g
+
+    return vg
 
 
 def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
@@ -246,35 +340,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         >>> float(v), g
         (5.0, array([2., 4.]))
     """
-    where = "value_and_grad" if not getattr(fun, "_from_grad", False) else "grad"
-
-    @functools.wraps(fun)
-    def vg(*args, **kwargs):
-        nums, single = _norm_argnums(argnums, len(args), where)
-        flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
-        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
-        outs, pullback, _ = vjp_flat(ff, flat)
-        if len(outs) != 1 or shape_of(outs[0]) != ():
-            shp = shape_of(outs[0]) if len(outs) == 1 else f"a pytree {ff.out_tree}"
-            raise TypeError(f"{where} needs a scalar output, got shape {shp}; use jacrev or "
-                            "jacfwd for Jacobians, or vjp for a vector-Jacobian product")
-        out = outs[0]
-        dt = dtype_of(out)
-        if _is_complex(dt) and not holomorphic:
-            raise TypeError(f"{where} needs a real-valued output, got dtype {dt}; pass "
-                            "holomorphic=True for holomorphic functions, or take .real / abs")
-        if holomorphic and not _is_complex(dt):
-            raise TypeError(f"{where} with holomorphic=True needs a complex output, got dtype "
-                            f"{dt}; drop holomorphic=True for a real-valued function")
-        if not _is_inexact(dt):
-            raise TypeError(f"{where} needs a float output, got dtype {dt} (value "
-                            f"{short_repr(out)}); does the function return an integer or bool?")
-        grads = _tree.unflatten(in_tree, pullback([_one(dt)], consume=True))
-        g = grads[0] if single else grads
-        aux = _unwrap_aux(ff.aux, None) if has_aux else None
-        return ((out, aux), g) if has_aux else (out, g)
-
-    return vg
+    return _grad_transform(fun, argnums, has_aux, holomorphic, "value_and_grad", True)
 
 
 def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
@@ -297,25 +363,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
         >>> float(fad.grad(fad.grad(fad.grad(fad.grad(np.sin))))(1.0))  # sin'''' = sin
         0.8414709848078965
     """
-    marked = _mark_grad(fun)
-    vg = value_and_grad(marked, argnums, has_aux, holomorphic)
-
-    @functools.wraps(fun)
-    def g(*args, **kwargs):
-        if has_aux:
-            (_, aux), gr = vg(*args, **kwargs)
-            return gr, aux
-        return vg(*args, **kwargs)[1]
-
-    return g
-
-
-def _mark_grad(fun):
-    @functools.wraps(fun)
-    def f(*a, **k):
-        return fun(*a, **k)
-    f._from_grad = True
-    return f
+    return _grad_transform(fun, argnums, has_aux, holomorphic, "grad", False)
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):

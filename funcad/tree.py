@@ -110,13 +110,15 @@ _NAMEDTUPLE = _NodeType(lambda t: (tuple(t), None), None)
 class PyTreeDef:
     """The structure of a pytree: node types and aux data, with leaves left out."""
 
-    __slots__ = ("kind", "aux", "children", "num_leaves")
+    __slots__ = ("kind", "aux", "children", "num_leaves", "flat")
 
     def __init__(self, kind, aux, children):
         self.kind = kind            # the node's class, or None for a leaf
         self.aux = aux              # aux data from the node's flatten function
         self.children = children   # tuple of child PyTreeDefs
         self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
+        # a tuple or list whose children are all leaves: unflatten needs no recursion
+        self.flat = (kind is tuple or kind is list) and all(c.kind is None for c in children)
 
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.kind is other.kind
@@ -154,9 +156,41 @@ def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
         >>> tree.flatten([1, (2, None)])
         ([1, 2], PyTreeDef([*, (*, None)]))
     """
+    if is_leaf is None:
+        cls = type(tree)
+        if cls is tuple or cls is list:
+            if _all_leaves(tree):         # the common case: a flat tuple of arrays
+                return list(tree), _flat_def(cls, len(tree))
+        elif _is_plain_leaf(tree, cls):
+            return [tree], _LEAF
     leaves_out: list = []
     treedef = _flatten(tree, is_leaf, leaves_out)
     return leaves_out, treedef
+
+
+def _is_plain_leaf(x, cls) -> bool:
+    """True when ``x`` is certainly a leaf: its exact class is not a node and not a tuple."""
+    return cls not in _registry and not isinstance(x, tuple)
+
+
+def _all_leaves(xs) -> bool:
+    for x in xs:
+        if type(x) in _registry or isinstance(x, tuple):
+            return False
+    return True
+
+
+_flat_defs: dict = {}
+
+
+def _flat_def(cls, n: int) -> PyTreeDef:
+    """The shared PyTreeDef of a tuple or list of ``n`` leaves."""
+    td = _flat_defs.get((cls, n))
+    if td is None:
+        if len(_flat_defs) > 1024:
+            _flat_defs.clear()
+        td = _flat_defs[(cls, n)] = PyTreeDef(cls, None, (_LEAF,) * n)
+    return td
 
 
 def _flatten(x, is_leaf, out):
@@ -185,6 +219,11 @@ def unflatten(treedef: PyTreeDef, leaves_in) -> Any:
     if len(leaves_in) != treedef.num_leaves:
         raise ValueError(f"unflatten: structure {treedef} needs {treedef.num_leaves} leaves, "
                          f"got {len(leaves_in)}")
+    kind = treedef.kind
+    if kind is None:
+        return leaves_in[0]
+    if treedef.flat:              # a tuple or list of leaves: no recursion
+        return tuple(leaves_in) if kind is tuple else leaves_in
     it = iter(leaves_in)
     return _build(treedef, it)
 

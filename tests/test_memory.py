@@ -137,8 +137,8 @@ def test_tape_and_tracers_freed_without_gc(transform):
             tracemalloc.stop()
         after = _count_engine_objects()
     assert after == before, f"{after - before} tracer/trace/tape objects outlived the transform"
-    # the residuals (several 320 kB arrays) were allocated and freed again
-    assert peak - base > 600_000
+    # the residuals or the gradient (320 kB arrays) were allocated and freed again
+    assert peak - base > 300_000
     assert after_mem - base < 50_000, (
         f"{after_mem - base} bytes still held after the transform returned (peak "
         f"{peak - base}): the tape or its residuals were not freed")

@@ -51,7 +51,10 @@ def implements(*np_funcs, name: str | None = None):
 
 
 def is_traced(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
+    for x in xs:
+        if isinstance(x, Tracer):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------

@@ -43,8 +43,8 @@ def _split_index(idx, x_shape):
     arrays = []
     for item in idx:
         if item is None or item is Ellipsis or isinstance(item, slice):
-            if isinstance(item, slice) and any(isinstance(v, Tracer) for v in
-                                               (item.start, item.stop, item.step)):
+            if isinstance(item, slice) and (isinstance(item.start, Tracer) or isinstance(
+                    item.stop, Tracer) or isinstance(item.step, Tracer)):
                 item = slice(*(None if v is None else int(full_lower(v).__index__())
                                for v in (item.start, item.stop, item.step)))
             template.append(item)
@@ -85,6 +85,8 @@ def _split_index(idx, x_shape):
 
 
 def _build(template, arrays):
+    if not arrays:
+        return template         # a basic index: the template is the index
     it = iter(arrays)
     return tuple(next(it) if t is _SLOT else t for t in template)
 
@@ -98,8 +100,15 @@ index_add_p = Primitive("index_add", None)
 index_set_p = Primitive("index_set", None)
 
 
+def _result_dtype(base, upd):
+    dt = getattr(base, "dtype", None)
+    if dt is not None and type(upd) is np.ndarray and upd.dtype == dt:
+        return dt                     # the common case, without NumPy's promotion machinery
+    return np.result_type(base, upd)
+
+
 def _index_add_impl(base, upd, *arrs, tree):
-    out = np.array(base, dtype=np.result_type(base, upd), copy=True)
+    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     idx = _build(tree, arrs)
     if arrs:
         np.add.at(out, idx, upd)
@@ -109,7 +118,7 @@ def _index_add_impl(base, upd, *arrs, tree):
 
 
 def _index_set_impl(base, upd, *arrs, tree):
-    out = np.array(base, dtype=np.result_type(base, upd), copy=True)
+    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     out[_build(tree, arrs)] = upd
     return out
 
@@ -123,10 +132,21 @@ def _getitem_jvp(primals, tangents, ans, *, tree):
     return None if t is None else getitem_p(t, *primals[1:], tree=tree)
 
 
+def _add_into_zeros(shape, upd, arrs, tree):
+    """``index_add(zeros(shape), upd)``: a plain write when nothing is traced and the index
+    is basic (it selects each entry at most once), else the primitive."""
+    dt = dtype_of(upd)
+    if not arrs and not isinstance(upd, Tracer):
+        out = np.zeros(shape, dt)
+        out[tree] = upd
+        return out
+    return index_add_p(np.zeros(shape, dt), upd, *arrs, tree=tree)
+
+
 def _getitem_vjp(j, g, ans, x, *arrs, tree):
     if j:
         return None
-    return index_add_p(np.zeros(shape_of(x), dtype_of(g)), g, *arrs, tree=tree)
+    return _add_into_zeros(shape_of(x), g, arrs, tree)
 
 
 defjvp_full(getitem_p, _getitem_jvp)
@@ -139,6 +159,8 @@ def _scatter_jvp(p):
         if tb is None and tu is None:
             return None
         b, u = primals[0], primals[1]
+        if tb is None and p is index_add_p and tu is not None and dtype_of(tu) == dtype_of(ans):
+            return _add_into_zeros(shape_of(b), tu, primals[2:], tree)
         tb = np.zeros(shape_of(b), dtype_of(ans)) if tb is None else tb
         tu = np.zeros(shape_of(u), dtype_of(ans)) if tu is None else tu
         return p(tb, tu, *primals[2:], tree=tree)

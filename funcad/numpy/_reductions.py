@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._batching import batch_reduction, defbatch, shift_axis
@@ -14,6 +16,9 @@ from ._shape import _broadcast_to, concatenate, moveaxis, reshape
 
 def _expand_back(g, x_shape, axis, keepdims):
     """Broadcast a reduced value back to ``x_shape`` (the VJP of a reduction)."""
+    if (isinstance(g, (np.ndarray, np.generic)) and g.ndim == 0 and x_shape
+            and math.prod(x_shape) <= _SMALL):
+        return np.full(x_shape, g, g.dtype)    # a small filled array is cheaper than a view
     if not keepdims and shape_of(g) != ():     # a 0-d g broadcasts as it is
         g = reshape(g, tuple(1 if i in axis else s for i, s in enumerate(x_shape)))
     return _broadcast_to(g, shape=tuple(x_shape)) if shape_of(g) != tuple(x_shape) else g
@@ -27,7 +32,16 @@ def _axes(x, axis):
 # sum
 # ---------------------------------------------------------------------------
 
-_sum = Primitive("sum", lambda x, *, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims))
+_SMALL = 4096    # arrays up to this size are filled rather than broadcast (same values)
+
+
+def _sum_impl(x, *, axis, keepdims):
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)   # what np.sum runs, directly
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+_sum = Primitive("sum", _sum_impl)
 def_linear_jvp(_sum)
 defvjp(_sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
        keep=False)
@@ -120,8 +134,10 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 def _extreme_weights(ans, x, axis, keepdims):
     hit = equal(x, _expand_back(ans, shape_of(x), axis, keepdims))
-    w = hit / _expand_back(sum(hit, axis=axis, keepdims=keepdims), shape_of(x), axis, keepdims)
-    return w
+    count = sum(hit, axis=axis, keepdims=keepdims)
+    if dtype_of(x).kind in "fc":   # weights in x's dtype: bool / int is float64, which would
+        count = count.astype(dtype_of(x))   # turn a float32 gradient into float64 from here on
+    return hit / _expand_back(count, shape_of(x), axis, keepdims)
 
 
 def _make_extreme(name, np_fn):
