@@ -379,8 +379,9 @@ hard_swish = hard_silu
 # ---------------------------------------------------------------------------
 
 def _shift(x, axis):
-    # subtract the (constant) maximum: exp then sees values <= 0; fully -inf rows stay finite
-    m = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    # subtract the (constant) maximum: exp then sees values <= 0; fully -inf rows stay finite.
+    # The max is taken of the constant stop_gradient(x), so no tape entry records it
+    m = fnp.max(stop_gradient(x), axis=axis, keepdims=True)
     m = fnp.where(fnp.isfinite(m), m, 0.0)
     return x - m
 

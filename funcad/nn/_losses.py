@@ -199,7 +199,7 @@ def softmax_cross_entropy_with_integer_labels(logits, labels, axis: int = -1):
             raise ValueError(f"softmax_cross_entropy_with_integer_labels: labels must be in "
                              f"[0, {n}) for {n} classes, got {bad[:5].tolist()}; check the "
                              "label encoding or the number of output units")
-    hot = fnp.greater(one_hot(labels, n), 0.5)
+    hot = one_hot(labels, n, dtype=np.bool_)     # the mask itself, not floats compared
     picked = fnp.sum(fnp.where(hot, logits, 0.0), axis=-1)
     return fnp.logsumexp(logits, axis=-1) - picked
 

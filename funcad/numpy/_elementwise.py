@@ -128,6 +128,22 @@ arctan = unary("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
 sinh = unary("sinh", np.sinh, lambda ans, x: cosh(x))
 cosh = unary("cosh", np.cosh, lambda ans, x: sinh(x))
 tanh = unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans, keep_x=False, keep_ans=True)
+
+
+def _tanh_vjp(g, ans, x):
+    # g * (1 - ans**2). On plain arrays ans * ans is a fresh array of the result's shape and
+    # dtype, so the other two steps run in place: one temporary instead of two (an MLP's
+    # backward pass makes this array once per layer)
+    d = ans * ans
+    if type(d) is np.ndarray and type(g) is np.ndarray and g.shape == d.shape and \
+            g.dtype == d.dtype:
+        np.subtract(1.0, d, out=d)
+        d *= g
+        return d
+    return g * (1 - d)
+
+
+defvjp(tanh, _tanh_vjp, keep=(False,), keep_ans=True, needs=((),))
 arcsinh = unary("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = unary("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1))
 arctanh = unary("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x))
@@ -145,13 +161,20 @@ absolute = unary("absolute", np.absolute, lambda ans, x: sign(x))
 export(absolute, "abs")
 
 
+def _half(ans):
+    # 0.5 in the result's float dtype: with a Python 0.5 the weights would be float64 and
+    # turn a float32 gradient into float64 from there on
+    dt = getattr(ans, "dtype", None)
+    return dt.type(0.5) if dt is not None and dt.kind == "f" else 0.5
+
+
 def _tie_x(ans, x, y):
     # maximum/minimum/fmax/fmin: the selected argument gets 1, a tie splits 0.5/0.5
-    return where(equal(x, y), 0.5, equal(ans, x))
+    return where(equal(x, y), _half(ans), equal(ans, x))
 
 
 def _tie_y(ans, x, y):
-    return where(equal(x, y), 0.5, equal(ans, y))
+    return where(equal(x, y), _half(ans), equal(ans, y))
 
 
 maximum = binary("maximum", np.maximum, _tie_x, _tie_y, keep_ans=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
 
 from .._batching import defbatch
-from ._base import Primitive, defjvp, defjvp_full, defvjp, defvjp_argnum, implements, is_traced
-from ._base import shape_of, unbroadcast
+from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum,
+                    implements, is_traced, shape_of, unbroadcast)
 from ._elementwise import multiply
 from ._reductions import sum
 from ._shape import reshape, swapaxes, transpose
@@ -21,32 +22,49 @@ matmul_p = Primitive("matmul", np.matmul)
 defjvp(matmul_p, lambda t, ans, x, y: matmul_p(t, y), lambda t, ans, x, y: matmul_p(x, t))
 
 
+def _mT(a):
+    # the last two axes swapped: a strided view of an array (BLAS reads it transposed, no
+    # copy), a funcad op on a traced value
+    if isinstance(a, (np.ndarray, Tracer)):
+        return a.swapaxes(-1, -2)
+    return swapaxes(a, -1, -2)
+
+
 def _matmul_vjp_x(g, ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
+    if len(ys) >= 2 and len(xs) >= 2:     # (..., k, n) @ (..., n, m): g @ y^T
+        return unbroadcast(matmul_p(g, _mT(y)), xs)
     if len(xs) == 1 and len(ys) == 1:
         return multiply(g, y)
     if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
         return unbroadcast(reshape(matmul_p(y, reshape(g, shape_of(g) + (1,))),
                                    shape_of(g)[:-1] + (xs[0],)), xs)
-    if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
-        return unbroadcast(multiply(reshape(g, shape_of(g) + (1,)), y), xs)
-    return unbroadcast(matmul_p(g, swapaxes(y, -1, -2)), xs)
+    # (..., k, n) @ (n,) -> (..., k)
+    return unbroadcast(multiply(reshape(g, shape_of(g) + (1,)), y), xs)
 
 
 def _matmul_vjp_y(g, ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
+    if len(ys) == 2 and len(xs) >= 2:
+        if len(xs) > 2:   # (..., k, n) @ (n, m): one GEMM over all the rows, not one GEMM
+            rows = math.prod(xs[:-1])     # per batch element and then a sum over the batch
+            x, g = reshape(x, (rows, xs[-1])), reshape(g, (rows, ys[-1]))
+        return matmul_p(_mT(x), g)
+    if len(ys) > 2 and len(xs) >= 2:      # (..., k, n) @ (..., n, m): x^T @ g, summed
+        return unbroadcast(matmul_p(_mT(x), g), ys)
     if len(xs) == 1 and len(ys) == 1:
         return multiply(g, x)
     if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
-        gx = matmul_p(swapaxes(x, -1, -2), reshape(g, shape_of(g) + (1,)))
+        gx = matmul_p(_mT(x), reshape(g, shape_of(g) + (1,)))
         return unbroadcast(reshape(gx, shape_of(gx)[:-1]), ys)
-    if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
-        return unbroadcast(multiply(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
-            1,) + shape_of(g)[-1:])), ys)
-    return unbroadcast(matmul_p(swapaxes(x, -1, -2), g), ys)
+    # (n,) @ (..., n, m) -> (..., m)
+    return unbroadcast(multiply(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
+        1,) + shape_of(g)[-1:])), ys)
 
 
-defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y)
+# each VJP reads only the other operand: with a constant on one side the tape keeps that
+# constant and just the shape of the traced side
+defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y, needs=((1,), (0,)))
 
 
 def _matmul_batch(vals, dims):
@@ -105,6 +123,8 @@ def matmul(x1, x2):
         array([[1., 1.],
                [1., 1.]])
     """
+    if not isinstance(x1, Tracer) and not isinstance(x2, Tracer):
+        return np.matmul(x1, x2)
     if len(shape_of(x1)) == 0 or len(shape_of(x2)) == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (a 0-d array); "
                          "use * for scalars")
