@@ -1,0 +1,230 @@
+"""Argument handling shared by the transforms: argnums, differentiable inputs, the user's
+function as a flat list -> list function, output checks, cotangent fitting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import tree as _tree
+from ._core import Tracer, ops
+from ._util import dtype_of, shape_of, short_repr
+from .errors import ConcretizationError
+
+
+def _norm_argnums(argnums, nargs: int, where: str):
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return (argnums,), True       # the common case, checked
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{where}: argnums is empty; pass at least one argument index")
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{where}: argnums must be ints, got {a!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{where}: argnums={argnums!r} is out of range for a function called "
+                             f"with {nargs} positional argument(s); use an index in "
+                             f"[0, {nargs - 1}]" if nargs else
+                             f"{where}: argnums={argnums!r} but the function was called with no "
+                             "positional arguments")
+    nums = tuple(a % nargs for a in nums)
+    return nums, single
+
+
+def _is_complex(dt) -> bool:
+    return np.dtype(dt).kind == "c"
+
+
+def _is_float(dt) -> bool:
+    return np.dtype(dt).kind == "f"
+
+
+def _is_inexact(dt) -> bool:
+    return np.dtype(dt).kind in "fc"
+
+
+def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = False):
+    """Check a leaf we differentiate with respect to; return it as an array (never mutated)."""
+    if isinstance(x, Tracer):
+        dt = x.dtype
+    else:
+        if isinstance(x, (list, tuple)):
+            raise TypeError(f"{what} is a {type(x).__name__}; pass an array")
+        if isinstance(x, (np.ma.MaskedArray, np.matrix)):
+            raise TypeError(
+                f"{what} is a {type(x).__module__}.{type(x).__name__}: converting it to a plain "
+                "array would silently change its meaning (a mask dropped, or * turning from a "
+                "matrix product into an elementwise one). Pass a plain array: x.filled(value) "
+                "for a masked array (use funcad.numpy.where for the mask), np.asarray(m) for a "
+                "matrix (and @ for products)")
+        try:
+            x = np.asarray(x)
+        except Exception as e:  # pragma: no cover - odd objects
+            raise TypeError(f"{what} is not an array: {short_repr(x)}") from e
+        dt = x.dtype
+    if _is_complex(dt) or _is_float(dt):
+        if holomorphic and not _is_complex(dt):
+            raise TypeError(f"holomorphic=True needs complex inputs; {what} has dtype {dt}. "
+                            "Pass x.astype(complex)")
+        return x
+    if allow_int:
+        return x
+    raise TypeError(f"can only differentiate with respect to float or complex inputs; {what} "
+                    f"has dtype {dt} (value {short_repr(x)}). Pass floats, e.g. 1.0 instead of 1 "
+                    "or x.astype(float)")
+
+
+def _leaf_name(treedef, k: int, argnames) -> str:
+    return f"argument {argnames[k]}" if k < len(argnames) else f"input leaf {k}"
+
+
+def _diff_inputs(args, nums, where, holomorphic=False):
+    diff = tuple(args[i] for i in nums)
+    flat, in_tree = _tree.flatten(diff)
+    kinds = "c" if holomorphic else "fc"
+    for x in flat:
+        if not ((type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds):
+            break
+    else:
+        return flat, in_tree          # float arrays: nothing to convert or to name
+    counts = [len(_tree.leaves(d)) for d in diff]
+    names = []
+    for i, c in zip(nums, counts):
+        names += [f"argument {i}" + ("" if c == 1 else f" (leaf {j})") for j in range(c)]
+    flat = [_as_diff_leaf(x, f"{where}: {n}", holomorphic) for x, n in zip(flat, names)]
+    return flat, in_tree
+
+
+def _substitute(args, nums, in_tree, flat):
+    new = list(args)
+    for k, v in zip(nums, _tree.unflatten(in_tree, flat)):
+        new[k] = v
+    return new
+
+
+_ones: dict = {}
+
+
+def _one(dt):
+    """A fresh 0-d one of dtype ``dt`` (a copy of a cached one: cheaper than np.ones)."""
+    o = _ones.get(dt)
+    if o is None:
+        o = _ones[dt] = np.ones((), dt)
+    return o.copy()
+
+
+def _zeros_for(p):
+    return np.zeros(shape_of(p), dtype_of(p))
+
+
+def _fit(ct, primal):
+    """Match a cotangent/tangent to its primal: zeros for None, the primal's dtype."""
+    if ct is None:
+        return _zeros_for(primal)
+    pd = dtype_of(primal)
+    if not isinstance(ct, Tracer):
+        ct = np.asarray(ct)
+        if ct.dtype != pd and _is_inexact(pd):
+            if _is_complex(ct.dtype) and not _is_complex(pd):
+                ct = ct.real
+            ct = ct.astype(pd)
+        if ct.shape != shape_of(primal):
+            raise AssertionError(
+                f"internal error: a derivative of shape {ct.shape} was computed for a value of "
+                f"shape {shape_of(primal)} (a rule did not sum its cotangent back to its input's "
+                "shape); please report it")
+    elif dtype_of(ct) != pd and _is_inexact(pd):
+        ct = ops.astype(ops.real(ct) if not _is_complex(pd) else ct, pd)
+    return ct
+
+
+def _unwrap_aux(aux, trace=None):
+    """Strip the levels of finished transforms from auxiliary outputs."""
+    def low(x):
+        while isinstance(x, Tracer) and not x._trace.alive:
+            x = x._concrete()
+        return x
+    return _tree.map(low, aux)
+
+
+def call_user(fun, *args, **kwargs):
+    """Call the user's function, explaining NumPy's error for a tracer written into an array."""
+    try:
+        return fun(*args, **kwargs)
+    except ValueError as e:
+        if "setting an array element with a sequence" not in str(e):
+            raise
+        raise ConcretizationError(
+            f"{e} This usually means a traced value was written into a plain NumPy array "
+            "(a = np.zeros(3); a[0] = x), which cannot carry a derivative. Create the array "
+            "with funcad.numpy.zeros(...) and write x[...] = v on it, or build it functionally "
+            "with a.at[0].set(x) (funcad.numpy.at(a)[0].set(x)).") from e
+
+
+class _FlatFun:
+    """Wrap a pytree function as list -> list, remembering the output structure and aux."""
+
+    def __init__(self, fun, args, kwargs, nums, in_tree, has_aux, where):
+        self.fun, self.args, self.kwargs, self.nums = fun, args, kwargs, nums
+        self.in_tree, self.has_aux, self.where = in_tree, has_aux, where
+        self.out_tree = None
+        self.aux = None
+
+    def __call__(self, flat):
+        out = call_user(self.fun, *_substitute(self.args, self.nums, self.in_tree, flat),
+                        **self.kwargs)
+        if self.has_aux:
+            out, self.aux = _split_aux(out, self.where)
+        leaves, self.out_tree = _tree.flatten(out)
+        return leaves
+
+
+def _check_scalar(out, out_tree, n_outs, holomorphic, where):
+    """The checks on a function we take the gradient of: one real (or complex) scalar."""
+    if n_outs != 1 or shape_of(out) != ():
+        shp = shape_of(out) if n_outs == 1 else f"a pytree {out_tree}"
+        raise TypeError(f"{where} needs a scalar output, got shape {shp}; use jacrev or "
+                        "jacfwd for Jacobians, or vjp for a vector-Jacobian product")
+    dt = dtype_of(out)
+    kind = dt.kind if isinstance(dt, np.dtype) else np.dtype(dt).kind
+    if kind == "f" and not holomorphic:
+        return dt                       # the common case: a real float scalar
+    if kind == "c" and not holomorphic:
+        raise TypeError(f"{where} needs a real-valued output, got dtype {dt}; pass "
+                        "holomorphic=True for holomorphic functions, or take .real / abs")
+    if holomorphic and kind != "c":
+        raise TypeError(f"{where} with holomorphic=True needs a complex output, got dtype "
+                        f"{dt}; drop holomorphic=True for a real-valued function")
+    if kind not in "fc":
+        raise TypeError(f"{where} needs a float output, got dtype {dt} (value "
+                        f"{short_repr(out)}); does the function return an integer or bool?")
+    return dt
+
+
+def _split_aux(out, where):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{where}: has_aux=True needs the function to return a pair "
+                        f"(output, aux), got {short_repr(out)}")
+    return out
+
+
+def _check_tangents(primals_flat, tangents_flat, p_tree, t_tree, where):
+    if p_tree != t_tree:
+        raise ValueError(f"{where}: primals and tangents have different structures:\n"
+                         f"  primals:  {p_tree}\n  tangents: {t_tree}")
+    out = []
+    for k, (p, t) in enumerate(zip(primals_flat, tangents_flat)):
+        if not isinstance(t, Tracer):
+            t = np.asarray(t)
+        if shape_of(t) != shape_of(p):
+            raise ValueError(f"{where}: tangent {k} has shape {shape_of(t)} but its primal has "
+                             f"shape {shape_of(p)}; tangents must match the primals' shapes")
+        tdt, pdt = dtype_of(t), dtype_of(p)
+        if not _is_inexact(tdt):
+            raise TypeError(f"{where}: tangent {k} has dtype {tdt}; tangents must be float "
+                            f"(its primal has dtype {pdt})")
+        if _is_complex(tdt) and not _is_complex(pdt):
+            raise TypeError(f"{where}: tangent {k} is complex ({tdt}) but its primal is real "
+                            f"({pdt})")
+        out.append(t)
+    return out
