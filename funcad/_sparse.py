@@ -40,7 +40,10 @@ ENABLED = True
 
 def use_sparse(size: int, dtype) -> bool:
     """Whether a Jacobian basis of ``size`` vectors of ``dtype`` starts sparse."""
-    return ENABLED and size >= MIN_SIZE and np.dtype(dtype).kind in "fc"
+    dt = np.dtype(dtype)
+    # float16/32/64 and complex64/128: densify sums in float64 (np.bincount), which would
+    # round a longdouble
+    return ENABLED and size >= MIN_SIZE and dt.itemsize <= {"f": 8, "c": 16}.get(dt.kind, 0)
 
 
 class OneHotRows:

@@ -279,6 +279,15 @@ def test_densify_layouts():
     assert densify(want) is want
 
 
+def test_float16_and_longdouble(monkeypatch):
+    x = np.linspace(0.1, 0.9, 6)
+    f16 = x.astype(np.float16)
+    got = _both(lambda: fad.jacfwd(lambda x: np.sum(np.sin(x) * x[::-1]) * x)(f16), monkeypatch)
+    assert got[0].dtype == np.float16
+    np.testing.assert_allclose(got[0].astype(float), got[1].astype(float), rtol=1e-3)
+    assert not _sparse.use_sparse(10**4, np.longdouble)     # would round through float64
+
+
 def test_small_bases_stay_dense():
     assert not _sparse.use_sparse(_sparse.MIN_SIZE - 1, np.float64)
     assert _sparse.use_sparse(_sparse.MIN_SIZE, np.float64)
