@@ -227,7 +227,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = int(num)
     div = (num - 1) if endpoint else num
     bshape = np.broadcast_shapes(shape_of(start), shape_of(stop))
-    t = np.arange(num, dtype=float).reshape((num,) + (1,) * len(bshape))
+    # NumPy's dtype rule: the endpoints' and a weak Python float (float32 stays float32)
+    dt = np.result_type(*[dtype_of(v) if hasattr(v, "dtype") else v for v in (start, stop)], 1.0)
+    t = np.arange(num, dtype=dt).reshape((num,) + (1,) * len(bshape))
     step = (stop - start) / float(div) if div > 0 else (stop - start) * np.nan
     y = start + t * step if div > 0 else start + 0 * t * stop
     if endpoint and num > 1:

@@ -61,6 +61,8 @@ export(divide, "true_divide")
 
 def _safe_log(x):
     # log(x) where x != 0, else 0: d(x**y)/dy = x**y log x is 0 at x = 0 for y > 0
+    if type(x) in (int, float):    # a Python base stays a (weak) Python float: 2.0 ** y in
+        return float(np.log(x)) if x != 0 else 0.0      # float32 has a float32 derivative
     return where(equal(x, 0), 0.0, log(where(equal(x, 0), 1.0, x)))
 
 

@@ -148,7 +148,9 @@ def polydiv(u, v):
     """
     if not is_traced(u, v):
         return np.polydiv(u, v)
-    u, v = astype(_as1d(u), float), astype(_as1d(v), float)
+    # NumPy's dtype, u + 0.0 and v + 0.0: float32 stays float32, integers become float64
+    dt = np.result_type(dtype_of(u), dtype_of(v), 1.0)
+    u, v = astype(_as1d(u), dt), astype(_as1d(v), dt)
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / v[0]
     r = u
@@ -157,9 +159,9 @@ def polydiv(u, v):
         d = scale * r[k]
         q.append(d)
         r = concatenate([r[:k], r[k:k + n + 1] - d * v, r[k + n + 1:]])
-    qa = stack(q) if q else np.zeros(1)
+    qa = stack(q) if q else np.zeros(1, dt)
     rem = r[max(m - n + 1, 0):] if m >= n else r
-    return qa, (rem if shape_of(rem)[0] else np.zeros(1))
+    return qa, (rem if shape_of(rem)[0] else np.zeros(1, dt))
 
 
 @implements(np.poly)

@@ -208,7 +208,9 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
         last = maximum(count - 1, 0)
     else:
         last = np.full((1,) * len(rest) + (1,), n - 1)
-    pos = multiply(qf, last)
+    # the position in q's float dtype: an integer count would promote float32 to float64
+    lastf = astype(last, dtype_of(qf)) if dtype_of(qf).kind in "fc" else last
+    pos = multiply(qf, lastf)
     lo = floor(pos) if method in ("linear", "lower", "midpoint") else None
     if method == "higher":
         from ._elementwise import ceil
@@ -216,7 +218,7 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     elif method == "nearest":
         from ._elementwise import rint
         lo = rint(pos)
-    lo = astype(minimum(maximum(lo, 0), last), np.int64)
+    lo = astype(minimum(maximum(lo, 0), lastf), np.int64)
     hi = astype(minimum(lo + 1, last), np.int64)
     full = tuple(shape_of(s)[:-1]) + (shape_of(pos)[-1],)
     from ._shape import broadcast_to
@@ -244,10 +246,19 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     return out
 
 
-def _check_q(q, scale, name):
+def _q_dtype(a, q):
+    """NumPy's result dtype of ``quantile(a, q)``: ``a``'s float dtype, widened by a float
+    array or NumPy scalar ``q`` (a Python float is weak: float32 data stay float32)."""
+    dt = np.result_type(dtype_of(a), 1.0)
+    if type(q) is not float and np.asarray(q).dtype.kind == "f":
+        dt = np.result_type(dt, np.asarray(q).dtype)
+    return dt
+
+
+def _check_q(q, scale, name, a):
     if isinstance(q, Tracer):
         return q / scale
-    q = np.asarray(q, dtype=float) / scale
+    q = np.asarray(q, dtype=_q_dtype(a, q)) / scale
     if np.any((q < 0) | (q > 1)):
         raise ValueError(f"{name}: q must be in [0, {scale:g}], got {q * scale}")
     return q
@@ -260,7 +271,7 @@ def _make_quantile(name, np_fn, scale, nan):
             return np_fn(a, q, axis=axis, method=method, keepdims=keepdims)
         if weights is not None:
             raise NotImplementedError(f"{name}: weights= is not supported on traced values")
-        return _quantile(a, _check_q(q, scale, name), axis, keepdims,
+        return _quantile(a, _check_q(q, scale, name, a), axis, keepdims,
                          interpolation or method, nan, name)
     fn.__name__ = name
     q = 50 if scale == 100 else 0.5
@@ -292,7 +303,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """
     if not is_traced(a):
         return np.median(a, axis=axis, keepdims=keepdims)
-    return _quantile(a, np.asarray(0.5), axis, keepdims, "linear", False, "median")
+    return _quantile(a, np.asarray(0.5, _q_dtype(a, 0.5)), axis, keepdims, "linear", False,
+                     "median")
 
 
 @implements(np.nanmedian)
@@ -306,7 +318,8 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """
     if not is_traced(a):
         return np.nanmedian(a, axis=axis, keepdims=keepdims)
-    return _quantile(a, np.asarray(0.5), axis, keepdims, "linear", True, "nanmedian")
+    return _quantile(a, np.asarray(0.5, _q_dtype(a, 0.5)), axis, keepdims, "linear", True,
+                     "nanmedian")
 
 
 # ---------------------------------------------------------------------------

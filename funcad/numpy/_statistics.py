@@ -11,6 +11,7 @@ import numpy as np
 
 from .._core import Tracer
 from ._base import dtype_of, implements, is_traced, shape_of
+from ._creation import astype
 from ._elementwise import (add, divide, greater, isfinite, isinf, isnan, less, logical_and,
                            logical_not, multiply, sqrt, subtract, where)
 from ._reductions import argmax, argmin, max, mean, min, prod, sum
@@ -23,7 +24,11 @@ from .._util import canonical_axis
 
 
 def _count(a, axis, keepdims):
-    return sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims)
+    """How many non-NaN entries, in ``a``'s real float dtype (an integer count would make a
+    float32 mean float64)."""
+    n = sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims)
+    dt = dtype_of(a)
+    return astype(n, np.finfo(dt).dtype) if dt.kind in "fc" else n
 
 
 @implements(np.nansum)
@@ -442,19 +447,22 @@ def _edges(a_flat, v, bins, rng):
     """Traced (or constant) bin edges of one dimension, NumPy's edges for binning."""
     from ._creation import linspace
     if not isinstance(bins, (int, np.integer, str)):
-        e = bins if isinstance(bins, Tracer) else np.asarray(bins, float)
-        return e, np.asarray(_lower(bins), float)
+        e = bins if isinstance(bins, Tracer) else _float_values(bins)
+        return e, _float_values(_lower(bins))
     num_edges = np.histogram_bin_edges(v, bins, rng)
+    if rng is not None or v.size == 0:
+        return num_edges, num_edges           # constant edges, in NumPy's dtype
     n = len(num_edges) - 1
-    if rng is not None:
-        lo, hi = float(rng[0]), float(rng[1])
-    elif v.size == 0:
-        lo, hi = 0.0, 1.0
-    else:
-        lo, hi = min(a_flat), max(a_flat)
-        if float(v.min()) == float(v.max()):
-            lo, hi = lo - 0.5, hi + 0.5
+    lo, hi = min(a_flat), max(a_flat)
+    if float(v.min()) == float(v.max()):
+        lo, hi = lo - 0.5, hi + 0.5
     return linspace(lo, hi, n + 1), num_edges
+
+
+def _float_values(x):
+    """``x`` as a NumPy array of its own float dtype (float64 for integers), as NumPy bins."""
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def _lower(x):
@@ -475,7 +483,7 @@ def _histdd(cols, bins, rng, density, weights):
     d = len(cols)
     bins = [bins] * d if isinstance(bins, (int, np.integer, str)) else list(bins)
     rng = [None] * d if rng is None else list(rng)
-    vals = [np.asarray(_lower(c), float) for c in cols]
+    vals = [_float_values(_lower(c)) for c in cols]
     edges, idx = [], []
     for c, v, b, r in zip(cols, vals, bins, rng):
         e, ne = _edges(c, v, b, r)
@@ -490,7 +498,8 @@ def _histdd(cols, bins, rng, density, weights):
     else:
         w = reshape(weights, (-1,))
         from ._indexing import getitem
-        h = at(np.zeros(size, np.result_type(dtype_of(w), float)))[flat].add(
+        dt = dtype_of(w) if dtype_of(w).kind in "fc" else np.dtype(np.float64)  # NumPy's
+        h = at(np.zeros(size, dt))[flat].add(
             getitem(w, np.flatnonzero(inside)))
     h = reshape(h, nb)
     if density:
@@ -534,7 +543,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
         raise NotImplementedError("histogram_bin_edges: weights= is not supported on traced "
                                   "values")
     flat = reshape(a, (-1,))
-    return _edges(flat, np.asarray(_lower(flat), float), bins, range)[0]
+    return _edges(flat, _float_values(_lower(flat)), bins, range)[0]
 
 
 @implements(np.histogramdd)
@@ -556,7 +565,6 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
         s = sample if len(shape_of(sample)) == 2 else reshape(sample, (-1, 1))
         cols = [s[:, k] for k in builtins.range(shape_of(s)[1])]
     h, edges = _histdd(cols, bins, range, density, weights)
-    from ._creation import astype
     return astype(h, np.result_type(dtype_of(h), float)), edges
 
 

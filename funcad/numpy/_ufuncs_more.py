@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, export, implements,
-                    is_traced, nondiff_elementwise, unary)
-from ._elementwise import (absolute, divide, equal, exp2, floor_divide, less, multiply, negative,
+                    is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
+from ._elementwise import (absolute, divide, equal, floor_divide, less, multiply, negative,
                            remainder, sign, sin, subtract, trunc, where)
 
 _D2R = float(np.pi / 180.0)
@@ -40,8 +40,14 @@ nextafter = binary("nextafter", np.nextafter, lambda ans, x, y: 1.0, None, keep=
 heaviside = nondiff_elementwise("heaviside")
 spacing = nondiff_elementwise("spacing")
 
-# ldexp(x, n) = x * 2**n: the integer exponent has no derivative
-ldexp = binary("ldexp", np.ldexp, lambda ans, x, n: exp2(n * 1.0), None, keep=(False, True))
+# ldexp(x, n) = x * 2**n is linear in x, so both rules are ldexp itself (exact, and in
+# x's dtype: 2**n would be a float64 array); the integer exponent has no derivative
+ldexp = Primitive("ldexp", np.ldexp)
+defjvp(ldexp, lambda t, ans, x, n: ldexp(t, n), None)
+defvjp(ldexp, lambda g, ans, x, n: unbroadcast(ldexp(g, n), shape_of(x)), None,
+       keep=(False, True))
+batch_elementwise(ldexp)
+export(ldexp, "ldexp", np.ldexp)
 
 # ---------------------------------------------------------------------------
 # multiple results: frexp, modf, divmod
@@ -159,7 +165,8 @@ def sinc(x):
 
 def _i1_impl(x):
     # I1(x) = sum_k (x/2)^(2k+1) / (k! (k+1)!): all terms share x's sign, no cancellation
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)   # float32 in, float32 out
     half = x / 2.0
     term = half.copy()
     total = term.copy()

@@ -24,7 +24,7 @@ from .._batching import batch_elementwise
 from .._core import Primitive, ops
 from .._forward import defjvp
 from .._reverse import defvjp
-from .._util import shape_of
+from .._util import dtype_of, shape_of
 from ..errors import NoRuleError
 from ..numpy._base import is_traced, unbroadcast
 
@@ -163,7 +163,8 @@ _erfcinv_p, erfcinv = _unary("erfcinv", lambda ans, x: (-_SQRT_PI / 2) * ops.exp
 # gamma family
 # ---------------------------------------------------------------------------
 
-_digamma_p, digamma = _unary("digamma", lambda ans, x: _polygamma_p(1, x),
+# the order 1 in x's dtype: SciPy's polygamma with an integer order returns float64
+_digamma_p, digamma = _unary("digamma", lambda ans, x: _polygamma_p(dtype_of(x).type(1), x),
                              _doc("digamma", "round(float(fad.grad(special.digamma)(1.0)), 6)\n"
                                   "        1.644934"))
 _gammaln_p, gammaln = _unary("gammaln", lambda ans, x: _digamma_p(x),

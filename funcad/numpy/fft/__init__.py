@@ -28,7 +28,7 @@ from ..._forward import defjvp
 from ..._reverse import defvjp
 from ..._util import shape_of
 from .._base import is_traced
-from ..linalg._helpers import is_complex, real_ct, route
+from ..linalg._helpers import is_complex, real_ct, real_dtype, route
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
@@ -110,9 +110,9 @@ irfft_p = Primitive("fft.irfft", lambda x, *, n, axis, norm: np.fft.irfft(x, n=n
                                                                          norm=norm))
 
 
-def _irfft_weights(n, axis, ndim):
+def _irfft_weights(n, axis, ndim, dtype):
     m = n // 2 + 1
-    w = np.full(m, 2.0)
+    w = np.full(m, 2.0, dtype)       # in the cotangent's dtype: float32 stays float32
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
@@ -124,7 +124,7 @@ def _irfft_weights(n, axis, ndim):
 def _irfft_vjp(g, ans, x, *, n, axis, norm):
     g = real_ct(g, True)
     spec = ops.conj(rfft_p(g, n=n, axis=axis, norm=_DUAL[norm]))
-    spec = spec * _irfft_weights(n, axis, len(shape_of(x)))
+    spec = spec * _irfft_weights(n, axis, len(shape_of(x)), real_dtype(g))
     return _fit_len(spec, shape_of(x)[axis], axis)
 
 

@@ -14,7 +14,18 @@ from ..._forward import defjvp
 from ..._reverse import defvjp
 from ..._util import shape_of
 from .._base import is_traced, unbroadcast
-from ._helpers import H, T, batch_core, is_complex, make_result, real_ct, route, to_float, trace
+from ._helpers import (
+    H,
+    T,
+    batch_core,
+    eye,
+    is_complex,
+    make_result,
+    real_ct,
+    route,
+    to_float,
+    trace,
+)
 
 __all__ = ["inv", "solve", "det", "slogdet", "pinv", "matrix_rank", "SlogdetResult"]
 
@@ -198,16 +209,16 @@ pinv_p = Primitive("linalg.pinv", lambda a, *, rcond: np.linalg.pinv(a, rcond=rc
 def _pinv_jvp(t, ans, a, *, rcond):
     p = ans
     m, n = shape_of(a)[-2:]
-    ip = np.eye(m) - a @ p          # (m, m): projector onto range(A)^perp
-    pi = np.eye(n) - p @ a          # (n, n): projector onto null(A)
+    ip = eye(m, a) - a @ p          # (m, m): projector onto range(A)^perp
+    pi = eye(n, a) - p @ a          # (n, n): projector onto null(A)
     return -(p @ t @ p) + p @ H(p) @ H(t) @ ip + pi @ H(t) @ H(p) @ p
 
 
 def _pinv_vjp(g, ans, a, *, rcond):
     p = ans
     m, n = shape_of(a)[-2:]
-    ip = np.eye(m) - a @ p
-    pi = np.eye(n) - p @ a
+    ip = eye(m, a) - a @ p
+    pi = eye(n, a) - p @ a
     # transposes (bilinear) of the three terms of the JVP
     t1 = -(T(p) @ g @ T(p))
     t2 = H(T(p @ H(p)) @ g @ T(ip))

@@ -11,7 +11,7 @@ from ..._util import shape_of
 from .._base import is_traced
 from ._basic import _check_square, inv, pinv, rank_p, solve
 from ._decomp import svdvals
-from ._helpers import is_complex, route, to_float
+from ._helpers import is_complex, real_dtype, route, to_float
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot", "tensorsolve",
            "tensorinv", "cond", "lstsq", "matmul", "matrix_transpose", "outer",
@@ -293,7 +293,7 @@ def lstsq(a, b, rcond=None):
         if len(shape_of(b)) == 1:
             res = ops.reshape(res, (1,))
     else:
-        res = np.empty((0,), dtype=np.float64)
+        res = np.empty((0,), dtype=real_dtype(x))     # NumPy: the result's real dtype
     return x, res, rank, s
 
 

@@ -14,11 +14,11 @@ import numpy as np
 from ..._core import Primitive, ops
 from ..._forward import defjvp_full
 from ..._reverse import defvjp, defvjp_argnum
-from ..._util import shape_of
+from ..._util import dtype_of, shape_of
 from .._base import is_traced
 from ._basic import _check_square, solve_p
-from ._helpers import (H, T, batch_core, degenerate, diag, diagm, either, is_complex, mask,
-                       make_result, nan_where, real_ct, route, safe_div,
+from ._helpers import (H, T, batch_core, degenerate, diag, diagm, either, eye, is_complex, mask,
+                       make_result, nan_where, real_ct, real_dtype, route, safe_div,
                        used_cols)
 
 __all__ = ["cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "EighResult", "SVDResult",
@@ -27,21 +27,23 @@ __all__ = ["cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "EighResult",
 
 def _real_diag(t):
     n = shape_of(t)[-1]
-    return (ops.real(t) if is_complex(t) else t) * np.eye(n)
+    return (ops.real(t) if is_complex(t) else t) * eye(n, t)
 
 
 def _herm_from(t, uplo):
     """The Hermitian matrix LAPACK uses: one strict triangle of ``t``, mirrored, and the real
     part of its diagonal."""
     n = shape_of(t)[-1]
-    strict = t * mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1)
+    strict = t * mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1,
+                      dtype=real_dtype(t))
     return strict + _real_diag(t) + H(strict)
 
 
 def _herm_from_T(g, uplo):
     """Transpose (bilinear) of :func:`_herm_from`."""
     n = shape_of(g)[-1]
-    m = mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1)
+    m = mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1,
+             dtype=real_dtype(g))
     return g * m + _real_diag(g) + H(g) * m
 
 
@@ -57,8 +59,8 @@ def _rsolve(x, a):
 cholesky_p = Primitive("linalg.cholesky", np.linalg.cholesky)
 
 
-def _phi(n):
-    return mask(n, kind="tril", k=-1) + 0.5 * np.eye(n)
+def _phi(n, like):
+    return mask(n, kind="tril", k=-1, dtype=real_dtype(like)) + 0.5 * eye(n, like)
 
 
 def _cholesky_jvp(primals, tangents, L, **_):
@@ -66,12 +68,12 @@ def _cholesky_jvp(primals, tangents, L, **_):
     n = shape_of(a)[-1]
     s = _herm_from(t, "L")
     x = H(solve_p(L, H(solve_p(L, s))))      # L^-1 S L^-H
-    return L @ (x * _phi(n))
+    return L @ (x * _phi(n, L))
 
 
 def _cholesky_vjp(g, L, a):
     n = shape_of(a)[-1]
-    z = (T(L) @ g) * _phi(n)
+    z = (T(L) @ g) * _phi(n, L)
     w = T(solve_p(H(L), T(solve_p(T(L), z))))   # L^-T Z conj(L)^-1
     return _herm_from_T(w, "L")
 
@@ -121,8 +123,8 @@ def _pair_div(w, x, need):
     n = shape_of(w)[-1]
     d = ops.expand_dims(w, -2) - ops.expand_dims(w, -1)
     deg = degenerate(w)
-    out = safe_div(x * (1 - np.eye(n)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
-    return out + nan_where(ops.logical_and(deg, need))
+    out = safe_div(x * (1 - eye(n, w)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
+    return out + nan_where(ops.logical_and(deg, need), w)
 
 
 def _eigh_jvp(primals, tangents, ans, *, UPLO):
@@ -133,7 +135,7 @@ def _eigh_jvp(primals, tangents, ans, *, UPLO):
     dw = ops.real(dm) if is_complex(dm) else dm
     # a repeated eigenvalue has a derivative only if M is diagonal on its eigenspace
     mixing = ops.not_equal(m, 0)
-    dw = dw + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing)), axis=-1)
+    dw = dw + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing), w), axis=-1)
     return [dw, v @ _pair_div(w, m, mixing)]
 
 
@@ -145,7 +147,7 @@ def _eigh_vjp(j, g, ans, a, *, UPLO):
     gw = real_ct(gw, is_complex(a))
     # distinct cotangents of a repeated eigenvalue: the sorted eigenvalues have a kink there
     split = ops.not_equal(ops.expand_dims(gw, -1), ops.expand_dims(gw, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split)), axis=-1)
+    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split), w), axis=-1)
     inner = diagm(gw + bad) + _pair_div(w, T(v) @ gv, either(used_cols(gv)))
     return _herm_from_T(ops.conj(v) @ inner @ T(v), UPLO)
 
@@ -210,7 +212,7 @@ svd_p = Primitive("linalg.svd", lambda a, *, full: tuple(np.linalg.svd(a, full_m
 
 
 def _any_nonzero(x, axes=(-2, -1)):
-    return ops.greater(ops.sum(ops.where(ops.not_equal(x, 0), 1.0, 0.0), axis=axes), 0)
+    return ops.greater(ops.sum(ops.not_equal(x, 0), axis=axes), 0)
 
 
 def _extra_nan(x, k, axis):
@@ -218,13 +220,13 @@ def _extra_nan(x, k, axis):
     extra columns of a complete factorization are not unique, so they have no derivative."""
     shp = list(shape_of(x))
     shp[axis] -= k
-    return np.full(shp, np.nan)      # a constant: no derivative flows back through it
+    return np.full(shp, np.nan, real_dtype(x))      # a constant: no derivative flows back through it
 
 
 def _complete_bad(g, k, axis):
     """NaN (..., 1, 1) where the cotangent of the extra columns/rows is used, else 0."""
     extra = g[..., :, k:] if axis == -1 else g[..., k:, :]
-    return ops.expand_dims(ops.expand_dims(nan_where(_any_nonzero(extra)), -1), -1)
+    return ops.expand_dims(ops.expand_dims(nan_where(_any_nonzero(extra), g), -1), -1)
 
 
 def _pair_div_sq(s, x, need):
@@ -232,8 +234,8 @@ def _pair_div_sq(s, x, need):
     n = shape_of(s)[-1]
     d = ops.expand_dims(s, -2) ** 2 - ops.expand_dims(s, -1) ** 2
     deg = degenerate(s)
-    out = safe_div(x * (1 - np.eye(n)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
-    return out + nan_where(ops.logical_and(deg, need))
+    out = safe_div(x * (1 - eye(n, s)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
+    return out + nan_where(ops.logical_and(deg, need), s)
 
 
 def _svd_jvp(primals, tangents, ans, *, full):
@@ -263,7 +265,7 @@ def _svd_jvp_reduced(a, t, u, s, vh):
     ps = p * sr                            # P S
     sp = ops.expand_dims(s, -1) * p        # S P
     mixing = ops.logical_or(ops.not_equal(p, 0), ops.not_equal(T(p), 0))
-    ds = ds + ops.sum(nan_where(ops.logical_and(degenerate(s), mixing)), axis=-1)
+    ds = ds + ops.sum(nan_where(ops.logical_and(degenerate(s), mixing), s), axis=-1)
     du = u @ _pair_div_sq(s, ps + H(ps), mixing)
     dv = v @ _pair_div_sq(s, sp + H(sp), mixing)
     if is_complex(p):     # phase gauge: V^H dV has a zero diagonal, U^H dU takes the rest
@@ -275,8 +277,8 @@ def _svd_jvp_reduced(a, t, u, s, vh):
         tu = H(t) @ u
         dv = dv + safe_div(tu - v @ (H(v) @ tu), sr, ops.expand_dims(szero, -2))
     # the singular vectors of a zero singular value jump under any perturbation
-    moved = ops.greater(ops.sum(ops.where(ops.not_equal(t, 0), 1.0, 0.0), axis=(-2, -1)), 0)
-    lost = ops.expand_dims(nan_where(ops.logical_and(szero, ops.expand_dims(moved, -1))), -2)
+    moved = _any_nonzero(t)
+    lost = ops.expand_dims(nan_where(ops.logical_and(szero, ops.expand_dims(moved, -1)), s), -2)
     return [du + lost, ds, H(dv + lost)]
 
 
@@ -308,8 +310,8 @@ def _svd_vjp_reduced(g, ans, a):
     gs = real_ct(gs, is_complex(a))
     used = ops.logical_or(used_cols(gu), used_cols(gv))
     split = ops.not_equal(ops.expand_dims(gs, -1), ops.expand_dims(gs, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(s), split)), axis=-1)
-    bad = bad + nan_where(ops.logical_and(szero, used))
+    bad = ops.sum(nan_where(ops.logical_and(degenerate(s), split), s), axis=-1)
+    bad = bad + nan_where(ops.logical_and(szero, used), s)
     sr, sc = ops.expand_dims(s, -2), ops.expand_dims(s, -1)   # right-multiply / left-multiply S
     g1 = _pair_div_sq(s, T(u) @ gu, either(used))
     g2 = _pair_div_sq(s, T(v) @ gv, either(used))
@@ -392,20 +394,24 @@ qr_p = Primitive("linalg.qr", lambda a, *, complete: tuple(np.linalg.qr(
 
 def _qr_k(c):
     n = shape_of(c)[-1]
-    return c * mask(n, kind="triu", k=1) + _real_diag(c) + H(c * mask(n, kind="tril", k=-1))
+    dt = real_dtype(c)
+    return (c * mask(n, kind="triu", k=1, dtype=dt) + _real_diag(c)
+            + H(c * mask(n, kind="tril", k=-1, dtype=dt)))
 
 
 def _qr_k_T(g):
     n = shape_of(g)[-1]
-    return g * mask(n, kind="triu", k=1) + _real_diag(g) + H(g) * mask(n, kind="tril", k=-1)
+    dt = real_dtype(g)
+    return (g * mask(n, kind="triu", k=1, dtype=dt) + _real_diag(g)
+            + H(g) * mask(n, kind="tril", k=-1, dtype=dt))
 
 
 def _rank_guard(r):
     """1, or NaN for a (numerically) rank-deficient R: the QR derivative does not exist there."""
     n = shape_of(r)[-1]
     d = ops.abs(diag(r))
-    tol = ops.max(d, axis=-1, keepdims=True) * (n * np.finfo(np.float64).eps)
-    bad = ops.sum(ops.where(ops.less_equal(d, tol), np.nan, 0.0), axis=-1)
+    tol = ops.max(d, axis=-1, keepdims=True) * float(n * np.finfo(real_dtype(r)).eps)
+    bad = ops.sum(nan_where(ops.less_equal(d, tol), d), axis=-1)
     return ops.expand_dims(ops.expand_dims(bad, -1), -1) + 1.0
 
 
@@ -416,8 +422,9 @@ def _qr_jvp(primals, tangents, ans, *, complete):
     q, r = ans
     n = shape_of(a)[-1]
     dq, dr = _qr_jvp_reduced(t, q[..., :, :n], r[..., :n, :])
+    zero_rows = np.zeros(shape_of(r[..., n:, :]), dtype_of(r))      # R's zero rows
     return [ops.concatenate([dq, _extra_nan(q, n, -1)], axis=-1),
-            ops.concatenate([dr, np.zeros(shape_of(r[..., n:, :]))], axis=-2)]  # R's zero rows
+            ops.concatenate([dr, zero_rows], axis=-2)]
 
 
 def _qr_jvp_reduced(t, q, r):

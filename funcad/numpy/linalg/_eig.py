@@ -38,7 +38,7 @@ def _eig_jvp(primals, tangents, ans, **_):
     w, v = ans
     c = inv_p(v) @ t @ v
     mixing = ops.not_equal(c, 0)
-    dw = diag(c) + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing)), axis=-1)
+    dw = diag(c) + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing), w), axis=-1)
     return [dw, _renormalize(v, v @ _pair_div(w, c, mixing))]
 
 
@@ -50,7 +50,7 @@ def _eig_vjp(j, g, ans, a):
     h = ops.sum(v * gv, axis=-2)           # transpose of the renormalization
     gv0 = gv - ops.conj(v) * ops.expand_dims(ops.real(h) if is_complex(h) else h, -2)
     split = ops.not_equal(ops.expand_dims(gw, -1), ops.expand_dims(gw, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split)), axis=-1)
+    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split), w), axis=-1)
     inner = diagm(gw + bad) + _pair_div(w, T(v) @ gv0, either(used_cols(gv0)))
     vinv_t = T(inv_p(v))
     return vinv_t @ inner @ T(v)

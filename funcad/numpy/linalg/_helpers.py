@@ -15,7 +15,7 @@ from ..._util import dtype_of, shape_of
 
 __all__ = ["T", "H", "diag", "diagm", "trace", "mask", "is_complex", "route", "batch_core",
            "safe_div", "nan_where", "used_cols", "either", "degenerate", "real_ct", "to_float",
-           "make_result"]
+           "make_result", "real_dtype", "eye"]
 
 
 def route(*np_funcs):
@@ -57,26 +57,38 @@ def H(x):
     return ops.conj(T(x)) if is_complex(x) else T(x)
 
 
-def mask(n: int, m: int | None = None, kind: str = "eye", k: int = 0):
+def real_dtype(x) -> np.dtype:
+    """The real float dtype of ``x`` (float32 for complex64; float64 for integers): the
+    dtype of the constants a rule mixes into ``x``, so float32 work stays float32."""
+    dt = np.dtype(dtype_of(x))
+    return np.finfo(dt).dtype if dt.kind in "fc" else np.dtype(np.float64)
+
+
+def mask(n: int, m: int | None = None, kind: str = "eye", k: int = 0, dtype=np.float64):
     """A constant 0/1 float matrix: 'eye', 'tril' or 'triu' with offset ``k``."""
     m = n if m is None else m
     if kind == "eye":
-        return np.eye(n, m)
+        return np.eye(n, m, dtype=dtype)
     if kind == "tril":
-        return np.tril(np.ones((n, m)), k)
-    return np.triu(np.ones((n, m)), k)
+        return np.tril(np.ones((n, m), dtype), k)
+    return np.triu(np.ones((n, m), dtype), k)
+
+
+def eye(n: int, like):
+    """The identity in ``like``'s real float dtype."""
+    return np.eye(n, dtype=real_dtype(like))
 
 
 def diag(x):
     """The diagonal of the last two axes (square matrices): (..., n, n) -> (..., n)."""
     n = shape_of(x)[-1]
-    return ops.sum(x * np.eye(n), axis=-1)
+    return ops.sum(x * eye(n, x), axis=-1)
 
 
 def diagm(d):
     """(..., n) -> (..., n, n) with ``d`` on the diagonal."""
     n = shape_of(d)[-1]
-    return ops.expand_dims(d, -1) * np.eye(n)
+    return ops.expand_dims(d, -1) * eye(n, d)
 
 
 def trace(x):
@@ -93,14 +105,16 @@ def safe_div(x, d, zero):
     return ops.where(zero, 0.0, x / ops.where(zero, 1.0, d))
 
 
-def nan_where(cond):
-    """An additive mask: NaN where ``cond``, 0 elsewhere (marks an undefined derivative)."""
-    return ops.where(cond, np.nan, 0.0)
+def nan_where(cond, like):
+    """An additive mask in ``like``'s real dtype: NaN where ``cond``, 0 elsewhere (marks an
+    undefined derivative)."""
+    dt = real_dtype(like).type
+    return ops.where(cond, dt(np.nan), dt(0.0))
 
 
 def used_cols(g):
     """Boolean (..., k): column j of ``g`` (..., m, k) has a nonzero entry."""
-    return ops.greater(ops.sum(ops.where(ops.not_equal(g, 0), 1.0, 0.0), axis=-2), 0)
+    return ops.greater(ops.sum(ops.not_equal(g, 0), axis=-2), 0)
 
 
 def either(flags):
