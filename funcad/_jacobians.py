@@ -13,12 +13,23 @@ import numpy as np
 from . import tree as _tree
 from ._batching import BatchTrace, BatchTracer
 from ._core import Tracer, new_trace, ops
-from ._sparse import OneHotRows, basis, densify, use_sparse
+from ._sparse import OneHotRows, densify, use_sparse
+from ._sparse import basis as one_hot_basis
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
-from .api import (_FlatFun, _diff_inputs, _is_complex, _is_inexact, _norm_argnums, _one,
-                  _unwrap_aux, jvp,
-                  jvp_flat, value_and_grad, vjp_flat)
+from .api import (
+    _diff_inputs,
+    _FlatFun,
+    _is_complex,
+    _is_inexact,
+    _norm_argnums,
+    _one,
+    _unwrap_aux,
+    jvp,
+    jvp_flat,
+    value_and_grad,
+    vjp_flat,
+)
 
 __all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
 
@@ -42,7 +53,7 @@ def _basis_chunks(leaves, chunk_size):
         for x, o, n in zip(leaves, offsets, sizes):
             dt = dtype_of(x)
             if use_sparse(k, dt):     # one-hot slots instead of a dense k x n block
-                batches.append(basis(shape_of(x), dt, o, start, k))
+                batches.append(one_hot_basis(shape_of(x), dt, o, start, k))
                 continue
             b = np.zeros((k, n), dt)
             lo, hi = max(start, o), min(stop, o + n)

@@ -29,8 +29,9 @@ import math
 import numpy as np
 
 from ._core import Tracer
+from ._sparse_value import OneHotRows, _align, _finish, _plain, densify
 
-__all__ = ["OneHotRows", "sparse_process", "densify", "basis", "use_sparse"]
+__all__ = ["OneHotRows", "basis", "densify", "sparse_process", "use_sparse"]
 
 # Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
 MIN_SIZE = 32
@@ -46,32 +47,6 @@ def use_sparse(size: int, dtype) -> bool:
     return ENABLED and size >= MIN_SIZE and dt.itemsize <= {"f": 8, "c": 16}.get(dt.kind, 0)
 
 
-class OneHotRows:
-    """A batched value of shape ``(size, *vals.shape[1:])`` held as ``K`` one-hot slots."""
-
-    __slots__ = ("vals", "idx", "size")
-
-    def __init__(self, vals, idx, size: int):
-        self.vals = vals      # (K, *shape) inexact ndarray
-        self.idx = idx        # (K, *shape) integer ndarray with entries in [0, size)
-        self.size = size
-
-    @property
-    def shape(self) -> tuple:
-        return (self.size,) + self.vals.shape[1:]
-
-    @property
-    def dtype(self):
-        return self.vals.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.vals.ndim
-
-    def __repr__(self):
-        return f"OneHotRows(shape={self.shape}, slots={self.vals.shape[0]})"
-
-
 def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
     """The slice ``[start, start + size)`` of the standard basis, restricted to one input
     leaf of ``shape`` whose elements are basis indices ``offset, offset + 1, ...``."""
@@ -83,57 +58,6 @@ def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
     inside = (pos >= 0) & (pos < size)
     vals = inside.astype(dtype)
     return OneHotRows(vals, np.where(inside, pos, 0), size)
-
-
-def densify(v, transposed: bool = False):
-    """A plain ``(size, *shape)`` array for a :class:`OneHotRows` (``(*shape, size)`` with
-    ``transposed``, the layout of a forward-mode Jacobian); anything else unchanged."""
-    if type(v) is not OneHotRows:
-        return v
-    vals, idx, size = v.vals, v.idx, v.size
-    k = vals.shape[0]
-    shape = vals.shape[1:]
-    p = math.prod(shape)
-    out = np.zeros(size * p, vals.dtype)
-    final = shape + (size,) if transposed else (size,) + shape
-    if p == 0 or size == 0 or k == 0:
-        return out.reshape(final)
-    if transposed:
-        flat = idx.reshape(k, p) + np.arange(0, size * p, size)
-    else:
-        flat = idx.reshape(k, p) * p + np.arange(p)
-    w = vals.reshape(k, p)
-    if k <= 8:
-        for j in range(k):     # positions differ within a slot: no repeated targets
-            out[flat[j]] += w[j]
-    elif vals.dtype.kind == "c":
-        f = flat.ravel()
-        out += np.bincount(f, w.real.ravel(), size * p)
-        out += 1j * np.bincount(f, w.imag.ravel(), size * p)
-    else:
-        out += np.bincount(flat.ravel(), w.ravel(), size * p)
-    return out.reshape(final)
-
-
-def _finish(vals, idx, size):
-    """A OneHotRows, or a dense array once the slots outgrow half the batch."""
-    v = OneHotRows(vals, idx, size)
-    return densify(v) if 2 * vals.shape[0] > size else v
-
-
-def _plain(x) -> bool:
-    """An unbatched operand the rules here can use: a concrete array or number."""
-    return not isinstance(x, Tracer)
-
-
-def _align(v: OneHotRows, nd: int):
-    """vals and idx with per-example rank ``nd`` (new axes after the slot axis)."""
-    vals, idx = v.vals, v.idx
-    k = nd - (vals.ndim - 1)
-    if k > 0:
-        new = (vals.shape[0],) + (1,) * k + vals.shape[1:]
-        vals, idx = vals.reshape(new), idx.reshape(new)
-    return vals, idx
 
 
 # ---------------------------------------------------------------------------
