@@ -280,7 +280,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         raise ValueError("geomspace: start and stop must be nonzero and of the same sign "
                          "(complex endpoints are not supported on traced values)")
     y = s * exp(linspace(log(s * start), log(s * stop), num, endpoint, axis=axis))
-    return y if dtype is None else astype(y, dtype)
+    # as NumPy: the result is at least float64 unless dtype= says otherwise
+    return astype(y, np.result_type(dtype_of(start), dtype_of(stop), np.float64)
+                  if dtype is None else dtype)
 
 
 def _full_like_dispatch(shape, fill_value, dtype=None, order="C", *, device=None, like=None):

@@ -198,6 +198,7 @@ def vander(x, N=None, increasing=False):
     """
     if not is_traced(x):
         return np.vander(x, N, increasing)
+    x = astype(x, np.promote_types(dtype_of(x), int))     # as NumPy: float32 -> float64
     n = shape_of(x)[0] if N is None else N
     cols = []
     p = None

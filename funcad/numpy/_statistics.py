@@ -248,11 +248,14 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if not is_traced(m, y, fweights, aweights):
         return np.cov(m, y, rowvar, bias, ddof, fweights, aweights, dtype=dtype)
     from ._shape import atleast_2d, concatenate, transpose
-    x = atleast_2d(m)
+    # NumPy computes in result_type(m, y, float64) (float32 data gives a float64 covariance)
+    work = np.dtype(dtype) if dtype is not None else np.result_type(
+        dtype_of(m), *(() if y is None else (dtype_of(y),)), np.float64)
+    x = astype(atleast_2d(m), work)
     if not rowvar and shape_of(x)[0] != 1:
         x = transpose(x)
     if y is not None:
-        yy = atleast_2d(y)
+        yy = astype(atleast_2d(y), work)
         if not rowvar and shape_of(yy)[0] != 1:
             yy = transpose(yy)
         x = concatenate([x, yy], axis=0)
@@ -293,7 +296,7 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     """
     if not is_traced(x, y):
         return np.corrcoef(x, y, rowvar, dtype=dtype)
-    c = cov(x, y, rowvar)
+    c = cov(x, y, rowvar, dtype=dtype)
     if len(shape_of(c)) == 0:
         return divide(c, c)
     from ._structural import diagonal

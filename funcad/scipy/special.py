@@ -138,6 +138,8 @@ def yn(n, x):
     """
     if not is_traced(n, x):
         return sp.yn(n, x)
+    if dtype_of(x) != np.promote_types(dtype_of(x), np.float64):
+        x = ops.astype(x, np.promote_types(dtype_of(x), np.float64))   # as scipy: float64
     return yv(n, x)
 
 
