@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ._core import Primitive, Trace, Tracer, ops
-from ._sparse import OneHotRows, densify, sparse_process
 from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
 
@@ -80,24 +79,13 @@ class BatchTrace(Trace):
     def process(self, prim, args, params):
         vals = []
         dims = []
-        sparse = False
         for a in args:
             if type(a) is BatchTracer and a._trace is self:
-                v = a.val
-                vals.append(v)
+                vals.append(a.val)
                 dims.append(0)
-                if type(v) is OneHotRows:
-                    sparse = True
             else:
                 vals.append(a)
                 dims.append(None)
-        if sparse:    # Jacobian bases: a structured rule, or densify and carry on
-            out = sparse_process(prim, vals, dims, params, self.size, batch_rules.get(prim))
-            if out is not None:
-                return BatchTracer(self, out)
-            for j, a in enumerate(args):     # densify once: the tracer keeps the dense value
-                if type(vals[j]) is OneHotRows:
-                    a.val = vals[j] = densify(vals[j])
         rule = batch_rules.get(prim)
         if rule is None:
             out = _loop(prim, self.size, vals, dims, params)

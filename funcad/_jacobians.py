@@ -11,9 +11,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import tree as _tree
-from ._batching import BatchTrace, BatchTracer
+from ._batching import BatchTracer
 from ._core import Tracer, new_trace, ops
-from ._sparse import OneHotRows, densify, use_sparse
+from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
 from ._sparse import basis as one_hot_basis
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
@@ -150,7 +150,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         chunks = []
         outs = None
         for k, basis in _basis_chunks(flat, chunk_size):
-            with new_trace(BatchTrace, k) as bt:
+            with new_trace(JacobianTrace, k) as bt:
                 ts = [BatchTracer(bt, b) for b in basis]
                 po, to = jvp_flat(ff, flat, ts)
             outs = po
@@ -227,7 +227,7 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
         return _tree.unflatten(out_tree, [t[0] if single else t])
     chunks = []
     for k, basis in _basis_chunks(outs, chunk_size):
-        with new_trace(BatchTrace, k) as bt:
+        with new_trace(JacobianTrace, k) as bt:
             cts = [BatchTracer(bt, b) for b in basis]
             in_cts = pullback(cts)
         chunks.append([densify(_unbatch(c, bt, k)) for c in in_cts])

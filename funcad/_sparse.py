@@ -28,10 +28,11 @@ import math
 
 import numpy as np
 
+from ._batching import BatchTrace, BatchTracer, batch_rules
 from ._core import Tracer
 from ._sparse_value import OneHotRows, _align, _finish, _plain, densify
 
-__all__ = ["OneHotRows", "basis", "densify", "sparse_process", "use_sparse"]
+__all__ = ["JacobianTrace", "OneHotRows", "basis", "densify", "sparse_process", "use_sparse"]
 
 # Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
 MIN_SIZE = 32
@@ -388,19 +389,19 @@ _structural_names = {"getitem", "reshape", "transpose", "broadcast_to"}
 _made: dict = {}     # prim -> (the batching rule it was made from, the sparse rule)
 
 
-def sparse_process(prim, vals, dims, params, size, batch_rule=None):
+def sparse_process(prim, vals, dims, params, size):
     """Apply ``prim`` to operands of which at least one is a :class:`OneHotRows`.
 
-    ``batch_rule`` is the primitive's ordinary batching rule, which the structural
-    rules (slicing, reshapes, transposes, broadcasts, concatenation) apply to values
-    and indices alike. Returns the batched result, or ``None`` when the operands must
-    be made dense.
+    The structural rules (slicing, reshapes, transposes, broadcasts, concatenation) apply
+    the primitive's ordinary batching rule to values and indices alike. Returns the
+    batched result, or ``None`` when the operands must be made dense.
     """
     if prim.multiple_results:
         return None
     rule = _rules.get(prim.name)
     if rule is None:
         name = prim.name
+        batch_rule = batch_rules.get(prim)
         if batch_rule is None or (name not in _structural_names and name != "concatenate"):
             return None
         made = _made.get(prim)
@@ -410,3 +411,30 @@ def sparse_process(prim, vals, dims, params, size, batch_rule=None):
             made = _made[prim] = (batch_rule, rule)
         rule = made[1]
     return rule(vals, dims, params, size)
+
+
+class JacobianTrace(BatchTrace):
+    """vmap's trace for a Jacobian basis: a batched value may be a :class:`OneHotRows`.
+
+    Operations with a sparse operand go to :func:`sparse_process`; when it has no rule,
+    the sparse operands are densified once (the tracer keeps the dense value) and the
+    ordinary batching rule runs. Plain ``vmap`` never pays for this check.
+    """
+
+    __slots__ = ()
+
+    def process(self, prim, args, params):
+        for a in args:
+            if type(a) is BatchTracer and a._trace is self and type(a.val) is OneHotRows:
+                break
+        else:
+            return BatchTrace.process(self, prim, args, params)
+        mine = [type(a) is BatchTracer and a._trace is self for a in args]
+        vals = [a.val if m else a for a, m in zip(args, mine)]
+        out = sparse_process(prim, vals, [0 if m else None for m in mine], params, self.size)
+        if out is not None:
+            return BatchTracer(self, out)
+        for a, v in zip(args, vals):
+            if type(v) is OneHotRows:
+                a.val = densify(v)
+        return BatchTrace.process(self, prim, args, params)

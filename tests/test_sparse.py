@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, given, settings
 
 import funcad as fad
 import funcad.numpy as fnp
-from funcad import _batching, _sparse, tree
+from funcad import _sparse, tree
 from funcad._sparse import OneHotRows, densify
 
 from .fuzz_programs import programs
 from .test_primitives import CASES, IDS
+
+_SPARSE_PROCESS = _sparse.sparse_process
 
 
 @pytest.fixture
@@ -37,19 +39,19 @@ def _both(fn, monkeypatch, handled=None):
         monkeypatch.setattr(_sparse, "ENABLED", enabled)
         monkeypatch.setattr(_sparse, "MIN_SIZE", 0)
         if enabled and handled is not None:
-            monkeypatch.setattr(_batching, "sparse_process", _recorder(handled))
+            monkeypatch.setattr(_sparse, "sparse_process", _recorder(handled))
         try:
             with np.errstate(all="ignore"):
                 out.append(fn())
         except Exception as e:  # noqa: BLE001 - compared below
             out.append(e)
-        monkeypatch.setattr(_batching, "sparse_process", _sparse.sparse_process)
+        monkeypatch.setattr(_sparse, "sparse_process", _SPARSE_PROCESS)
     return out
 
 
 def _recorder(handled):
     def process(prim, *args):
-        r = _sparse.sparse_process(prim, *args)
+        r = _SPARSE_PROCESS(prim, *args)
         if r is not None:
             handled.add(prim.name)
         return r
