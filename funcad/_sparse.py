@@ -30,7 +30,7 @@ import numpy as np
 
 from ._batching import BatchTrace, BatchTracer, batch_rules
 from ._core import Tracer
-from ._sparse_value import OneHotRows, _align, _finish, _plain, densify
+from ._sparse_value import OneHotRows, _align, _finish, _plain, add_slots, densify
 
 __all__ = ["JacobianTrace", "OneHotRows", "basis", "densify", "sparse_process", "use_sparse"]
 
@@ -135,20 +135,10 @@ def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
     if dense.shape != sp.shape or isinstance(dense, Tracer):
         return None
     dt = np.result_type(dense, sp.vals)
-    out = np.array(dense, dtype=dt, order="C")      # C order: the reshape below is a view
+    out = np.array(dense, dtype=dt, order="C")      # C order: the ravel below is a view
     if not dense_first and sign < 0:
         np.negative(out, out=out)
-    k = sp.vals.shape[0]
-    p = math.prod(sp.vals.shape[1:])
-    flat = out.reshape(sp.size, p)
-    cols = np.arange(p)
-    w = sp.vals.reshape(k, p)
-    ii = sp.idx.reshape(k, p)
-    for j in range(k):        # positions differ within a slot: no repeated targets
-        if dense_first and sign < 0:
-            flat[ii[j], cols] -= w[j]
-        else:
-            flat[ii[j], cols] += w[j]
+    add_slots(out.ravel(), sp, -1.0 if dense_first and sign < 0 else 1.0)
     return out
 
 
@@ -299,18 +289,12 @@ def _where(vals, dims, params, size):
         elif not (_plain(x) and not np.any(x)):
             return None
     nd = max([c.ndim] + [x.vals.ndim - 1 for x, _ in parts])
-    out_v, out_i = [], []
+    masked = []
     for x, keep in parts:
         xv, xi = _align(x, nd)
         nv = np.where(keep, xv, 0)
-        out_v.append(nv)
-        out_i.append(np.broadcast_to(xi, nv.shape))
-    if len(out_v) == 1:
-        return OneHotRows(out_v[0], out_i[0], size)
-    shape = np.broadcast_shapes(out_v[0].shape[1:], out_v[1].shape[1:])
-    vals_ = np.concatenate([np.broadcast_to(v, (v.shape[0],) + shape) for v in out_v])
-    idx_ = np.concatenate([np.broadcast_to(i, (i.shape[0],) + shape) for i in out_i])
-    return _finish(vals_, idx_, size)
+        masked.append(OneHotRows(nv, np.broadcast_to(xi, nv.shape), size))
+    return masked[0] if len(masked) == 1 else _join(masked[0], masked[1], 1.0, size)
 
 
 def _matmul(vals, dims, params, size):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._core import Tracer
 
-__all__ = ["OneHotRows", "densify"]
+__all__ = ["OneHotRows", "add_slots", "densify"]
 
 
 class OneHotRows:
@@ -46,14 +46,19 @@ def densify(v, transposed: bool = False):
     ``transposed``, the layout of a forward-mode Jacobian); anything else unchanged."""
     if type(v) is not OneHotRows:
         return v
+    shape = v.vals.shape[1:]
+    out = np.zeros(v.size * math.prod(shape), v.vals.dtype)
+    add_slots(out, v, transposed=transposed)
+    return out.reshape(shape + (v.size,) if transposed else (v.size,) + shape)
+
+
+def add_slots(out, v: OneHotRows, sign: float = 1.0, transposed: bool = False) -> None:
+    """Add ``sign * v`` into ``out``, a flat C-ordered buffer of the dense layout."""
     vals, idx, size = v.vals, v.idx, v.size
     k = vals.shape[0]
-    shape = vals.shape[1:]
-    p = math.prod(shape)
-    out = np.zeros(size * p, vals.dtype)
-    final = shape + (size,) if transposed else (size,) + shape
+    p = math.prod(vals.shape[1:])
     if p == 0 or size == 0 or k == 0:
-        return out.reshape(final)
+        return
     if transposed:
         flat = idx.reshape(k, p) + np.arange(0, size * p, size)
     else:
@@ -61,14 +66,18 @@ def densify(v, transposed: bool = False):
     w = vals.reshape(k, p)
     if k <= 8:
         for j in range(k):     # positions differ within a slot: no repeated targets
-            out[flat[j]] += w[j]
-    elif vals.dtype.kind == "c":
+            if sign < 0:
+                out[flat[j]] -= w[j]
+            else:
+                out[flat[j]] += w[j]
+        return
+    w = -w if sign < 0 else w
+    if vals.dtype.kind == "c":
         f = flat.ravel()
         out += np.bincount(f, w.real.ravel(), size * p)
         out += 1j * np.bincount(f, w.imag.ravel(), size * p)
     else:
         out += np.bincount(flat.ravel(), w.ravel(), size * p)
-    return out.reshape(final)
 
 
 def _finish(vals, idx, size):
