@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from ._core import Primitive, Trace, Tracer, ops
 from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
@@ -77,6 +79,10 @@ class BatchTrace(Trace):
         return BatchTracer(self, ops.broadcast_to(x, (self.size,) + tuple(shape_of(x))))
 
     def process(self, prim, args, params):
+        if prim in _elementwise:
+            out = _elementwise_fast(self, prim, args, params)
+            if out is not None:
+                return BatchTracer(self, out)
         vals = []
         dims = []
         for a in args:
@@ -96,6 +102,44 @@ class BatchTrace(Trace):
         return BatchTracer(self, out)
 
 
+_elementwise: set = set()      # primitives batched by batch_elementwise
+_PLAIN = (np.ndarray, float, int)   # operands NumPy takes directly (no lower tracer)
+
+
+def _elementwise_fast(trace, prim, args, params):
+    """The common cases of an elementwise primitive, without the general machinery.
+
+    One batched operand, or two operands where the batched one has the result's full
+    rank: NumPy's broadcasting already lines the batch axis up. Returns ``None`` for
+    anything else (the batching rule handles it).
+    """
+    n = len(args)
+    if n == 1:
+        a = args[0]
+        v = a.val
+        return prim.impl(v, **params) if type(v) is np.ndarray else prim(v, **params)
+    if n != 2:
+        return None
+    a, b = args
+    if type(a) is BatchTracer and a._trace is trace:
+        va = a.val
+        if type(b) is BatchTracer and b._trace is trace:
+            vb = b.val
+            if _rank(va) != _rank(vb):
+                return None
+        else:
+            vb = b
+            if _rank(vb) >= _rank(va):
+                return None
+    else:
+        va, vb = a, b.val
+        if _rank(va) >= _rank(vb):
+            return None
+    if type(va) in _PLAIN and type(vb) in _PLAIN:
+        return prim.impl(va, vb, **params)
+    return prim(va, vb, **params)
+
+
 def _loop(prim, size, vals, dims, params):
     """The fallback batching rule: apply the primitive per example and stack."""
     fallback_used.add(prim.name)
@@ -109,6 +153,7 @@ def _loop(prim, size, vals, dims, params):
 def defbatch(prim: Primitive, rule: Callable) -> None:
     """Register ``rule(vals, dims, **params) -> out batched along axis 0``."""
     batch_rules[prim] = rule
+    _elementwise.discard(prim)     # the fast path must not bypass a rule of its own
 
 
 def _ndim(v) -> int:
@@ -132,7 +177,10 @@ def batch_size(vals, dims) -> int:
 
 def _rank(v) -> int:
     # Python scalars (x * 2.0) are common operands: answered without a failed .shape lookup
-    return 0 if type(v) in _SCALAR_TYPES else len(shape_of(v))
+    t = type(v)
+    if t is np.ndarray:
+        return v.ndim
+    return 0 if t in _SCALAR_TYPES else len(shape_of(v))
 
 
 def batch_elementwise(prim: Primitive) -> None:
@@ -170,6 +218,7 @@ def batch_elementwise(prim: Primitive) -> None:
         return prim(*aligned, **params)
 
     batch_rules[prim] = rule
+    _elementwise.add(prim)
 
 
 def shift_axis(axis, ndim: int):

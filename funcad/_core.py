@@ -55,10 +55,17 @@ class Primitive:
         primitives[name] = self
 
     def __call__(self, *args, **params):
-        for a in args:          # inlined fast path of bind: plain operands go straight to NumPy
+        top = None     # the highest trace among the operands; none: straight to NumPy
+        for a in args:
             if isinstance(a, Tracer):
-                return bind(self, args, params)
-        return self.impl(*args, **params)
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+        if top is None:
+            return self.impl(*args, **params)
+        if not top.alive:
+            raise _escaped(top, self)
+        return top.process(self, args, params)
 
     def __repr__(self):
         return f"Primitive({self.name})"
@@ -66,17 +73,7 @@ class Primitive:
 
 def bind(prim: Primitive, args, params: dict):
     """Apply ``prim``: at the highest trace level among ``args``, or in NumPy if none."""
-    top = None
-    for a in args:
-        if isinstance(a, Tracer):
-            t = a._trace
-            if top is None or t.level > top.level:
-                top = t
-    if top is None:
-        return prim.impl(*args, **params)
-    if not top.alive:
-        raise _escaped(top, prim)
-    return top.process(prim, args, params)
+    return prim(*args, **params)
 
 
 def _escaped(trace, prim):

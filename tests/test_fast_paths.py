@@ -178,3 +178,43 @@ def test_vmap_size_errors_name_every_leaf():
         fad.vmap(lambda a, b: a, in_axes=(0, 1))(np.ones(2), np.ones(2))
     out = fad.vmap(lambda a: a * 2.0, in_axes=None, axis_size=3)(np.ones(2))
     assert out.shape == (3, 2)
+
+
+# ---------------------------------------------------------------------------
+# elementwise batching: the fast path and the general rule agree
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shapes,axes", [
+    (((4, 3), (4, 3)), (0, 0)),       # both batched, same rank: fast path
+    (((4, 3), (3,)), (0, None)),      # batched operand has the full rank: fast path
+    (((3,), (4, 3)), (None, 0)),
+    (((4, 3), (4, 2, 3)), (0, 0)),    # ranks differ: the general rule aligns them
+    (((4,), (2, 3)), (0, None)),      # batched operand has the lower rank
+    (((4, 3), ()), (0, None)),
+])
+def test_elementwise_batching_fast_path_matches_loop(shapes, axes):
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=s) for s in shapes)
+    for f in (fnp.multiply, fnp.subtract, np.arctan2, lambda x, y: x * 2.0 - y):
+        got = fad.vmap(f, in_axes=axes)(a, b)
+        n = shapes[0][0] if axes[0] == 0 else shapes[1][0]
+        want = np.stack([f(a[i] if axes[0] == 0 else a, b[i] if axes[1] == 0 else b)
+                         for i in range(n)])
+        np.testing.assert_allclose(got, want)
+
+
+def test_elementwise_batching_fast_path_yields_to_a_rule_of_its_own():
+    import funcad.extend as ex
+    p = ex.Primitive("fast_path_probe", np.multiply)
+    ex.batch_elementwise(p)
+    seen = []
+
+    def rule(vals, dims, **params):
+        seen.append(dims)
+        a, b = (v if d is not None else np.broadcast_to(v, vals[0].shape)
+                for v, d in zip(vals, dims))
+        return np.multiply(a, b)
+    ex.defbatch(p, rule)
+    out = fad.vmap(lambda x, y: p(x, y))(np.ones((3, 2)), np.full((3, 2), 2.0))
+    np.testing.assert_allclose(out, 2.0)
+    assert seen == [[0, 0]]

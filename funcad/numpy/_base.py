@@ -77,6 +77,14 @@ def unbroadcast(g, shape):
     return g
 
 
+def _jvp_unary(term):
+    """A unary elementwise JVP rule: one operand, the tangent already has the output's shape."""
+    def rule(primals, tangents, ans):
+        t = tangents[0]
+        return None if t is None else term(t, ans, primals[0])
+    return rule
+
+
 def _vjp_unary(d):
     return lambda g, ans, x: g * d(ans, x)
 
@@ -113,13 +121,13 @@ def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
     """
     p = Primitive(name, impl)
     if div is not None:
-        defjvp(p, lambda t, ans, x: t / div(ans, x))
+        defjvp_full(p, _jvp_unary(lambda t, ans, x: t / div(ans, x)))
         defvjp(p, lambda g, ans, x: g / div(ans, x), keep=(keep_x,), keep_ans=keep_ans,
                needs=(_reads(div, ("x",)),))
         batch_elementwise(p)
         export(p, name, np_func if np_func is not None else getattr(np, name, None))
         return p
-    defjvp(p, lambda t, ans, x: t * d(ans, x))
+    defjvp_full(p, _jvp_unary(lambda t, ans, x: t * d(ans, x)))
     defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans, needs=(_reads(d, ("x",)),))
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
