@@ -179,6 +179,41 @@ class _FlatFun:
         return leaves
 
 
+_ONE_ARG_TREE = _tree.flatten((0.0,))[1]     # the structure of one differentiated argument
+
+
+def one_array_arg(args, argnums, has_aux, holomorphic):
+    """The differentiated argument when it is a single float array (complex, with
+    ``holomorphic``) and there is no aux output, else ``None``. The transforms then take
+    :class:`_OneArgFun` and skip the pytree bookkeeping of the general path."""
+    if has_aux or type(argnums) is not int or not 0 <= argnums < len(args):
+        return None
+    x = args[argnums]
+    if (type(x) is np.ndarray or isinstance(x, Tracer)) and \
+            x.dtype.kind == ("c" if holomorphic else "f"):
+        return x
+    return None
+
+
+class _OneArgFun:
+    """:class:`_FlatFun` for one array argument (see :func:`one_array_arg`): the input tree
+    is ``_ONE_ARG_TREE``; an array output is its own single leaf."""
+
+    __slots__ = ("fun", "args", "kwargs", "argnum", "out_tree", "aux")
+
+    def __init__(self, fun, args, kwargs, argnum):
+        self.fun, self.args, self.kwargs, self.argnum = fun, args, kwargs, argnum
+        self.out_tree = None
+        self.aux = None
+
+    def __call__(self, flat):
+        a = list(self.args)
+        a[self.argnum] = flat[0]
+        out = call_user(self.fun, *a, **self.kwargs)
+        leaves, self.out_tree = _tree.flatten(out)
+        return leaves
+
+
 def _check_scalar(out, out_tree, n_outs, holomorphic, where):
     """The checks on a function we take the gradient of: one real (or complex) scalar."""
     if n_outs != 1 or shape_of(out) != ():

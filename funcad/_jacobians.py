@@ -15,6 +15,7 @@ from ._batching import BatchTracer
 from ._core import Tracer, new_trace, ops
 from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
 from ._sparse import basis as one_hot_basis
+from ._args import _ONE_ARG_TREE, _OneArgFun, one_array_arg
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
 from .api import (
@@ -143,10 +144,8 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     @functools.wraps(fun)
     def jac(*args, **kwargs):
-        nums, single = _norm_argnums(argnums, len(args), "jacfwd")
-        flat, in_tree = _diff_inputs(args, nums, "jacfwd", holomorphic)
-        _check_complex(flat, "jacfwd", holomorphic, "inputs", "jvp")
-        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacfwd")
+        flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
+                                            "jacfwd")
         chunks = []
         outs = None
         for k, basis in _basis_chunks(flat, chunk_size):
@@ -166,6 +165,19 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
     return jac
+
+
+def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
+    """``(flat inputs, input tree, single argnum?, flat function)`` for a Jacobian transform;
+    one float array argument takes the short way (no pytree work on the inputs)."""
+    x = one_array_arg(args, argnums, has_aux, holomorphic)
+    if x is not None:
+        return [x], _ONE_ARG_TREE, True, _OneArgFun(fun, args, kwargs, argnums)
+    nums, single = _norm_argnums(argnums, len(args), where)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    if where == "jacfwd":
+        _check_complex(flat, where, holomorphic, "inputs", "jvp")
+    return flat, in_tree, single, _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
 
 
 def _check_float_outputs(outs, where, holomorphic):
@@ -208,9 +220,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     @functools.wraps(fun)
     def jac(*args, **kwargs):
-        nums, single = _norm_argnums(argnums, len(args), "jacrev")
-        flat, in_tree = _diff_inputs(args, nums, "jacrev", holomorphic)
-        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacrev")
+        flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
+                                            "jacrev")
         outs, pullback, _ = vjp_flat(ff, flat)
         _check_float_outputs(outs, "jacrev", holomorphic)
         j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
@@ -253,9 +264,8 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
 
     @functools.wraps(fun)
     def jac(*args, **kwargs):
-        nums, single = _norm_argnums(argnums, len(args), "jacobian")
-        flat, in_tree = _diff_inputs(args, nums, "jacobian", holomorphic)
-        ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, "jacobian")
+        flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
+                                            "jacobian")
         outs, pullback, _ = vjp_flat(ff, flat)
         if mode is None and not holomorphic and any(
                 _is_complex(dtype_of(o)) for o in outs):
@@ -300,6 +310,6 @@ def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("hvp: primals and tangents must be tuples, e.g. hvp(f, (x,), (v,))")
     n = len(primals)
-    vg = value_and_grad(fun, argnums=tuple(range(n)))
-    (val, _), (_, hv) = jvp(lambda *p: vg(*p), tuple(primals), tuple(tangents))
-    return val, (hv[0] if n == 1 else hv)
+    vg = value_and_grad(fun, argnums=0 if n == 1 else tuple(range(n)))  # int: grad's short way
+    (val, _), (_, hv) = jvp(vg, tuple(primals), tuple(tangents))
+    return val, hv

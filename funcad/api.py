@@ -28,11 +28,13 @@ from ._args import (  # noqa: F401 - the argument helpers are re-exported for th
     _leaf_name,
     _norm_argnums,
     _one,
+    _OneArgFun,
     _split_aux,
     _substitute,
     _unwrap_aux,
     _zeros_for,
     call_user,
+    one_array_arg,
 )
 from ._core import Tracer, new_trace
 from ._forward import JVPTrace, JVPTracer
@@ -265,6 +267,14 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
                         "write jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    if len(primals) == 1 and not has_aux:
+        x, t = primals[0], tangents[0]
+        if one_array_arg((x,), 0, False, False) is not None and type(t) is np.ndarray and \
+                t.shape == shape_of(x) and t.dtype.kind == "f":   # the checks below would pass
+            ff = _OneArgFun(fun, (x,), {}, 0)
+            po, to = jvp_flat(ff, [x], [t])
+            return (_tree.unflatten(ff.out_tree, po),
+                    _tree.unflatten(ff.out_tree, [_fit(t, p) for t, p in zip(to, po)]))
     nums = tuple(range(len(primals)))
     flat, in_tree = _diff_inputs(tuple(primals), nums, "jvp")
     t_flat, t_tree = _tree.flatten(tuple(tangents))

@@ -218,3 +218,66 @@ def test_elementwise_batching_fast_path_yields_to_a_rule_of_its_own():
     out = fad.vmap(lambda x, y: p(x, y))(np.ones((3, 2)), np.full((3, 2), 2.0))
     np.testing.assert_allclose(out, 2.0)
     assert seen == [[0, 0]]
+
+
+# ---------------------------------------------------------------------------
+# Jacobians, jvp and hvp of one array argument: the short way and the pytree way agree
+# ---------------------------------------------------------------------------
+
+def _outputs(x, c):
+    return {"a": fnp.sin(x) * c, "b": (x @ x, fnp.stack([x[0] * 2.0, x[1] ** 2]))}
+
+
+@pytest.mark.parametrize("transform", [fad.jacfwd, fad.jacrev, fad.jacobian, fad.hessian])
+@pytest.mark.parametrize("f", [
+    lambda x, c: fnp.sum(fnp.sin(x) ** 2) * c,       # scalar output
+    lambda x, c: fnp.tanh(x) * c,                      # array output
+    _outputs,                                          # pytree output
+    lambda x, c: c * 3.0,                              # output does not depend on x
+])
+def test_jacobian_short_way_matches_pytree_way(transform, f):
+    x, c = np.array([0.3, -1.2, 2.0]), 1.5
+    if transform is fad.hessian and f is _outputs:
+        f = lambda x, c: _outputs(x, c)["a"]      # noqa: E731 - hessian of a vector output
+    short = transform(f)(x, c)                    # argnums=0: one array, the short way
+    general = transform(f, argnums=(0,))(x, c)    # a tuple of argnums: the pytree way
+    # the same structure as the output, one Jacobian per output leaf (no argnums tuple level)
+    assert tree.structure(short) == tree.structure(f(x, c))
+    assert len(tree.leaves(short)) == len(tree.leaves(general))
+    for s, g in zip(tree.leaves(short), tree.leaves(general)):
+        assert s.shape == g.shape and s.dtype == g.dtype
+        np.testing.assert_allclose(s, g)
+
+
+def test_jacobian_short_way_inside_other_transforms_and_errors():
+    f = lambda x: fnp.sum(fnp.sin(x) ** 3)             # noqa: E731
+    x = np.array([0.5, 1.5])
+    h = fad.hessian(f)(x)
+    np.testing.assert_allclose(h, np.diag(6 * np.sin(x) * np.cos(x) ** 2 - 3 * np.sin(x) ** 3))
+    # the inner jacrev of hessian sees a traced argument; vmap over it also works
+    hs = fad.vmap(fad.hessian(f))(np.stack([x, 2 * x]))
+    np.testing.assert_allclose(hs[1], fad.hessian(f)(2 * x))
+    with pytest.raises(TypeError, match="float or complex"):
+        fad.jacfwd(f)(np.array([1, 2]))
+    with pytest.raises(TypeError, match="holomorphic"):
+        fad.jacfwd(lambda z: z * 2, holomorphic=True)(x)
+    with pytest.raises(TypeError, match="real-valued inputs"):
+        fad.jacfwd(lambda z: z * 2)(x + 0j)
+
+
+def test_jvp_and_hvp_short_way_match_pytree_way():
+    f = lambda x: fnp.sum(fnp.exp(x) * x)             # noqa: E731
+    x, v = np.array([0.1, -0.4, 0.7]), np.array([1.0, 2.0, -1.0])
+    y1, t1 = fad.jvp(f, (x,), (v,))
+    y2, t2 = fad.jvp(lambda a, b: f(a) + 0.0 * fnp.sum(b), (x, x), (v, np.zeros(3)))
+    np.testing.assert_allclose([y1, t1], [y2, t2])
+    y3, t3 = fad.jvp(f, [x], [v.astype(np.float32)])     # a float32 tangent: accepted as before
+    np.testing.assert_allclose(t3, t1, rtol=1e-6)
+    _, hv = fad.hvp(f, (x,), (v,))
+    np.testing.assert_allclose(hv, fad.hessian(f)(x) @ v)
+    _, hv2 = fad.hvp(lambda d: f(d["x"]), ({"x": x},), ({"x": v},))
+    np.testing.assert_allclose(hv2["x"], hv)
+    with pytest.raises(ValueError, match="tangent 0 has shape"):
+        fad.jvp(f, (x,), (v[:2],))
+    with pytest.raises(TypeError, match="tangents must be float"):
+        fad.jvp(f, (x,), (np.array([1, 2, 3]),))
