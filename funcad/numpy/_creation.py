@@ -7,6 +7,7 @@ import numpy as np
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from .._core import Tracer
+from ._complex import real_p
 
 # ---------------------------------------------------------------------------
 # astype: between inexact dtypes it is differentiable; to integers or bools, not
@@ -14,7 +15,18 @@ from .._core import Tracer
 
 convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
 defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
-defvjp(convert_p, lambda g, ans, x, *, dtype: convert_p(g, dtype=dtype_of(x)), keep=False)
+
+
+def _convert_vjp(g, ans, x, *, dtype):
+    to = dtype_of(x)
+    if dtype_of(g).kind == "c" and to.kind != "c":
+        # a real value's complex cotangent (complex arithmetic further on): its real part is
+        # what counts, taken explicitly so that NumPy raises no ComplexWarning
+        g = real_p(g)
+    return convert_p(g, dtype=to)
+
+
+defvjp(convert_p, _convert_vjp, keep=False)
 batch_elementwise(convert_p)
 
 convert_nondiff_p = Primitive("convert_nondiff", lambda x, *, dtype: np.asarray(x).astype(dtype),
@@ -38,8 +50,7 @@ def astype(x, dtype, /, *, copy=True):
     if np.issubdtype(dtype, np.inexact) and np.issubdtype(dtype_of(x), np.inexact):
         if np.issubdtype(dtype_of(x), np.complexfloating) and not np.issubdtype(
                 dtype, np.complexfloating):
-            from ._complex import real
-            return astype(real(x), dtype)
+            return astype(real_p(x), dtype)
         return convert_p(x, dtype=dtype)
     return convert_nondiff_p(x, dtype=dtype)
 

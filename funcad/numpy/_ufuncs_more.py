@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, export, implements,
-                    is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
+from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
+                    implements, is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
+from ._complex import imag_p, real_p
 from ._elementwise import (absolute, divide, equal, floor_divide, less, multiply, negative,
                            remainder, sign, sin, subtract, trunc, where)
 
@@ -44,8 +45,17 @@ spacing = nondiff_elementwise("spacing")
 # x's dtype: 2**n would be a float64 array); the integer exponent has no derivative
 ldexp = Primitive("ldexp", np.ldexp)
 defjvp(ldexp, lambda t, ans, x, n: ldexp(t, n), None)
-defvjp(ldexp, lambda g, ans, x, n: unbroadcast(ldexp(g, n), shape_of(x)), None,
-       keep=(False, True))
+
+
+def _ldexp_vjp(g, ans, x, n):
+    # a complex cotangent reaches a real x when the value flows into complex arithmetic
+    # further on (its real part is kept at the end); np.ldexp takes no complex numbers
+    if dtype_of(g).kind == "c":
+        return unbroadcast(ldexp(real_p(g), n) + 1j * ldexp(imag_p(g), n), shape_of(x))
+    return unbroadcast(ldexp(g, n), shape_of(x))
+
+
+defvjp(ldexp, _ldexp_vjp, None, keep=(False, True))
 batch_elementwise(ldexp)
 export(ldexp, "ldexp", np.ldexp)
 
