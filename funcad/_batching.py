@@ -42,11 +42,13 @@ class BatchTracer(Tracer):
 
     @property
     def shape(self) -> tuple:
-        return tuple(shape_of(self.val)[1:])
+        v = self.val
+        return v.shape[1:] if type(v) is np.ndarray else tuple(shape_of(v)[1:])
 
     @property
     def dtype(self):
-        return dtype_of(self.val)
+        v = self.val
+        return v.dtype if type(v) is np.ndarray else dtype_of(v)
 
     def _become(self, other):
         self.val = other.val
@@ -125,16 +127,15 @@ def _elementwise_fast(trace, prim, args, params):
         va = a.val
         if type(b) is BatchTracer and b._trace is trace:
             vb = b.val
-            if _rank(va) != _rank(vb):
-                return None
+            ok = _rank(va) == _rank(vb)
         else:
             vb = b
-            if _rank(vb) >= _rank(va):
-                return None
+            ok = _rank(vb) < _rank(va)
     else:
         va, vb = a, b.val
-        if _rank(va) >= _rank(vb):
-            return None
+        ok = _rank(va) < _rank(vb)
+    if not ok:
+        return None
     if type(va) in _PLAIN and type(vb) in _PLAIN:
         return prim.impl(va, vb, **params)
     return prim(va, vb, **params)

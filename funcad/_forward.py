@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, bind, ops
+from ._core import Primitive, Trace, Tracer, ops
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -38,11 +38,13 @@ class JVPTracer(Tracer):
 
     @property
     def shape(self) -> tuple:
-        return shape_of(self.primal)
+        p = self.primal
+        return p.shape if type(p) is np.ndarray else shape_of(p)
 
     @property
     def dtype(self):
-        return dtype_of(self.primal)
+        p = self.primal
+        return p.dtype if type(p) is np.ndarray else dtype_of(p)
 
     def _become(self, other):
         self.primal = other.primal
@@ -76,7 +78,7 @@ class JVPTrace(Trace):
             primals.append(p)
             if not lower and isinstance(p, Tracer):
                 lower = True
-        ans = bind(prim, primals, params) if lower else prim.impl(*primals, **params)
+        ans = (prim if lower else prim.impl)(*primals, **params)
         if prim.nondiff:
             return ans
         rule = jvp_rules.get(prim)
@@ -94,8 +96,8 @@ def _match_shape(t, ans):
     """Broadcast a tangent contribution to the output's shape (inputs may broadcast)."""
     if t is None:
         return None
-    s = shape_of(ans)
-    if shape_of(t) != s:
+    s = ans.shape if type(ans) is np.ndarray else shape_of(ans)
+    if (t.shape if type(t) is np.ndarray else shape_of(t)) != s:
         t = ops.broadcast_to(t, s)
     return t
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, bind
+from ._core import Primitive, Trace, Tracer
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -143,7 +143,7 @@ class RevTrace(Trace):
             vals.append(v)
             if not lower and isinstance(v, Tracer):
                 lower = True
-        ans = bind(prim, vals, params) if lower else prim.impl(*vals, **params)
+        ans = (prim if lower else prim.impl)(*vals, **params)
         if prim.nondiff:
             return ans
         rule = vjp_rules.get(prim)
@@ -155,7 +155,7 @@ class RevTrace(Trace):
             plan = _plans[key] = (rule, _strip_plan(prim, rule[1], bits, len(vals)))
         for i in plan[1]:   # operands the VJPs never read: keep their shape and dtype only
             v = vals[i]
-            if hasattr(v, "shape"):
+            if type(v) is np.ndarray or isinstance(v, Tracer) or hasattr(v, "shape"):
                 vals[i] = _aval(v)
         tape = self.tape
         entries = tape.rows

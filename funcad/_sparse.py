@@ -413,9 +413,16 @@ class JacobianTrace(BatchTrace):
                 break
         else:
             return BatchTrace.process(self, prim, args, params)
-        mine = [type(a) is BatchTracer and a._trace is self for a in args]
-        vals = [a.val if m else a for a, m in zip(args, mine)]
-        out = sparse_process(prim, vals, [0 if m else None for m in mine], params, self.size)
+        vals = []
+        dims = []
+        for a in args:
+            if type(a) is BatchTracer and a._trace is self:
+                vals.append(a.val)
+                dims.append(0)
+            else:
+                vals.append(a)
+                dims.append(None)
+        out = sparse_process(prim, vals, dims, params, self.size)
         if out is not None:
             return BatchTracer(self, out)
         for a, v in zip(args, vals):
