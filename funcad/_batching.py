@@ -85,6 +85,18 @@ class BatchTrace(Trace):
             out = _elementwise_fast(self, prim, args, params)
             if out is not None:
                 return BatchTracer(self, out)
+        vals, dims = self.split(args)
+        rule = batch_rules.get(prim)
+        if rule is None:
+            out = _loop(prim, self.size, vals, dims, params)
+        else:
+            out = rule(vals, dims, **params)
+        if prim.multiple_results:
+            return [BatchTracer(self, o) for o in out]
+        return BatchTracer(self, out)
+
+    def split(self, args):
+        """The operands' values, and for each ``0`` (batched by this trace) or ``None``."""
         vals = []
         dims = []
         for a in args:
@@ -94,14 +106,7 @@ class BatchTrace(Trace):
             else:
                 vals.append(a)
                 dims.append(None)
-        rule = batch_rules.get(prim)
-        if rule is None:
-            out = _loop(prim, self.size, vals, dims, params)
-        else:
-            out = rule(vals, dims, **params)
-        if prim.multiple_results:
-            return [BatchTracer(self, o) for o in out]
-        return BatchTracer(self, out)
+        return vals, dims
 
 
 _elementwise: set = set()      # primitives batched by batch_elementwise

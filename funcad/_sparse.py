@@ -413,15 +413,7 @@ class JacobianTrace(BatchTrace):
                 break
         else:
             return BatchTrace.process(self, prim, args, params)
-        vals = []
-        dims = []
-        for a in args:
-            if type(a) is BatchTracer and a._trace is self:
-                vals.append(a.val)
-                dims.append(0)
-            else:
-                vals.append(a)
-                dims.append(None)
+        vals, dims = self.split(args)
         out = sparse_process(prim, vals, dims, params, self.size)
         if out is not None:
             return BatchTracer(self, out)
