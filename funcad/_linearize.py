@@ -179,6 +179,8 @@ def _as(x, aval):
     if not isinstance(x, Tracer):
         x = np.asarray(x)
         if x.dtype != aval.dtype:
+            if x.dtype.kind == "c" and np.dtype(aval.dtype).kind != "c":
+                x = x.real        # a real input's cotangent: its real part (no ComplexWarning)
             x = x.astype(aval.dtype)
     return x
 

@@ -17,9 +17,9 @@ from ..._reverse import defvjp, defvjp_argnum
 from ..._util import dtype_of, shape_of
 from .._base import is_traced
 from ._basic import _check_square, solve_p
-from ._helpers import (H, T, batch_core, degenerate, diag, diagm, either, eye, is_complex, mask,
-                       make_result, nan_where, real_ct, real_dtype, route, safe_div,
-                       used_cols)
+from ._helpers import (H, T, anywhere, batch_core, degenerate, diag, diagm, either, eye,
+                       is_complex, make_result, mask, nan_where, real_ct, real_dtype, route,
+                       safe_div, used_cols)
 
 __all__ = ["cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "EighResult", "SVDResult",
            "QRResult"]
@@ -124,7 +124,14 @@ def _pair_div(w, x, need):
     d = ops.expand_dims(w, -2) - ops.expand_dims(w, -1)
     deg = degenerate(w)
     out = safe_div(x * (1 - eye(n, w)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
+    if need is None:        # no repeated eigenvalue (the caller checked)
+        return out
     return out + nan_where(ops.logical_and(deg, need), w)
+
+
+def _degenerate_nan(w, pairs):
+    """Per eigenvalue: NaN where it is repeated and ``pairs`` (..., n, n) flags the pair."""
+    return ops.sum(nan_where(ops.logical_and(degenerate(w), pairs), w), axis=-1)
 
 
 def _eigh_jvp(primals, tangents, ans, *, UPLO):
@@ -133,10 +140,11 @@ def _eigh_jvp(primals, tangents, ans, *, UPLO):
     m = H(v) @ _herm_from(t, UPLO) @ v
     dm = diag(m)
     dw = ops.real(dm) if is_complex(dm) else dm
+    if not anywhere(degenerate(w)):
+        return [dw, v @ _pair_div(w, m, None)]
     # a repeated eigenvalue has a derivative only if M is diagonal on its eigenspace
     mixing = ops.not_equal(m, 0)
-    dw = dw + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing), w), axis=-1)
-    return [dw, v @ _pair_div(w, m, mixing)]
+    return [dw + _degenerate_nan(w, mixing), v @ _pair_div(w, m, mixing)]
 
 
 def _eigh_vjp(j, g, ans, a, *, UPLO):
@@ -145,10 +153,14 @@ def _eigh_vjp(j, g, ans, a, *, UPLO):
     gw, gv = g
     w, v = ans
     gw = real_ct(gw, is_complex(a))
-    # distinct cotangents of a repeated eigenvalue: the sorted eigenvalues have a kink there
-    split = ops.not_equal(ops.expand_dims(gw, -1), ops.expand_dims(gw, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split), w), axis=-1)
-    inner = diagm(gw + bad) + _pair_div(w, T(v) @ gv, either(used_cols(gv)))
+    if anywhere(degenerate(w)):
+        # distinct cotangents of a repeated eigenvalue: the sorted eigenvalues have a kink
+        gw = gw + _degenerate_nan(w, ops.not_equal(ops.expand_dims(gw, -1),
+                                                   ops.expand_dims(gw, -2)))
+        need = either(used_cols(gv))
+    else:
+        need = None
+    inner = diagm(gw) + _pair_div(w, T(v) @ gv, need)
     return _herm_from_T(ops.conj(v) @ inner @ T(v), UPLO)
 
 
@@ -235,6 +247,8 @@ def _pair_div_sq(s, x, need):
     d = ops.expand_dims(s, -2) ** 2 - ops.expand_dims(s, -1) ** 2
     deg = degenerate(s)
     out = safe_div(x * (1 - eye(n, s)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
+    if need is None:        # no repeated singular value (the caller checked)
+        return out
     return out + nan_where(ops.logical_and(deg, need), s)
 
 
@@ -264,8 +278,11 @@ def _svd_jvp_reduced(a, t, u, s, vh):
     sr = ops.expand_dims(s, -2)
     ps = p * sr                            # P S
     sp = ops.expand_dims(s, -1) * p        # S P
-    mixing = ops.logical_or(ops.not_equal(p, 0), ops.not_equal(T(p), 0))
-    ds = ds + ops.sum(nan_where(ops.logical_and(degenerate(s), mixing), s), axis=-1)
+    if anywhere(degenerate(s)):
+        mixing = ops.logical_or(ops.not_equal(p, 0), ops.not_equal(T(p), 0))
+        ds = ds + _degenerate_nan(s, mixing)
+    else:
+        mixing = None
     du = u @ _pair_div_sq(s, ps + H(ps), mixing)
     dv = v @ _pair_div_sq(s, sp + H(sp), mixing)
     if is_complex(p):     # phase gauge: V^H dV has a zero diagonal, U^H dU takes the rest
@@ -276,6 +293,8 @@ def _svd_jvp_reduced(a, t, u, s, vh):
     if n > k:
         tu = H(t) @ u
         dv = dv + safe_div(tu - v @ (H(v) @ tu), sr, ops.expand_dims(szero, -2))
+    if not anywhere(szero):
+        return [du, ds, H(dv)]
     # the singular vectors of a zero singular value jump under any perturbation
     moved = _any_nonzero(t)
     lost = ops.expand_dims(nan_where(ops.logical_and(szero, ops.expand_dims(moved, -1)), s), -2)
@@ -308,14 +327,20 @@ def _svd_vjp_reduced(g, ans, a):
     k = min(m, n)
     szero = ops.equal(s, 0)
     gs = real_ct(gs, is_complex(a))
-    used = ops.logical_or(used_cols(gu), used_cols(gv))
-    split = ops.not_equal(ops.expand_dims(gs, -1), ops.expand_dims(gs, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(s), split), s), axis=-1)
-    bad = bad + nan_where(ops.logical_and(szero, used), s)
+    repeated, zero = anywhere(degenerate(s)), anywhere(szero)
+    need = None
+    if repeated or zero:
+        used = ops.logical_or(used_cols(gu), used_cols(gv))
+    if repeated:
+        split = ops.not_equal(ops.expand_dims(gs, -1), ops.expand_dims(gs, -2))
+        gs = gs + _degenerate_nan(s, split)
+        need = either(used)
+    if zero:
+        gs = gs + nan_where(ops.logical_and(szero, used), s)
     sr, sc = ops.expand_dims(s, -2), ops.expand_dims(s, -1)   # right-multiply / left-multiply S
-    g1 = _pair_div_sq(s, T(u) @ gu, either(used))
-    g2 = _pair_div_sq(s, T(v) @ gv, either(used))
-    gp = diagm(gs + bad) + g1 * sr + H(sc * g1) + sc * g2 + H(g2 * sr)
+    g1 = _pair_div_sq(s, T(u) @ gu, need)
+    g2 = _pair_div_sq(s, T(v) @ gv, need)
+    gp = diagm(gs) + g1 * sr + H(sc * g1) + sc * g2 + H(g2 * sr)
     if is_complex(a):
         h = diag(T(u) @ gu)
         gp = gp + diagm(-1j * ops.real(safe_div(1j * h, s, szero)))

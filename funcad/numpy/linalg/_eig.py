@@ -18,9 +18,9 @@ from ..._forward import defjvp_full
 from ..._reverse import defvjp_argnum
 from .._base import is_traced
 from ._basic import _check_square, inv_p
-from ._decomp import _pair_div
-from ._helpers import (T, batch_core, degenerate, diag, diagm, either, is_complex, make_result,
-                       nan_where, route, used_cols)
+from ._decomp import _degenerate_nan, _pair_div
+from ._helpers import (T, anywhere, batch_core, degenerate, diag, diagm, either, is_complex,
+                       make_result, route, used_cols)
 
 __all__ = ["eig", "eigvals", "EigResult"]
 
@@ -37,9 +37,10 @@ def _eig_jvp(primals, tangents, ans, **_):
     (_a,), (t,) = primals, tangents
     w, v = ans
     c = inv_p(v) @ t @ v
+    if not anywhere(degenerate(w)):
+        return [diag(c), _renormalize(v, v @ _pair_div(w, c, None))]
     mixing = ops.not_equal(c, 0)
-    dw = diag(c) + ops.sum(nan_where(ops.logical_and(degenerate(w), mixing), w), axis=-1)
-    return [dw, _renormalize(v, v @ _pair_div(w, c, mixing))]
+    return [diag(c) + _degenerate_nan(w, mixing), _renormalize(v, v @ _pair_div(w, c, mixing))]
 
 
 def _eig_vjp(j, g, ans, a):
@@ -49,9 +50,12 @@ def _eig_vjp(j, g, ans, a):
     w, v = ans
     h = ops.sum(v * gv, axis=-2)           # transpose of the renormalization
     gv0 = gv - ops.conj(v) * ops.expand_dims(ops.real(h) if is_complex(h) else h, -2)
-    split = ops.not_equal(ops.expand_dims(gw, -1), ops.expand_dims(gw, -2))
-    bad = ops.sum(nan_where(ops.logical_and(degenerate(w), split), w), axis=-1)
-    inner = diagm(gw + bad) + _pair_div(w, T(v) @ gv0, either(used_cols(gv0)))
+    need = None
+    if anywhere(degenerate(w)):
+        gw = gw + _degenerate_nan(w, ops.not_equal(ops.expand_dims(gw, -1),
+                                                   ops.expand_dims(gw, -2)))
+        need = either(used_cols(gv0))
+    inner = diagm(gw) + _pair_div(w, T(v) @ gv0, need)
     vinv_t = T(inv_p(v))
     return vinv_t @ inner @ T(v)
 

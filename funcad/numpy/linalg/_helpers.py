@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _core
-from ..._batching import defbatch
+from ..._batching import BatchTracer, defbatch
 from ..._core import Tracer, ops
 from ..._util import dtype_of, shape_of
 
@@ -110,6 +110,16 @@ def nan_where(cond, like):
     undefined derivative)."""
     dt = real_dtype(like).type
     return ops.where(cond, dt(np.nan), dt(0.0))
+
+
+def anywhere(mask) -> bool:
+    """Whether a boolean mask of primal values (e.g. :func:`degenerate`) is True anywhere,
+    looking through every level of tracing. The decomposition rules leave out their NaN
+    markers when it is not: the rules then read their tangent or cotangent only linearly
+    (``linear_transpose`` of a ``linearize``\ d function needs that) and do less work."""
+    while isinstance(mask, Tracer):    # under vmap: any example (the masks then apply per example)
+        mask = mask.val if isinstance(mask, BatchTracer) else mask._concrete()
+    return bool(np.any(mask))
 
 
 def used_cols(g):
