@@ -116,7 +116,7 @@ def anywhere(mask) -> bool:
     """Whether a boolean mask of primal values (e.g. :func:`degenerate`) is True anywhere,
     looking through every level of tracing. The decomposition rules leave out their NaN
     markers when it is not: the rules then read their tangent or cotangent only linearly
-    (``linear_transpose`` of a ``linearize``\ d function needs that) and do less work."""
+    (``linear_transpose`` of what ``linearize`` returns needs that) and do less work."""
     while isinstance(mask, Tracer):    # under vmap: any example (the masks then apply per example)
         mask = mask.val if isinstance(mask, BatchTracer) else mask._concrete()
     return bool(np.any(mask))
