@@ -387,3 +387,58 @@ def test_inputs_are_not_mutated():
     funcad.grad(lambda v: np.sum(nn.softmax(v) + nn.gelu(v) + nn.relu(v)))(x)
     nn.standardize(x)
     np.testing.assert_array_equal(x, X)
+
+
+# ----------------------------------------------------------------------------- JAX / optax
+# Values and gradients (of sum(sin(f(x)))) against jax.nn and optax's losses, where installed.
+
+JAX_ACTIVATIONS = ["celu", "elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish",
+                   "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax", "logsumexp", "relu",
+                   "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "swish",
+                   "standardize"]
+
+
+@pytest.mark.parametrize("name", JAX_ACTIVATIONS)
+def test_activation_matches_jax(name):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    ours, theirs = getattr(nn, name), getattr(jax.nn, name)
+    kws = [{}, {"approximate": False}] if name == "gelu" else [{}]
+    for kw in kws:
+        np.testing.assert_allclose(ours(X, **kw), theirs(jax.numpy.asarray(X), **kw),
+                                   rtol=1e-10, atol=1e-12)
+        g = funcad.grad(lambda z: np.sum(np.sin(ours(z, **kw))))(Y)
+        want = jax.grad(lambda z: jax.numpy.sum(jax.numpy.sin(theirs(z, **kw))))(
+            jax.numpy.asarray(Y))
+        np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12)
+
+
+def _loss_cases(rng):
+    logits, p, t = (rng.normal(size=(4, 5)) for _ in range(3))
+    lp, lq = (logits - np.log(np.sum(np.exp(logits), -1, keepdims=True)) for logits in
+              (rng.normal(size=(4, 5)), rng.normal(size=(4, 5))))
+    pm, tm = rng.normal(size=4), rng.choice([-1.0, 1.0], size=4)
+    return {
+        "softmax_cross_entropy": (logits, np.eye(5)[rng.integers(0, 5, 4)]),
+        "softmax_cross_entropy_with_integer_labels": (logits, rng.integers(0, 5, 4)),
+        "sigmoid_binary_cross_entropy": (logits, rng.integers(0, 2, (4, 5)).astype(float)),
+        "huber_loss": (p, t), "l2_loss": (p, t), "squared_error": (p, t), "log_cosh": (p, t),
+        "hinge_loss": (pm, tm), "cosine_similarity": (p, t), "cosine_distance": (p, t),
+        "kl_divergence": (lp, np.exp(lq)), "kl_divergence_with_log_targets": (lp, lq),
+    }
+
+
+@pytest.mark.parametrize("name", list(_loss_cases(np.random.default_rng(0))))
+def test_loss_matches_optax(name):
+    optax = pytest.importorskip("optax")
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    args = _loss_cases(np.random.default_rng(0))[name]
+    jargs = [jax.numpy.asarray(a) for a in args]
+    ours, theirs = getattr(nn, name), getattr(optax.losses, name)
+    got, want = ours(*args), np.asarray(theirs(*jargs))
+    assert np.shape(got) == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    g = funcad.grad(lambda z: np.sum(np.sin(ours(z, *args[1:]))))(args[0])
+    gw = jax.grad(lambda z: jax.numpy.sum(jax.numpy.sin(theirs(z, *jargs[1:]))))(jargs[0])
+    np.testing.assert_allclose(g, gw, rtol=1e-9, atol=1e-12)
