@@ -224,7 +224,8 @@ def batch_elementwise(prim: Primitive) -> None:
         return prim(*aligned, **params)
 
     batch_rules[prim] = rule
-    _elementwise.add(prim)
+    if not prim.multiple_results:     # the fast path returns one array
+        _elementwise.add(prim)
 
 
 def shift_axis(axis, ndim: int):

@@ -11,11 +11,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import tree as _tree
+from ._args import _ONE_ARG_TREE, _OneArgFun, one_array_arg
 from ._batching import BatchTracer
 from ._core import Tracer, new_trace, ops
 from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
 from ._sparse import basis as one_hot_basis
-from ._args import _ONE_ARG_TREE, _OneArgFun, one_array_arg
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
 from .api import (
