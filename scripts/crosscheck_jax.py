@@ -1,10 +1,10 @@
-"""Cross-check the spec table against JAX: values and forward-mode Jacobians.
+"""Cross-check the spec table against JAX: values, forward-mode Jacobians and Hessians.
 
 Every spec row (tests/specs) is a function written against ``funcad.numpy``. This script runs
-each one twice: as written, with funcad's ``jacfwd``; and with the module's ``fnp`` (and
-``fnp.linalg``/``fnp.fft`` aliases) swapped for ``jax.numpy``, with ``jax.jacfwd``, x64
-enabled. Rows that JAX cannot run (funcad-only helpers, NumPy options JAX lacks) are counted
-and skipped. Differences print as ``module name VALUE|JACOBIAN``.
+each one twice: as written, with funcad's ``jacfwd`` and ``hessian`` (of ``sum(sin(f))``); and
+with the module's ``fnp`` (and ``fnp.linalg``/``fnp.fft`` aliases) swapped for ``jax.numpy``,
+with ``jax.jacfwd`` and ``jax.hessian``, x64 enabled. Rows that JAX cannot run (funcad-only helpers, NumPy options JAX lacks) are counted
+and skipped. Differences print as ``module name VALUE|JACOBIAN|HESSIAN``.
 
     pip install jax && python scripts/crosscheck_jax.py
 
@@ -53,9 +53,15 @@ def main() -> int:
                 continue
             args = s.sample(rng, s.shapes[-1])
             nums = tuple(range(len(args)))
+            def scalar(*a, fn=s.fn, xp=None):
+                # a smooth scalar of every output: sum(sin(real part)) (for the Hessians)
+                return sum(xp.sum(xp.sin(xp.real(v))) for v in jax.tree_util.tree_leaves(fn(*a)))
+
             try:
                 ours_v = s.fn(*args)
                 ours_j = fad.jacfwd(s.fn, argnums=nums)(*args)
+                ours_h = fad.hessian(lambda *a: scalar(*a, xp=np), argnums=nums)(*args) \
+                    if s.order >= 2 else None
             except Exception:      # e.g. a complex output: no real forward Jacobian here
                 continue
             saved = {k: g[k] for k in ("fnp", "L", "F") if k in g}
@@ -69,6 +75,8 @@ def main() -> int:
                 theirs_v = s.fn(*jargs)
                 real = all(np.asarray(a).dtype.kind == "f" for a in args)
                 theirs_j = jax.jacfwd(s.fn, argnums=nums)(*jargs) if real else None
+                theirs_h = jax.hessian(lambda *a: scalar(*a, xp=jnp), argnums=nums)(*jargs) \
+                    if real and ours_h is not None else None
             except Exception:
                 skipped += 1
                 continue
@@ -79,6 +87,8 @@ def main() -> int:
                 bad.append(f"{name} {s.name} VALUE")
             elif theirs_j is not None and not same(leaves(ours_j), leaves(theirs_j), 1e-7, 1e-9):
                 bad.append(f"{name} {s.name} JACOBIAN")
+            elif theirs_h is not None and not same(leaves(ours_h), leaves(theirs_h), 1e-6, 1e-8):
+                bad.append(f"{name} {s.name} HESSIAN")
     print(f"ran {ran} spec rows under both; {skipped} JAX could not run")
     for line in bad:
         print(line)
