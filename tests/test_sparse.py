@@ -189,6 +189,18 @@ def test_sum_axes_keepdims(monkeypatch):
             assert "sum" in handled
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_total_sum_keeps_dtype_and_layout(dtype, monkeypatch):
+    """A sum over all axes (a function's value) is one weighted count of the basis indices."""
+    monkeypatch.setattr(_sparse, "MIN_SIZE", 0)
+    x = np.random.default_rng(4).normal(size=(3, 4)).astype(dtype)
+    for keepdims in (False, True):
+        f = lambda x, k=keepdims: (x[::-1] * 2.0).sum(keepdims=k)       # noqa: E731
+        j = fad.jacfwd(f)(x)
+        assert j.dtype == dtype and j.shape == ((1, 1) if keepdims else ()) + x.shape
+        np.testing.assert_allclose(j.reshape(x.shape), np.full(x.shape, 2.0))
+
+
 def test_scatter_where_concatenate(monkeypatch):
     x = np.random.default_rng(3).normal(size=(4, 5))
 
