@@ -182,15 +182,17 @@ class _FlatFun:
 _ONE_ARG_TREE = _tree.flatten((0.0,))[1]     # the structure of one differentiated argument
 
 
-def one_array_arg(args, argnums, has_aux, holomorphic):
-    """The differentiated argument when it is a single float array (complex, with
-    ``holomorphic``) and there is no aux output, else ``None``. The transforms then take
-    :class:`_OneArgFun` and skip the pytree bookkeeping of the general path."""
-    if has_aux or type(argnums) is not int or not 0 <= argnums < len(args):
+def one_array_arg(args, argnums, kinds: str):
+    """The differentiated argument as an array when it is a single array (a Python float
+    becomes one) whose dtype kind is in ``kinds``, else ``None``. The transforms then skip
+    the pytree bookkeeping of the general path (grad by ``_vg_array``, the Jacobians and
+    ``jvp`` by :class:`_OneArgFun`)."""
+    if type(argnums) is not int or not 0 <= argnums < len(args):
         return None
     x = args[argnums]
-    if (type(x) is np.ndarray or isinstance(x, Tracer)) and \
-            x.dtype.kind == ("c" if holomorphic else "f"):
+    if type(x) is float:
+        x = np.asarray(x)
+    if (type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds:
         return x
     return None
 

@@ -193,14 +193,8 @@ def batch_elementwise(prim: Primitive) -> None:
     """Batching for broadcasting elementwise primitives: align ranks, then apply."""
 
     def rule(vals, dims, **params):
-        if len(vals) == 1:
-            return prim(*vals, **params)   # one operand, and it is batched
-        if len(vals) == 2:    # the common case: decide from the two ranks alone
-            a, b = vals
-            ra, rb = _rank(a), _rank(b)
-            if (ra == rb if dims[0] is not None and dims[1] is not None
-                    else ra < rb if dims[0] is None else rb < ra):
-                return prim(a, b, **params)   # the batched operand has the full rank
+        # (BatchTrace.process answers one operand, or two where the batched one has the full
+        # rank, by _elementwise_fast before it gets here)
         nd = -1      # the per-example rank of the result
         lo = 1 << 30  # the smallest per-example rank of a batched operand
         for v, d in zip(vals, dims):

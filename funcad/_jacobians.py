@@ -170,7 +170,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     """``(flat inputs, input tree, single argnum?, flat function)`` for a Jacobian transform;
     one float array argument takes the short way (no pytree work on the inputs)."""
-    x = one_array_arg(args, argnums, has_aux, holomorphic)
+    x = None if has_aux else one_array_arg(args, argnums, "c" if holomorphic else "f")
     if x is not None:
         return [x], _ONE_ARG_TREE, True, _OneArgFun(fun, args, kwargs, argnums)
     nums, single = _norm_argnums(argnums, len(args), where)

@@ -164,10 +164,6 @@ def _sum(vals, dims, params, size):
     if not axes:
         return v
     rest = [a for a in range(nd) if a not in axes]
-    if not rest and v.vals.dtype.kind == "f":
-        # a total per example (e.g. a function's value): one weighted count of the indices
-        out = np.bincount(v.idx.ravel(), v.vals.ravel(), size).astype(v.vals.dtype, copy=False)
-        return out.reshape((size,) + (1,) * nd) if params.get("keepdims") else out
     perm = (0,) + tuple(a + 1 for a in axes) + tuple(a + 1 for a in rest)
     shp = v.vals.shape[1:]
     out = tuple(shp[a] for a in rest)

@@ -47,22 +47,33 @@ def densify(v, transposed: bool = False):
     if type(v) is not OneHotRows:
         return v
     shape = v.vals.shape[1:]
-    out = np.zeros(v.size * math.prod(shape), v.vals.dtype)
-    add_slots(out, v, transposed=transposed)
-    return out.reshape(shape + (v.size,) if transposed else (v.size,) + shape)
+    k, p, size = v.vals.shape[0], math.prod(shape), v.size
+    if k > 8 and v.vals.dtype.kind == "f" and p and size:
+        # many slots (a sum over an axis moves it into the slots): one weighted count
+        out = np.bincount(_positions(v, transposed).ravel(), v.vals.ravel(),
+                          size * p).astype(v.vals.dtype, copy=False)
+    else:
+        out = np.zeros(size * p, v.vals.dtype)
+        add_slots(out, v, transposed=transposed)
+    return out.reshape(shape + (size,) if transposed else (size,) + shape)
+
+
+def _positions(v: OneHotRows, transposed: bool):
+    """(k, p): where each slot entry lands in the flat C-ordered dense layout."""
+    k, p = v.vals.shape[0], math.prod(v.vals.shape[1:])
+    if transposed:
+        return v.idx.reshape(k, p) + np.arange(0, v.size * p, v.size)
+    return v.idx.reshape(k, p) * p + np.arange(p)
 
 
 def add_slots(out, v: OneHotRows, sign: float = 1.0, transposed: bool = False) -> None:
     """Add ``sign * v`` into ``out``, a flat C-ordered buffer of the dense layout."""
-    vals, idx, size = v.vals, v.idx, v.size
+    vals, size = v.vals, v.size
     k = vals.shape[0]
     p = math.prod(vals.shape[1:])
     if p == 0 or size == 0 or k == 0:
         return
-    if transposed:
-        flat = idx.reshape(k, p) + np.arange(0, size * p, size)
-    else:
-        flat = idx.reshape(k, p) * p + np.arange(p)
+    flat = _positions(v, transposed)
     w = vals.reshape(k, p)
     if k <= 8:
         for j in range(k):     # positions differ within a slot: no repeated targets

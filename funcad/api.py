@@ -121,14 +121,11 @@ def _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where):
 def _grad_transform(fun, argnums, has_aux, holomorphic, where, with_value):
     """The function that value_and_grad (``with_value``) or grad returns."""
     kinds = "c" if holomorphic else "fc"
-    one_arg = type(argnums) is int
 
     @functools.wraps(fun)
     def vg(*args, **kwargs):
-        x = args[argnums] if one_arg and 0 <= argnums < len(args) else None
-        if type(x) is float:
-            x = np.asarray(x)
-        if (type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds:
+        x = one_array_arg(args, argnums, kinds)
+        if x is not None:
             out, aux, g = _vg_array(fun, args, kwargs, argnums, x, has_aux, holomorphic, where)
             if has_aux:
                 aux = _unwrap_aux(aux)
@@ -268,9 +265,9 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     if len(primals) == 1 and not has_aux:
-        x, t = primals[0], tangents[0]
-        if one_array_arg((x,), 0, False, False) is not None and type(t) is np.ndarray and \
-                t.shape == shape_of(x) and t.dtype.kind == "f":   # the checks below would pass
+        x, t = one_array_arg(primals, 0, "f"), tangents[0]
+        if x is not None and type(t) is np.ndarray and t.shape == x.shape and \
+                t.dtype.kind == "f":          # (the general path's checks would pass)
             ff = _OneArgFun(fun, (x,), {}, 0)
             po, to = jvp_flat(ff, [x], [t])
             return (_tree.unflatten(ff.out_tree, po),
