@@ -20,8 +20,8 @@ from typing import Callable
 from . import tree as _tree
 from ._batching import batch_rules
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
-from ._custom import (_Call, batch_size, cached, check_no_tracer, pull_back, resolve_args,
-                      run_plain, vmap_flat)
+from ._custom_common import (_Call, _Split, batch_size, cached, check_no_tracer, pull_back,
+                             resolve_args, run_plain, vmap_flat)
 from ._forward import defjvp, jvp_rules
 from ._reverse import RevTrace, defvjp, defvjp_argnum, vjp_rules
 from ._util import ShapeDtype, dtype_of, shape_of
@@ -324,7 +324,6 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
         >>> float(fad.grad(lambda x: block(x) ** 2)(0.5))
         0.7183294951894593
     """
-    from ._custom import _Split
     name = getattr(fun, "__name__", type(fun).__name__)
     pol = None if policy is checkpoint_policies.nothing_saveable else policy
 

@@ -64,3 +64,11 @@ class BatchingError(FuncadError, ValueError):
     Fix: check ``in_axes`` and the shapes passed in; replace ``if`` on a
     batched value with ``funcad.numpy.where``.
     """
+
+
+class CustomRuleError(FuncadError, TypeError):
+    """A custom_jvp/custom_vjp rule is missing or returned values of the wrong structure.
+
+    The message names the function and shows what was expected and what came back.
+    Fix the rule so its outputs match the function's inputs (bwd) or outputs (jvp).
+    """
