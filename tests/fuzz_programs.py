@@ -407,13 +407,14 @@ def _op_control(b):
         lines = [f"{n} = {x}", "for _ in range(2):",
                  f"    {n} = np.tanh({n}) * 0.9 + {y} * 0.1"]
         return b.emit(lines, n)
-    b.control_flow = True
     if kind == "if":
         lines = [f"if np.sum({y}) > 0.0:", f"    {n} = np.sin({x}) * {y}", "else:",
                  f"    {n} = {x} ** 2 - {y}"]
     else:
         lines = [f"{n} = {x}", f"while np.max(np.abs({n})) > 0.5:", f"    {n} = {n} * 0.5"]
-    return b.emit(lines, n)
+    out = b.emit(lines, n)        # raises _Reject for an unusable result: no flag then
+    b.control_flow = True
+    return out
 
 
 def _op_spec(b):
