@@ -128,9 +128,49 @@ class RevTrace(Trace):
         return RevTracer(self, value, len(entries) - 1)
 
     def process(self, prim, args, params):
+        # the common entry inline: one or two operands, one result, compact tape (a chain of
+        # tiny ops spends most of its time here); everything else takes the general path
         n = len(args)
-        if n <= 2 and self.tape.compact and not prim.multiple_results:
-            return self._process_small(prim, args, params, n)
+        if n > 2 or prim.multiple_results or not self.tape.compact:
+            return self._process_general(prim, args, params)
+        a = args[0]
+        if type(a) is RevTracer and a._trace is self:
+            v0, p0, bits = a.value, a.node, 1
+        else:
+            v0, p0, bits = a, -1, 0
+        if n == 2:
+            b = args[1]
+            if type(b) is RevTracer and b._trace is self:
+                v1, p1 = b.value, b.node
+                bits |= 2
+            else:
+                v1, p1 = b, -1
+            lower = isinstance(v0, Tracer) or isinstance(v1, Tracer)
+            ans = (prim if lower else prim.impl)(v0, v1, **params)
+        else:
+            ans = (prim if isinstance(v0, Tracer) else prim.impl)(v0, **params)
+        if prim.nondiff:
+            return ans
+        rule = vjp_rules.get(prim)
+        if rule is None:
+            raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
+        plan = _plans.get((prim, bits, n))
+        if plan is None or plan[0] is not rule:
+            plan = _plans[(prim, bits, n)] = (rule, _strip_plan(prim, rule[1], bits, n))
+        strip = plan[1]
+        if strip:    # operands the VJPs never read: keep their shape and dtype only
+            if 0 in strip and _has_shape(v0):
+                v0 = _aval(v0)
+            if n == 2 and 1 in strip and _has_shape(v1):
+                v1 = _aval(v1)
+        entries = self.tape.rows
+        if n == 1:
+            entries.append((prim, params or None, ans if rule[2] else None, p0, v0))
+        else:
+            entries.append((prim, params or None, ans if rule[2] else None, p0, v0, p1, v1))
+        return RevTracer(self, ans, len(entries) - 1)
+
+    def _process_general(self, prim, args, params):
         vals = []
         parents = []
         bits = 0            # which operands have a parent on this tape
@@ -188,49 +228,6 @@ class RevTrace(Trace):
         if tape.avals is not None:
             tape.avals.append(_aval(ans))
         return RevTracer(self, ans, node)
-
-
-    def _process_small(self, prim, args, params, n):
-        """``process`` for the common entry: one or two operands, one result, compact tape.
-
-        The same steps as the general path, without its lists and loops (a chain of tiny
-        ops spends most of its time here)."""
-        a = args[0]
-        if type(a) is RevTracer and a._trace is self:
-            v0, p0, bits = a.value, a.node, 1
-        else:
-            v0, p0, bits = a, -1, 0
-        if n == 2:
-            b = args[1]
-            if type(b) is RevTracer and b._trace is self:
-                v1, p1 = b.value, b.node
-                bits |= 2
-            else:
-                v1, p1 = b, -1
-            lower = isinstance(v0, Tracer) or isinstance(v1, Tracer)
-            ans = (prim if lower else prim.impl)(v0, v1, **params)
-        else:
-            ans = (prim if isinstance(v0, Tracer) else prim.impl)(v0, **params)
-        if prim.nondiff:
-            return ans
-        rule = vjp_rules.get(prim)
-        if rule is None:
-            raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
-        plan = _plans.get((prim, bits, n))
-        if plan is None or plan[0] is not rule:
-            plan = _plans[(prim, bits, n)] = (rule, _strip_plan(prim, rule[1], bits, n))
-        strip = plan[1]
-        if strip:    # operands the VJPs never read: keep their shape and dtype only
-            if 0 in strip and _has_shape(v0):
-                v0 = _aval(v0)
-            if n == 2 and 1 in strip and _has_shape(v1):
-                v1 = _aval(v1)
-        entries = self.tape.rows
-        if n == 1:
-            entries.append((prim, params or None, ans if rule[2] else None, p0, v0))
-        else:
-            entries.append((prim, params or None, ans if rule[2] else None, p0, v0, p1, v1))
-        return RevTracer(self, ans, len(entries) - 1)
 
 
 def _has_shape(v) -> bool:
