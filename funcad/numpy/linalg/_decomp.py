@@ -114,24 +114,32 @@ eigh_p = Primitive("linalg.eigh", lambda a, *, UPLO: tuple(np.linalg.eigh(a, UPL
                    multiple_results=True)
 
 
-def _pair_div(w, x, need):
-    """F o x with F_ij = 1/(w_j - w_i) off the diagonal; NaN where w_i == w_j and ``need``.
+def _pair_div(w, x, need, deg, squared: bool = False):
+    """F o x with F_ij = 1/(w_j - w_i) off the diagonal (1/(w_j^2 - w_i^2) with ``squared``,
+    for singular values); NaN where w_i == w_j (``deg``, from :func:`degenerate`) and ``need``
+    (``None``: the caller found no repeated value).
 
     A repeated eigenvalue leaves its eigenvectors free to rotate within the
     eigenspace, so any use of them (``need``) has no derivative.
     """
     n = shape_of(w)[-1]
-    d = ops.expand_dims(w, -2) - ops.expand_dims(w, -1)
-    deg = degenerate(w)
+    wj, wi = ops.expand_dims(w, -2), ops.expand_dims(w, -1)
+    d = wj ** 2 - wi ** 2 if squared else wj - wi
     out = safe_div(x * (1 - eye(n, w)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
-    if need is None:        # no repeated eigenvalue (the caller checked)
+    if need is None:
         return out
     return out + nan_where(ops.logical_and(deg, need), w)
 
 
-def _degenerate_nan(w, pairs):
-    """Per eigenvalue: NaN where it is repeated and ``pairs`` (..., n, n) flags the pair."""
-    return ops.sum(nan_where(ops.logical_and(degenerate(w), pairs), w), axis=-1)
+def _degenerate_nan(w, deg, pairs):
+    """Per eigenvalue: NaN where it is repeated (``deg``) and ``pairs`` (..., n, n) flags the
+    pair."""
+    return ops.sum(nan_where(ops.logical_and(deg, pairs), w), axis=-1)
+
+
+def _kink_nan(w, deg, g):
+    """NaN for a repeated value whose cotangents differ: the sorted values have a kink there."""
+    return _degenerate_nan(w, deg, ops.not_equal(ops.expand_dims(g, -1), ops.expand_dims(g, -2)))
 
 
 def _eigh_jvp(primals, tangents, ans, *, UPLO):
@@ -140,11 +148,12 @@ def _eigh_jvp(primals, tangents, ans, *, UPLO):
     m = H(v) @ _herm_from(t, UPLO) @ v
     dm = diag(m)
     dw = ops.real(dm) if is_complex(dm) else dm
-    if not anywhere(degenerate(w)):
-        return [dw, v @ _pair_div(w, m, None)]
+    deg = degenerate(w)
+    if not anywhere(deg):
+        return [dw, v @ _pair_div(w, m, None, deg)]
     # a repeated eigenvalue has a derivative only if M is diagonal on its eigenspace
     mixing = ops.not_equal(m, 0)
-    return [dw + _degenerate_nan(w, mixing), v @ _pair_div(w, m, mixing)]
+    return [dw + _degenerate_nan(w, deg, mixing), v @ _pair_div(w, m, mixing, deg)]
 
 
 def _eigh_vjp(j, g, ans, a, *, UPLO):
@@ -153,14 +162,12 @@ def _eigh_vjp(j, g, ans, a, *, UPLO):
     gw, gv = g
     w, v = ans
     gw = real_ct(gw, is_complex(a))
-    if anywhere(degenerate(w)):
-        # distinct cotangents of a repeated eigenvalue: the sorted eigenvalues have a kink
-        gw = gw + _degenerate_nan(w, ops.not_equal(ops.expand_dims(gw, -1),
-                                                   ops.expand_dims(gw, -2)))
+    deg = degenerate(w)
+    need = None
+    if anywhere(deg):
+        gw = gw + _kink_nan(w, deg, gw)
         need = either(used_cols(gv))
-    else:
-        need = None
-    inner = diagm(gw) + _pair_div(w, T(v) @ gv, need)
+    inner = diagm(gw) + _pair_div(w, T(v) @ gv, need, deg)
     return _herm_from_T(ops.conj(v) @ inner @ T(v), UPLO)
 
 
@@ -241,17 +248,6 @@ def _complete_bad(g, k, axis):
     return ops.expand_dims(ops.expand_dims(nan_where(_any_nonzero(extra), g), -1), -1)
 
 
-def _pair_div_sq(s, x, need):
-    """F o x with F_ij = 1/(s_j^2 - s_i^2); NaN where s_i == s_j (i != j) and ``need``."""
-    n = shape_of(s)[-1]
-    d = ops.expand_dims(s, -2) ** 2 - ops.expand_dims(s, -1) ** 2
-    deg = degenerate(s)
-    out = safe_div(x * (1 - eye(n, s)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
-    if need is None:        # no repeated singular value (the caller checked)
-        return out
-    return out + nan_where(ops.logical_and(deg, need), s)
-
-
 def _svd_jvp(primals, tangents, ans, *, full):
     (a,), (t,) = primals, tangents
     m, n = shape_of(a)[-2:]
@@ -278,13 +274,13 @@ def _svd_jvp_reduced(a, t, u, s, vh):
     sr = ops.expand_dims(s, -2)
     ps = p * sr                            # P S
     sp = ops.expand_dims(s, -1) * p        # S P
-    if anywhere(degenerate(s)):
+    deg = degenerate(s)
+    mixing = None
+    if anywhere(deg):
         mixing = ops.logical_or(ops.not_equal(p, 0), ops.not_equal(T(p), 0))
-        ds = ds + _degenerate_nan(s, mixing)
-    else:
-        mixing = None
-    du = u @ _pair_div_sq(s, ps + H(ps), mixing)
-    dv = v @ _pair_div_sq(s, sp + H(sp), mixing)
+        ds = ds + _degenerate_nan(s, deg, mixing)
+    du = u @ _pair_div(s, ps + H(ps), mixing, deg, squared=True)
+    dv = v @ _pair_div(s, sp + H(sp), mixing, deg, squared=True)
     if is_complex(p):     # phase gauge: V^H dV has a zero diagonal, U^H dU takes the rest
         du = du + u * ops.expand_dims(safe_div(1j * ops.imag(dp), s, szero), -2)
     if m > k:
@@ -327,19 +323,19 @@ def _svd_vjp_reduced(g, ans, a):
     k = min(m, n)
     szero = ops.equal(s, 0)
     gs = real_ct(gs, is_complex(a))
-    repeated, zero = anywhere(degenerate(s)), anywhere(szero)
+    deg = degenerate(s)
+    repeated, zero = anywhere(deg), anywhere(szero)
     need = None
     if repeated or zero:
         used = ops.logical_or(used_cols(gu), used_cols(gv))
     if repeated:
-        split = ops.not_equal(ops.expand_dims(gs, -1), ops.expand_dims(gs, -2))
-        gs = gs + _degenerate_nan(s, split)
+        gs = gs + _kink_nan(s, deg, gs)
         need = either(used)
     if zero:
         gs = gs + nan_where(ops.logical_and(szero, used), s)
     sr, sc = ops.expand_dims(s, -2), ops.expand_dims(s, -1)   # right-multiply / left-multiply S
-    g1 = _pair_div_sq(s, T(u) @ gu, need)
-    g2 = _pair_div_sq(s, T(v) @ gv, need)
+    g1 = _pair_div(s, T(u) @ gu, need, deg, squared=True)
+    g2 = _pair_div(s, T(v) @ gv, need, deg, squared=True)
     gp = diagm(gs) + g1 * sr + H(sc * g1) + sc * g2 + H(g2 * sr)
     if is_complex(a):
         h = diag(T(u) @ gu)

@@ -18,7 +18,7 @@ from ..._forward import defjvp_full
 from ..._reverse import defvjp_argnum
 from .._base import is_traced
 from ._basic import _check_square, inv_p
-from ._decomp import _degenerate_nan, _pair_div
+from ._decomp import _degenerate_nan, _kink_nan, _pair_div
 from ._helpers import (T, anywhere, batch_core, degenerate, diag, diagm, either, is_complex,
                        make_result, route, used_cols)
 
@@ -37,10 +37,12 @@ def _eig_jvp(primals, tangents, ans, **_):
     (_a,), (t,) = primals, tangents
     w, v = ans
     c = inv_p(v) @ t @ v
-    if not anywhere(degenerate(w)):
-        return [diag(c), _renormalize(v, v @ _pair_div(w, c, None))]
+    deg = degenerate(w)
+    if not anywhere(deg):
+        return [diag(c), _renormalize(v, v @ _pair_div(w, c, None, deg))]
     mixing = ops.not_equal(c, 0)
-    return [diag(c) + _degenerate_nan(w, mixing), _renormalize(v, v @ _pair_div(w, c, mixing))]
+    return [diag(c) + _degenerate_nan(w, deg, mixing),
+            _renormalize(v, v @ _pair_div(w, c, mixing, deg))]
 
 
 def _eig_vjp(j, g, ans, a):
@@ -50,12 +52,12 @@ def _eig_vjp(j, g, ans, a):
     w, v = ans
     h = ops.sum(v * gv, axis=-2)           # transpose of the renormalization
     gv0 = gv - ops.conj(v) * ops.expand_dims(ops.real(h) if is_complex(h) else h, -2)
+    deg = degenerate(w)
     need = None
-    if anywhere(degenerate(w)):
-        gw = gw + _degenerate_nan(w, ops.not_equal(ops.expand_dims(gw, -1),
-                                                   ops.expand_dims(gw, -2)))
+    if anywhere(deg):
+        gw = gw + _kink_nan(w, deg, gw)
         need = either(used_cols(gv0))
-    inner = diagm(gw) + _pair_div(w, T(v) @ gv0, need)
+    inner = diagm(gw) + _pair_div(w, T(v) @ gv0, need, deg)
     vinv_t = T(inv_p(v))
     return vinv_t @ inner @ T(v)
 
