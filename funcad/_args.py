@@ -7,7 +7,7 @@ import numpy as np
 
 from . import tree as _tree
 from ._core import Tracer, ops
-from ._util import dtype_of, shape_of, short_repr
+from ._util import dtype_of, shape_of, short_repr, user_site_of
 from .errors import ConcretizationError
 
 
@@ -154,11 +154,13 @@ def call_user(fun, *args, **kwargs):
     except ValueError as e:
         if "setting an array element with a sequence" not in str(e):
             raise
+        where = user_site_of(e.__traceback__)
         raise ConcretizationError(
-            f"{e} This usually means a traced value was written into a plain NumPy array "
-            "(a = np.zeros(3); a[0] = x), which cannot carry a derivative. Create the array "
-            "with funcad.numpy.zeros(...) and write x[...] = v on it, or build it functionally "
-            "with a.at[0].set(x) (funcad.numpy.at(a)[0].set(x)).") from e
+            f"{e}{f' (at {where})' if where else ''}. This usually means a traced value was "
+            "written into a plain NumPy array (a = np.zeros(3); a[0] = x), which cannot carry "
+            "a derivative. Make the array from a traced value (a = np.zeros_like(y)) or with "
+            "funcad.numpy.zeros(3) and write into it, or build it functionally with a.at[0].set(x) (funcad.numpy.at(a)[0].set(x))"
+            "; fad.stop_gradient(x) if a constant is meant.") from e
 
 
 class _FlatFun:

@@ -15,14 +15,17 @@ that ``funcad.numpy`` fills at import time; this module never imports it.
 from __future__ import annotations
 
 import itertools
+import re
+import sys
 import threading
+import weakref
 from typing import Any, Callable
 
 import numpy as np
 
-from ._util import short_repr
-from .errors import (ConcretizationError, EscapedTracerError, TracerArrayConversionError,
-                     UnsupportedFunctionError)
+from ._util import short_repr, user_site
+from .errors import (ConcretizationError, EscapedTracerError, FuncadError,
+                     TracerArrayConversionError, TracerBufferError, UnsupportedFunctionError)
 
 __all__ = ["Primitive", "bind", "Trace", "Tracer", "new_trace", "ops", "ufunc_table",
            "function_table", "unsupported_table", "primitives", "full_lower"]
@@ -197,7 +200,7 @@ class Tracer:
     underlying NumPy value, for Python control flow).
     """
 
-    __slots__ = ("_trace",)
+    __slots__ = ("_trace", "_vbase", "_views", "__weakref__")    # views: see _link
     __array_priority__ = 1000
 
     # -- abstract ----------------------------------------------------------
@@ -235,16 +238,26 @@ class Tracer:
         for i in range(len(self)):
             yield self[i]
 
-    # -- conversions ------------------------------------------------------
+    # -- conversions: each keeps tracing or raises (docs/sharp-bits.md lists them) --
     def __bool__(self):
         return bool(self._concrete())
 
     def _drop(self, what):
+        where, _ = user_site()
+        at = f" (at {where})" if where else ""
+        m = re.search(r"\bmath\.(\w+)\s*\(", where or "")
+        if m:
+            fix = (f"math.{m.group(1)} works on Python floats only: use np.{m.group(1)}(x)"
+                   if hasattr(np, m.group(1)) else f"math.{m.group(1)} works on Python floats "
+                   "only: write it with np. functions")
+            raise ConcretizationError(f"{what} of a traced value {short_repr(self)}{at}: {fix}, "
+                                      "which is traced.")
         raise ConcretizationError(
-            f"{what} of a traced value {short_repr(self)} would drop its derivative. Keep it an "
-            "array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
+            f"{what} of a traced value {short_repr(self)}{at} would drop its derivative. Keep it "
+            "an array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
             "came from writing a traced value into a plain NumPy array (a = np.zeros(3); "
-            "a[0] = x), create the array with funcad.numpy.zeros instead, or use "
+            "a[0] = x), create the array from a traced value (np.zeros_like(y)) or with funcad.numpy.zeros "
+            "instead, or use "
             "a = funcad.numpy.at(a)[0].set(x).")
 
     def __float__(self):
@@ -268,23 +281,94 @@ class Tracer:
     def tolist(self):
         self._drop(".tolist()")
 
+    def __round__(self, ndigits=None):
+        if ndigits is None:
+            self._drop("round()")
+        return ops.round(self, ndigits)
+
+    def _no_buffer(self, what, cls=TracerBufferError):
+        where, _ = user_site()
+        raise cls(
+            f"{what} of a traced value {short_repr(self)}"
+            f"{f' (at {where})' if where else ''} would read its memory and drop the derivative. "
+            "Keep it an array (x.astype(...) converts dtypes), or apply it to "
+            "fad.stop_gradient(x) if a constant is meant.")
+
+    def tobytes(self, order="C"):
+        self._no_buffer("x.tobytes()")
+
+    def tofile(self, *args, **kwargs):
+        self._no_buffer("x.tofile()")
+
+    def __bytes__(self):
+        self._no_buffer("bytes(x)")
+
+    def __buffer__(self, flags):     # Python >= 3.12: memoryview(x), np.frombuffer(x)
+        self._no_buffer("the buffer protocol (memoryview(x), np.frombuffer(x))", TypeError)
+
+    # attribute probes (NumPy's coercion, hasattr) see an AttributeError; users see why
+    @property
+    def data(self):
+        self._no_buffer("x.data")
+
+    @property
+    def ctypes(self):
+        self._no_buffer("x.ctypes")
+
+    @property
+    def __array_interface__(self):
+        self._no_buffer("x.__array_interface__")
+
+    @property
+    def __array_struct__(self):
+        self._no_buffer("x.__array_struct__")
+
     def __array__(self, dtype=None, copy=None):
+        where, library = user_site()
+        call = f"{library} called np.asarray" if library else "np.array/np.asarray was called"
+        fix = ("funcad.numpy.asarray / fnp.array / fnp.stack / fnp.concatenate (fnp.r_), which "
+               "accept traced values, or np.zeros_like(y) and then writes")
+        if library and not library.startswith("np."):
+            alt = "funcad." + library
+            mod = sys.modules.get(alt.rpartition(".")[0])
+            fix = (f"{alt}" if mod is not None and hasattr(mod, alt.rpartition(".")[2])
+                   else f"{alt} once it exists, or wrap the call in fad.custom_vjp")
         raise TracerArrayConversionError(
-            f"np.array/np.asarray was called on a traced value {short_repr(self)}; the result "
-            "would lose the derivative. Use funcad.numpy.asarray / funcad.numpy.stack (or just "
-            "keep operating on the value), or fad.stop_gradient(x) if a constant is meant.")
+            f"{call} on a traced value {short_repr(self)}"
+            f"{f' (at {where})' if where else ''}; the result would lose the derivative. "
+            f"Use {fix}; or fad.stop_gradient(x) if a constant is meant.")
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        try:
+            v = full_lower(self)
+        except FuncadError as e:
+            raise TypeError(f"format(x, {spec!r}) of a value batched by vmap: each example has "
+                            "its own value; format it outside vmap") from e
+        return format(v, spec)
+
+    # copies are new tracers on the same trace (the default would copy the trace itself)
+    def __copy__(self):
+        return ops.copy(self)
+
+    def __deepcopy__(self, memo):
+        return ops.copy(self)
+
+    def __reduce_ex__(self, protocol=None):
+        raise TypeError(
+            f"pickling a traced value {short_repr(self)} is not possible: it belongs to a "
+            "running transform. Pickle the transform's result, or fad.stop_gradient(x) if a "
+            "constant is meant.")
+
+    __reduce__ = __getstate__ = __reduce_ex__
 
     def __hash__(self):
         return id(self)
 
     # -- NumPy protocols --------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs:
-            if kwargs.get("out") is not None:
-                raise ConcretizationError(
-                    f"np.{ufunc.__name__}(..., out=...) would write a traced value into a plain "
-                    "array; drop out= and use the returned value.")
-            kwargs.pop("out", None)
+        out = kwargs.pop("out", None) if kwargs else None
         if method == "__call__":
             fn = ufunc_table.get(ufunc) or ufunc_table.get((ufunc, method))
         else:
@@ -293,7 +377,9 @@ class Tracer:
             reason = unsupported_table.get(ufunc, "no differentiation rule is defined")
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedFunctionError(f"{what} is not supported on traced values: {reason}")
-        return fn(*inputs, **kwargs)
+        if out is None:
+            return fn(*inputs, **kwargs)
+        return _write_out(ufunc, out, fn(*inputs, **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
         fn = function_table.get(func)
@@ -301,6 +387,9 @@ class Tracer:
             reason = unsupported_table.get(func, "funcad has no rule for it (see "
                                                  "docs/numpy-coverage.md)")
             raise _array_function_error(func, reason)
+        method = _VIEW_FUNCTIONS.get(func)
+        if method is not None and args and isinstance(args[0], Tracer):
+            return getattr(args[0], method)(*args[1:], **kwargs)   # tracks the view
         return fn(*args, **kwargs)
 
     # -- operators --------------------------------------------------------
@@ -333,21 +422,56 @@ class Tracer:
     def __or__(self, o): return ops.logical_or(self, o)
     def __invert__(self): return ops.logical_not(self)
 
-    def __getitem__(self, idx): return ops.getitem(self, idx)
+    def __getitem__(self, idx):
+        out = ops.getitem(self, idx)
+        if _is_view_index(idx, self.ndim):
+            _link(out, self, idx)
+        return out
 
     def __setitem__(self, idx, value):
-        # x[idx] = v: compute the functional update and make this tracer *become* it. The
-        # tracer was created inside the transform, so nothing the caller passed in changes.
+        # x[idx] = v: a functional update that this tracer *becomes* (and its base and views,
+        # as NumPy's memory would). Tracers are made inside the transform: no input changes.
         new = ops.at(self)[idx].set(value)
-        if type(new) is not type(self) or new._trace is not self._trace:
-            raise TypeError(
-                f"x[idx] = v: the value written is traced by a transform ({_trace_name(new)}) "
-                f"that started after the one tracing x ({_trace_name(self)}), so x cannot "
-                "hold it in place. Write x = x.at[idx].set(v) instead.")
-        self._become(new)
+        if new.dtype != self.dtype:      # NumPy casts the value to the array's dtype
+            new = ops.astype(ops.real(new) if not _is_complex(self.dtype) else new, self.dtype)
+        self._assign(new)
 
     def _become(self, other):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _assign(self, new):
+        """Make this tracer hold ``new`` in place: through its base if it is a view of one, then
+        into the views of what changed, as NumPy's shared memory would."""
+        if type(new) is not type(self) or new._trace is not self._trace:
+            raise TypeError(
+                f"an in-place write into x: the value written is traced by a transform "
+                f"({_trace_name(new)}) that started after the one tracing x "
+                f"({_trace_name(self)}), so x cannot hold it in place. Write "
+                "x = x.at[idx].set(v) (or x = x + v) instead.")
+        link = getattr(self, "_vbase", None)
+        if link is not None:
+            base, how = link
+            return base._assign(_write_back(base, how, new))
+        _check_views(self)
+        self._become(new)
+        _refresh_views(self)
+
+    def _inplace(self, op, other, name):
+        return _write_result(self, op(self, other), name)
+
+    def __iadd__(self, o): return self._inplace(ops.add, o, "add")
+    def __isub__(self, o): return self._inplace(ops.subtract, o, "subtract")
+    def __imul__(self, o): return self._inplace(ops.multiply, o, "multiply")
+    def __itruediv__(self, o): return self._inplace(ops.divide, o, "divide")
+    def __ifloordiv__(self, o): return self._inplace(ops.floor_divide, o, "floor_divide")
+    def __imod__(self, o): return self._inplace(ops.mod, o, "remainder")
+    def __ipow__(self, o): return self._inplace(ops.power, o, "power")
+    def __imatmul__(self, o): return self._inplace(ops.matmul, o, "matmul")
+    def __iand__(self, o): return self._inplace(ops.logical_and, o, "logical_and")
+    def __ior__(self, o): return self._inplace(ops.logical_or, o, "logical_or")
+
+    def fill(self, value):
+        self[...] = value
 
     @property
     def at(self):
@@ -355,7 +479,7 @@ class Tracer:
 
     # -- methods (the common ndarray ones) --------------------------------
     @property
-    def T(self): return ops.transpose(self)
+    def T(self): return self.transpose()
     @property
     def real(self): return ops.real(self)
     @property
@@ -377,14 +501,10 @@ class Tracer:
     def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
     def round(self, decimals=0): return ops.round(self, decimals)
     def astype(self, dtype, copy=True): return ops.astype(self, dtype)
-    def copy(self): return ops.copy(self)
-    def ravel(self): return ops.ravel(self)
-    def flatten(self): return ops.ravel(self)
-    def squeeze(self, axis=None): return ops.squeeze(self, axis)
+    def copy(self, order="C"): return ops.copy(self)
+    def flatten(self, order="C"): return ops.reshape(ops.copy(self), (-1,), order=order)
     def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
-    def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)  # noqa: E501
     def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
-    def swapaxes(self, a, b): return ops.swapaxes(self, a, b)
     def any(self, axis=None, keepdims=False): return ops.any(self, axis=axis, keepdims=keepdims)
     def all(self, axis=None, keepdims=False): return ops.all(self, axis=axis, keepdims=keepdims)
     def nonzero(self): return ops.nonzero(self)
@@ -392,15 +512,204 @@ class Tracer:
         raise TypeError("x.sort() sorts in place, which a traced value cannot do; use "
                         "x = funcad.numpy.sort(x)")
 
+    # -- methods that return NumPy views: the result writes through to x and sees x's writes
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape, order=order)
+        may = _may_view(self, shape, order)
+        if may is False:                 # NumPy copies here (the layout does not allow a view)
+            return ops.reshape(self, shape, order=order)
+        back = (lambda b, v: ops.reshape(v, b.shape, order=order)) if may else _UNKNOWN
+        return _view(self, _ViewOp(lambda b: ops.reshape(b, shape, order=order), back))
+
+    def ravel(self, order="C"):
+        return self.reshape((-1,), order=order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
-        return ops.transpose(self, axes or None)
+        nd = self.ndim
+        perm = tuple(range(nd))[::-1] if not axes else tuple(int(a) % nd for a in axes)
+        return _view(self, _ViewOp(lambda b: ops.transpose(b, perm),
+                                   lambda b, v: ops.transpose(v, tuple(np.argsort(perm)))))
+
+    def swapaxes(self, axis1, axis2):
+        return _view(self, _ViewOp(lambda b: ops.swapaxes(b, axis1, axis2),
+                                   lambda b, v: ops.swapaxes(v, axis1, axis2)))
+
+    def _moveaxis(self, source, destination):
+        return _view(self, _ViewOp(lambda b: ops.moveaxis(b, source, destination),
+                                   lambda b, v: ops.moveaxis(v, destination, source)))
+
+    def squeeze(self, axis=None):
+        return _view(self, _ViewOp(lambda b: ops.squeeze(b, axis), _reshape_back))
+
+    def _expand_dims(self, axis):
+        return _view(self, _ViewOp(lambda b: ops.expand_dims(b, axis), _reshape_back))
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):    # read-only view, as in NumPy
+        return _view(self, _ViewOp(lambda b: ops.diagonal(b, offset, axis1, axis2), None))
+
+    def view(self, dtype=None, type=None):
+        if type is not None or (dtype is not None and np.dtype(dtype) != self.dtype):
+            self._no_buffer(f"x.view({dtype!r})", ConcretizationError)
+        return _view(self, _ViewOp(lambda b: ops.copy(b), lambda b, v: v))
+
+
+# ---------------------------------------------------------------------------
+# Views and in-place writes. A tracer made by a NumPy view operation remembers its base and
+# how it was read (``_vbase``); the base keeps weak references to its views (``_views``). A
+# write into a view becomes a write into its base; a write into a base re-reads its views.
+# ---------------------------------------------------------------------------
+
+class _ViewOp:
+    """A view other than a basic index: ``read(base)`` gives it, ``write(base, v)`` gives the
+    base holding ``v`` (None: a read-only view; _UNKNOWN: NumPy's layout decides, unseen)."""
+
+    __slots__ = ("read", "write")
+
+    def __init__(self, read, write):
+        self.read, self.write = read, write
+
+
+_UNKNOWN = object()
+_VIEW_FUNCTIONS = {np.transpose: "transpose", np.swapaxes: "swapaxes", np.reshape: "reshape",
+                   np.ravel: "ravel", np.squeeze: "squeeze", np.diagonal: "diagonal",
+                   np.moveaxis: "_moveaxis", np.expand_dims: "_expand_dims"}
+
+
+def _reshape_back(b, v):
+    return ops.reshape(v, b.shape)
+
+
+def _is_complex(dt):
+    return np.issubdtype(dt, np.complexfloating)
+
+
+def _is_view_index(idx, ndim) -> bool:
+    """Does NumPy return a view for ``x[idx]``: a basic index that is not one element?"""
+    if type(idx) is slice:
+        return True
+    items = idx if type(idx) is tuple else (idx,)
+    ints = 0
+    for it in items:
+        if type(it) is slice or it is None or it is Ellipsis:
+            continue
+        if isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
+            ints += 1
+        else:
+            return False
+    return ints < ndim or ints != len(items)
+
+
+def _link(view, base, how):
+    """Record that ``view`` shares ``base``'s memory in NumPy (``how``: index or _ViewOp)."""
+    if view is base or not isinstance(view, Tracer) or view._trace is not base._trace:
+        return view
+    view._vbase = (base, how)
+    ref = weakref.ref(view)
+    vs = getattr(base, "_views", None)
+    if vs is None:
+        base._views = [ref]
+        return view
+    n = len(vs)
+    if n >= 16 and not n & (n - 1):              # at each power of two: drop dead views
+        vs[:] = [r for r in vs if r() is not None]
+    vs.append(ref)
+    return view
+
+
+def _view(x, how: _ViewOp):
+    return _link(how.read(x), x, how)
+
+
+def _read(base, how):
+    return ops.getitem(base, how) if type(how) is not _ViewOp else how.read(base)
+
+
+def _write_back(base, how, new):
+    if type(how) is not _ViewOp:
+        return ops.at(base)[how].set(new)
+    if how.write is None:
+        raise ValueError("assignment destination is read-only (x.diagonal() and np.diagonal "
+                         "return read-only views in NumPy; write into x.copy() or use "
+                         "x[np.diag_indices(n)] = v)")
+    if how.write is _UNKNOWN:
+        raise _unknown_layout()
+    return how.write(base, new)
+
+
+def _unknown_layout():
+    where, _ = user_site()
+    return FuncadError(
+        f"an in-place write{f' (at {where})' if where else ''} reaches an array made by "
+        "reshape/ravel of a value batched by vmap, where funcad cannot see whether NumPy would "
+        "have made a view or a copy. Make the intent explicit: x.reshape(...).copy() for a "
+        "copy, or write into the base array and reshape afterwards.")
+
+
+def _live_views(x):
+    vs = getattr(x, "_views", None)
+    return [v for v in (r() for r in vs) if v is not None] if vs else ()
+
+
+def _check_views(x):
+    """Raise before anything changes if a write into ``x`` would reach an _UNKNOWN view."""
+    for v in _live_views(x):
+        how = v._vbase[1]
+        if type(how) is _ViewOp and how.write is _UNKNOWN:
+            raise _unknown_layout()
+        _check_views(v)
+
+
+def _refresh_views(x):
+    for v in _live_views(x):
+        v._become(_read(x, v._vbase[1]))
+        _refresh_views(v)
+
+
+def _write_result(x, new, name):
+    """Store ``new`` (the result of an in-place op or ``out=``) into ``x`` with NumPy's rules:
+    the shape of ``x`` is kept and the dtype is cast with casting='same_kind'."""
+    if not isinstance(new, Tracer) or new._trace is not x._trace:
+        new = ops.add(new, x * 0) if not isinstance(new, Tracer) else new
+    if tuple(new.shape) != tuple(x.shape):
+        raise ValueError(f"non-broadcastable output operand with shape {tuple(x.shape)} doesn't "
+                         f"match the broadcast shape {tuple(new.shape)}")
+    if new.dtype != x.dtype:
+        if not np.can_cast(new.dtype, x.dtype, "same_kind"):
+            raise TypeError(f"Cannot cast ufunc '{name}' output from {new.dtype!r} to "
+                            f"{x.dtype!r} with casting rule 'same_kind'")
+        new = ops.astype(new, x.dtype)
+    x._assign(new)
+    return x
+
+
+def _write_out(ufunc, out, result):
+    """``np.<ufunc>(..., out=buf)``: write into a traced ``buf``; a plain one cannot hold it."""
+    outs = out if isinstance(out, tuple) else (out,)
+    if len(outs) == 1 and isinstance(outs[0], Tracer):
+        return _write_result(outs[0], result, ufunc.__name__)
+    where, _ = user_site()
+    raise ConcretizationError(
+        f"np.{ufunc.__name__}(..., out=buf) (or an in-place operator on buf){' at ' + where if where else ''} "
+        "would write a traced value into a plain NumPy array, which cannot carry a derivative. "
+        "Make buf from a traced value (buf = np.zeros_like(y)), or drop out= and use the "
+        "returned value.")
+
+
+def _may_view(x, shape, order):
+    """Would NumPy's reshape of ``x`` be a view? Decided on the concrete value's layout; None
+    under vmap (no per-example value to look at)."""
+    try:
+        c = np.asarray(full_lower(x))
+    except FuncadError:
+        return None
+    try:
+        r = c.reshape(shape, order=order)
+    except Exception:
+        return True                      # the error comes from the traced reshape below
+    return c.size == 0 or np.may_share_memory(r, c)
 
 
 def _trace_name(x):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
+
 import numpy as np
 
 
@@ -63,3 +67,56 @@ def canonical_axis(axis, ndim: int):
 def short_repr(x, limit: int = 60) -> str:
     s = repr(x).replace("\n", " ")
     return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------
+# the user's call site, for errors about calls funcad cannot intercept
+# ---------------------------------------------------------------------------
+
+_LIBRARIES = frozenset(("numpy", "scipy", "funcad", "funcad_old"))
+
+
+def _package(frame) -> str:
+    return frame.f_globals.get("__name__", "").partition(".")[0]
+
+
+def _public_name(frame) -> str:
+    """``scipy.linalg.expm`` for a frame of ``scipy.linalg._matfuncs.expm``."""
+    mod = frame.f_globals.get("__name__", "")
+    parts = [p for p in mod.split(".") if not p.startswith("_")]
+    qual = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    if qual == "AxisConcatenator.__getitem__":
+        return "np.r_/np.c_"
+    return ".".join(parts + [qual]).replace("numpy.", "np.", 1)
+
+
+def user_site(frame=None, lineno=None):
+    """-> (where, library): where is ``"file:line: source"`` of the first frame outside NumPy,
+    SciPy and funcad (None if there is none); library is the NumPy/SciPy function that frame
+    called (None when it called NumPy's C code or funcad directly).
+
+    Walks the stack from ``frame`` (default: the caller). Only called when raising an error.
+    """
+    f = sys._getframe(1) if frame is None else frame
+    library = None
+    while f is not None and _package(f) in _LIBRARIES:
+        if _package(f) in ("numpy", "scipy"):
+            library = f
+        f = f.f_back
+    if f is None:
+        return None, None
+    code = f.f_code
+    line = f.f_lineno if lineno is None else lineno
+    src = linecache.getline(code.co_filename, line).strip()
+    where = f"{os.path.basename(code.co_filename)}:{line}: {src}"
+    return where, (None if library is None else _public_name(library))
+
+
+def user_site_of(tb):
+    """``user_site`` for the innermost user frame of a traceback (an error NumPy raised)."""
+    found = None
+    while tb is not None:
+        if _package(tb.tb_frame) not in _LIBRARIES:
+            found = tb
+        tb = tb.tb_next
+    return None if found is None else user_site(found.tb_frame, found.tb_lineno)[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
-    "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
+    "UnsupportedFunctionError", "TracerArrayConversionError", "TracerBufferError",
+    "BatchingError",
 ]
 
 
@@ -54,6 +55,17 @@ class TracerArrayConversionError(ConcretizationError):
 
     Fix: use ``funcad.numpy.asarray`` / ``funcad.numpy.stack``, which accept
     traced values.
+    """
+
+
+class TracerBufferError(ConcretizationError, AttributeError):
+    """The memory of a traced value was asked for (``x.tobytes()``, ``x.data``,
+    ``x.ctypes``, ``x.__array_interface__``, ``bytes(x)``).
+
+    A traced value has no buffer a derivative could flow through. It is also an
+    ``AttributeError``, so ``hasattr`` probes (NumPy's array coercion among them)
+    see the attribute as absent. Fix: keep operating on the array, or read the
+    memory of ``fad.stop_gradient(x)`` if a constant is meant.
     """
 
 
