@@ -699,16 +699,25 @@ def _write_out(ufunc, out, result):
 
 
 def _may_view(x, shape, order):
-    """Would NumPy's reshape of ``x`` be a view? Decided on the concrete value's layout; None
-    under vmap (no per-example value to look at)."""
+    """Would NumPy's reshape of ``x`` be a view? Decided on the layout of the concrete value
+    (of one example under vmap); None when there is none to look at."""
+    batched = 0
+    while isinstance(x, Tracer):
+        try:
+            x = x._concrete()
+        except FuncadError:              # vmap: look at the batched value's first example
+            x = getattr(x, "val", None)
+            batched += 1
     try:
-        c = np.asarray(full_lower(x))
-    except FuncadError:
+        c = np.asarray(x)[(0,) * batched] if x is not None else None
+    except IndexError:
+        c = None
+    if c is None:
         return None
     try:
         r = c.reshape(shape, order=order)
     except Exception:
-        return True                      # the error comes from the traced reshape below
+        return True                      # the error comes from the traced reshape
     return c.size == 0 or np.may_share_memory(r, c)
 
 

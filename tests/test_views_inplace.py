@@ -1,0 +1,400 @@
+"""Writes through views and in-place operators give NumPy's value and the right derivative
+under every transform.
+
+Each case is a function written the NumPy way (views, ``+=``, ``out=``) and the same function
+written without any mutation. The first must equal plain NumPy on a plain array, and under
+grad/jacfwd/jacrev/hessian/jvp/vmap it must agree with the second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import funcad as fad
+import funcad.numpy as fnp
+
+X = np.array([3.0, 1.0, -2.0, 0.5])
+
+
+def _cat(*parts):
+    return fnp.concatenate([fnp.reshape(p, (-1,)) for p in parts])
+
+
+# (name, in-place function, functional reference); inputs have shape (4,)
+CASES = [
+    ("issue_reproducer",
+     lambda x: _reproducer(x),
+     lambda x: 6.0 * x[0]),
+    ("issue_reproducer_nonlinear",
+     lambda x: _reproducer_nl(x),
+     lambda x: 6.0 * x[0] * x[1]),
+    ("base_write_seen_by_view",
+     lambda x: _base_write(x),
+     lambda x: _cat(7.0 * x[1] ** 2, x[1])),
+    ("view_of_view",
+     lambda x: _view_of_view(x),
+     lambda x: _cat(x[0], x[1] * x[0], x[2] * x[1], x[3])),
+    ("row_of_matrix",
+     lambda x: _row(x),
+     lambda x: _cat(x[0] + x[2] ** 2, x[1] + x[3] ** 2, x[2], x[3])),
+    ("alias_iadd",
+     lambda x: _alias(x),
+     lambda x: x * 2.0 + x ** 2),
+    ("transpose_view",
+     lambda x: _transposed(x),
+     lambda x: _cat(x[0] ** 2, x[1], x[2] ** 2, x[3])),
+    ("reshape_view",
+     lambda x: _reshaped(x),
+     lambda x: _cat(x[0], x[1], 3.0 * x[2] * x[0], 3.0 * x[3] * x[0])),
+    ("reshape_of_transpose_is_a_copy",
+     lambda x: _reshape_copy(x),
+     lambda x: x * 1.0),
+    ("ravel_writes_through",
+     lambda x: _ravel(x),
+     lambda x: _cat(x[0] * x[3], x[1], x[2], x[3])),
+    ("squeeze_view",
+     lambda x: _squeezed(x),
+     lambda x: x + x ** 3),
+    ("diagonal_sees_base_write",
+     lambda x: _diag(x),
+     lambda x: _cat(5.0 * x[3] ** 2, x[3])),
+    ("ellipsis_and_newaxis",
+     lambda x: _ellipsis(x),
+     lambda x: _cat(x[0] * x[1], x[1], x[2], x[3])),
+    ("ufunc_out_traced_buffer",
+     lambda x: _out_buffer(x),
+     lambda x: x + x ** 2),
+    ("ufunc_out_into_view",
+     lambda x: _out_view(x),
+     lambda x: _cat(x[0] * x[2], x[1] * x[3], x[2], x[3])),
+    ("all_inplace_operators",
+     lambda x: _all_ops(x),
+     lambda x: ((((x + x[0]) - 1.0) * x[1]) / 2.0) ** 2),
+    ("setitem_on_a_view_writes_base",
+     lambda x: _setitem_view(x),
+     lambda x: _cat(x[0], x[3] ** 2, x[2], x[3])),
+    ("copy_does_not_alias",
+     lambda x: _copied(x),
+     lambda x: x * 2.0),
+    ("loop_of_slices",
+     lambda x: _loop(x),
+     lambda x: _cat(x[0], x[1] + x[0], x[2] + x[1] + x[0], x[3] + x[2] + x[1] + x[0])),
+]
+
+
+def _reproducer(x):
+    A = x * 1.0
+    r = A[:1]
+    r += 5 * x[:1]
+    return A[0]
+
+
+def _reproducer_nl(x):
+    A = x * 1.0
+    r = A[:1]
+    r += 5 * x[:1]
+    return A[0] * A[1]
+
+
+def _base_write(x):
+    A = x * 1.0
+    r = A[:2]
+    A[0] = 7.0 * x[1] ** 2
+    return r
+
+
+def _view_of_view(x):
+    A = x * 1.0
+    r = A[1:]
+    s = r[:2]
+    s *= x[:2]
+    return A
+
+
+def _row(x):
+    M = np.reshape(x * 1.0, (2, 2)).T      # M[:, 0] = x[0], x[1]
+    M = M * 1.0                            # a fresh array: M = [[x0, x2], [x1, x3]]
+    col = M[:, 0]
+    col += M[:, 1] ** 2
+    return M.T.reshape(-1)
+
+
+def _alias(x):
+    a = x * 2.0
+    b = a
+    b += x ** 2
+    return a
+
+
+def _transposed(x):
+    M = (x * 1.0).reshape(2, 2)
+    T = M.T
+    T[0] = M[:, 0] ** 2                    # writes M[0, 0] and M[1, 0] (x0, x2)
+    return M.reshape(-1)
+
+
+def _reshaped(x):
+    A = x * 1.0
+    M = A.reshape(2, 2)
+    M[1] *= 3.0 * x[0]
+    return A
+
+
+def _reshape_copy(x):
+    M = (x.reshape(2, 2) * 1.0).T * 1.0    # an F-ordered result: reshape copies in NumPy
+    v = M.reshape(-1)
+    v[0] = 100.0
+    return M.T.reshape(-1)
+
+
+def _ravel(x):
+    A = (x * 1.0).reshape(2, 2)
+    r = np.ravel(A)
+    r[0] *= x[3]
+    return A.ravel()
+
+
+def _squeezed(x):
+    A = x[None, :] * 1.0
+    s = np.squeeze(A)
+    s += x ** 3
+    return A[0]
+
+
+def _diag(x):
+    A = (x * 1.0).reshape(2, 2)
+    d = A.diagonal()
+    A[0, 0] = 5.0 * x[3] ** 2
+    return d
+
+
+def _ellipsis(x):
+    A = (x * 1.0)[None]
+    v = A[..., 0]                          # shape (1,): a view
+    v *= A[0, 1]
+    return A[0]
+
+
+def _out_buffer(x):
+    buf = x * 0.0
+    r = np.add(x, x ** 2, out=buf)
+    assert r is buf
+    return buf
+
+
+def _out_view(x):
+    A = x * 1.0
+    np.multiply(x[:2], x[2:], out=A[:2])
+    return A
+
+
+def _all_ops(x):
+    a = x * 1.0
+    a += x[0]
+    a -= 1.0
+    a *= x[1]
+    a /= 2.0
+    a **= 2
+    return a
+
+
+def _setitem_view(x):
+    A = x * 1.0
+    r = A[1:3]
+    r[0] = x[3] ** 2
+    return A
+
+
+def _copied(x):
+    a = x * 2.0
+    b = a.copy()
+    b += 1.0
+    return a
+
+
+def _loop(x):
+    A = x * 1.0
+    for i in range(1, 4):
+        r = A[i:i + 1]
+        r += A[i - 1]
+    return A
+
+
+def _check_reference(f, ref):
+    """The reference is NumPy's own answer (so it pins what the transforms must give)."""
+    x = X.copy()
+    np.testing.assert_allclose(f(x), ref(X), rtol=1e-12)
+    np.testing.assert_array_equal(x, X)
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "jacrev", "hessian"])
+@pytest.mark.parametrize("name,f,ref", CASES, ids=[c[0] for c in CASES])
+def test_derivatives(name, f, ref, transform):
+    _check_reference(f, ref)
+    T = getattr(fad, transform)
+    np.testing.assert_allclose(T(f)(X), T(ref)(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,f,ref", CASES, ids=[c[0] for c in CASES])
+def test_grad_and_jvp(name, f, ref):
+    _check_reference(f, ref)
+    if np.ndim(ref(X)) == 0:
+        v, g = fad.value_and_grad(f)(X)
+        v0, g0 = fad.value_and_grad(ref)(X)
+        np.testing.assert_allclose(v, v0, rtol=1e-12)
+        np.testing.assert_allclose(g, g0, rtol=1e-12, atol=1e-14)
+    t = np.array([0.3, -1.0, 2.0, 0.7])
+    p, d = fad.jvp(f, (X,), (t,))
+    p0, d0 = fad.jvp(ref, (X,), (t,))
+    np.testing.assert_allclose(p, p0, rtol=1e-12)
+    np.testing.assert_allclose(d, d0, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name,f,ref", CASES, ids=[c[0] for c in CASES])
+def test_vmap(name, f, ref):
+    xs = np.stack([X, X[::-1] + 0.5, 2.0 * X])
+    np.testing.assert_allclose(fad.vmap(f)(xs), np.stack([ref(x) for x in xs]), rtol=1e-12)
+    np.testing.assert_allclose(fad.vmap(fad.jacrev(f))(xs), fad.vmap(fad.jacrev(ref))(xs),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fad.vmap(fad.jacfwd(f))(xs), fad.vmap(fad.jacrev(ref))(xs),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_reproducer_exact():
+    v, g = fad.value_and_grad(_reproducer)(np.array([3.0, 1.0]))
+    assert v == 18.0
+    np.testing.assert_array_equal(g, [6.0, 0.0])
+
+
+# --- NumPy's errors, raised the same way --------------------------------------------------
+
+def _int_plus_float(x):
+    k = x.astype(int)
+    k += 1.5
+    return k
+
+
+def _div_into_int(x):
+    k = x.astype(int)
+    k /= 2
+    return k
+
+
+def _grow(x):
+    a = x[:1] * 1.0
+    a += x
+    return a
+
+
+def _diag_write(x):
+    d = (x * 1.0).reshape(2, 2).diagonal()
+    d += 1.0
+    return d
+
+
+@pytest.mark.parametrize("f,err", [(_int_plus_float, TypeError), (_div_into_int, TypeError),
+                                   (_grow, ValueError), (_diag_write, ValueError)])
+@pytest.mark.parametrize("transform", ["plain", "jacfwd", "jacrev", "vmap"])
+def test_numpy_errors_are_kept(f, err, transform):
+    with pytest.raises(err):
+        f(X.copy())
+    g = {"plain": None, "jacfwd": fad.jacfwd, "jacrev": fad.jacrev, "vmap": fad.vmap}[transform]
+    if g is None:
+        return
+    xs = np.stack([X, X]) if transform == "vmap" else X
+    with pytest.raises(err):
+        g(f)(xs)
+
+
+def test_inplace_keeps_dtype():
+    def f(x):
+        a = x.astype(np.float32)
+        a += 1.0
+        assert a.dtype == np.float32
+        b = x.astype(int)
+        b += 2
+        assert b.dtype == np.dtype(int)
+        return a.astype(np.float64) * 2.0 + b
+    np.testing.assert_allclose(fad.jacrev(f)(X), 2.0 * np.eye(4), rtol=1e-6)
+    np.testing.assert_allclose(fad.jacfwd(f)(X), 2.0 * np.eye(4), rtol=1e-6)
+
+
+def test_setitem_casts_like_numpy():
+    def f(x):
+        k = x.astype(int) * 0
+        k[0] = x[0] * 1.7                    # truncated into an int array, as NumPy does
+        return k
+    assert f(X.copy())[0] == 5
+    out = fad.vmap(f)(np.stack([X, -X]))
+    assert out.dtype == np.dtype(int)
+    np.testing.assert_array_equal(out[:, 0], [5, -5])
+
+
+def test_inputs_are_never_mutated():
+    def f(x):
+        r = x[:2]
+        r += 10.0
+        x *= 2.0
+        x[3] = 0.0
+        return x
+    x = X.copy()
+    x.setflags(write=False)
+    np.testing.assert_allclose(fad.jacrev(f)(x), np.diag([2.0, 2.0, 2.0, 0.0]))
+    np.testing.assert_allclose(fad.vmap(f)(np.stack([x, x]))[0], [26.0, 22.0, -4.0, 0.0])
+    np.testing.assert_array_equal(x, X)
+
+
+def test_out_plain_array_names_the_fix():
+    def f(x):
+        buf = np.zeros(4)
+        np.add(x, 1.0, out=buf)
+        return buf
+    with pytest.raises(fad.ConcretizationError, match=r"np.add\(x, 1.0, out=buf\)") as e:
+        fad.grad(lambda x: f(x).sum())(X)
+    assert "np.zeros_like(y)" in str(e.value)
+
+    def g(x):
+        buf = np.zeros(4)
+        buf += x
+        return buf
+    with pytest.raises(fad.ConcretizationError, match=r"buf \+= x"):
+        fad.jacfwd(g)(X)
+
+
+def test_nested_transform_write_is_an_error():
+    def f(x):
+        a = x * 1.0
+
+        def inner(y):
+            a[0] = y                       # y is traced by the inner transform only
+            return y
+        fad.grad(inner)(1.0)
+        return a.sum()
+    with pytest.raises(TypeError, match="started after"):
+        fad.grad(f)(X)
+
+
+def test_reshape_under_vmap_decides_view_or_copy_per_example():
+    def f(x):
+        A = x * 1.0
+        M = A.reshape(2, 2)
+        M[0, 0] = 9.0
+        T = (M * 1.0).T
+        v = T.reshape(-1)                  # a copy in NumPy (T is F-ordered)
+        v[1] = -1.0
+        return A + T.reshape(-1)
+    xs = np.stack([X, 2 * X])
+    np.testing.assert_allclose(fad.vmap(f)(xs), np.stack([f(x.copy()) for x in xs]))
+    np.testing.assert_allclose(fad.jacfwd(f)(X), fad.jacrev(f)(X))
+
+
+def test_fill_and_view():
+    def f(x):
+        A = x * 1.0
+        v = A.view()
+        A[:2].fill(3.0)
+        v[3] *= x[0]
+        return A
+    np.testing.assert_allclose(f(X.copy()), [3.0, 3.0, -2.0, 1.5])
+    np.testing.assert_allclose(fad.jacrev(f)(X)[3], [0.5, 0.0, 0.0, 3.0])
