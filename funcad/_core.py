@@ -270,9 +270,8 @@ class Tracer:
         self._drop("complex()")
 
     def __index__(self):
-        v = self._concrete()
-        if np.issubdtype(np.asarray(v).dtype, np.integer):
-            return int(v)
+        if np.issubdtype(self.dtype, np.integer):      # an integer has no derivative to drop
+            return int(full_lower(self))
         self._drop("use as an index")
 
     def item(self, *args):
