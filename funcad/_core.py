@@ -264,6 +264,8 @@ class Tracer:
         self._drop("float()")
 
     def __int__(self):
+        if np.issubdtype(self.dtype, np.integer):      # an integer has no derivative to drop
+            return int(full_lower(self))
         self._drop("int()")
 
     def __complex__(self):
@@ -417,9 +419,14 @@ class Tracer:
     def __ge__(self, o): return ops.greater_equal(self, o)
     def __eq__(self, o): return ops.equal(self, o)
     def __ne__(self, o): return ops.not_equal(self, o)
-    def __and__(self, o): return ops.logical_and(self, o)
-    def __or__(self, o): return ops.logical_or(self, o)
-    def __invert__(self): return ops.logical_not(self)
+    # NumPy's & | ^ ~ are bitwise (logical on bools)
+    def __and__(self, o): return ops.bitwise_and(self, o)
+    def __rand__(self, o): return ops.bitwise_and(o, self)
+    def __or__(self, o): return ops.bitwise_or(self, o)
+    def __ror__(self, o): return ops.bitwise_or(o, self)
+    def __xor__(self, o): return ops.bitwise_xor(self, o)
+    def __rxor__(self, o): return ops.bitwise_xor(o, self)
+    def __invert__(self): return ops.invert(self)
 
     def __getitem__(self, idx):
         out = ops.getitem(self, idx)
@@ -466,8 +473,9 @@ class Tracer:
     def __imod__(self, o): return self._inplace(ops.mod, o, "remainder")
     def __ipow__(self, o): return self._inplace(ops.power, o, "power")
     def __imatmul__(self, o): return self._inplace(ops.matmul, o, "matmul")
-    def __iand__(self, o): return self._inplace(ops.logical_and, o, "logical_and")
-    def __ior__(self, o): return self._inplace(ops.logical_or, o, "logical_or")
+    def __iand__(self, o): return self._inplace(ops.bitwise_and, o, "bitwise_and")
+    def __ior__(self, o): return self._inplace(ops.bitwise_or, o, "bitwise_or")
+    def __ixor__(self, o): return self._inplace(ops.bitwise_xor, o, "bitwise_xor")
 
     def fill(self, value):
         self[...] = value

@@ -398,3 +398,24 @@ def test_fill_and_view():
         return A
     np.testing.assert_allclose(f(X.copy()), [3.0, 3.0, -2.0, 1.5])
     np.testing.assert_allclose(fad.jacrev(f)(X)[3], [0.5, 0.0, 0.0, 3.0])
+
+
+def _bits(x):
+    k = x.astype(int)
+    m = (x > 1.0) & (x < 5.0)
+    m |= x < 0.0
+    m ^= x > 2.5
+    k &= 6
+    k |= 1
+    return (k ^ 3) + (~k) + (3 & k) + np.where(~m, x, 0.0)
+
+
+@pytest.mark.parametrize("transform", ["plain", "jacfwd", "jacrev", "vmap"])
+def test_bitwise_operators_are_numpys(transform):
+    x = np.array([3.0, 1.0, -2.0, 7.0])
+    want = _bits(x.copy())
+    if transform == "vmap":
+        np.testing.assert_array_equal(fad.vmap(_bits)(np.stack([x, x]))[1], want)
+    elif transform != "plain":
+        jac = getattr(fad, transform)(_bits)(x)
+        np.testing.assert_array_equal(jac, np.diag([1.0, 1.0, 0.0, 0.0]))
