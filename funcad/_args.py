@@ -159,8 +159,9 @@ def call_user(fun, *args, **kwargs):
             f"{e}{f' (at {where})' if where else ''}. This usually means a traced value was "
             "written into a plain NumPy array (a = np.zeros(3); a[0] = x), which cannot carry "
             "a derivative. Make the array from a traced value (a = np.zeros_like(y)) or with "
-            "funcad.numpy.zeros(3) and write into it, or build it functionally with a.at[0].set(x) (funcad.numpy.at(a)[0].set(x))"
-            "; fad.stop_gradient(x) if a constant is meant.") from e
+            "funcad.numpy.zeros(3) and write into it, or build it functionally with "
+            "a.at[0].set(x) (funcad.numpy.at(a)[0].set(x)); fad.stop_gradient(x) if a constant "
+            "is meant.") from e
 
 
 class _FlatFun:

@@ -18,7 +18,6 @@ import itertools
 import re
 import sys
 import threading
-import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -200,7 +199,7 @@ class Tracer:
     underlying NumPy value, for Python control flow).
     """
 
-    __slots__ = ("_trace", "_vbase", "_views", "__weakref__")    # views: see _link
+    __slots__ = ("_trace", "_vbase", "_views", "__weakref__")    # views: see link
     __array_priority__ = 1000
 
     # -- abstract ----------------------------------------------------------
@@ -256,8 +255,8 @@ class Tracer:
             f"{what} of a traced value {short_repr(self)}{at} would drop its derivative. Keep it "
             "an array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
             "came from writing a traced value into a plain NumPy array (a = np.zeros(3); "
-            "a[0] = x), create the array from a traced value (np.zeros_like(y)) or with funcad.numpy.zeros "
-            "instead, or use "
+            "a[0] = x), create the array from a traced value (np.zeros_like(y)) or with "
+            "funcad.numpy.zeros instead, or use "
             "a = funcad.numpy.at(a)[0].set(x).")
 
     def __float__(self):
@@ -380,7 +379,7 @@ class Tracer:
             raise UnsupportedFunctionError(f"{what} is not supported on traced values: {reason}")
         if out is None:
             return fn(*inputs, **kwargs)
-        return _write_out(ufunc, out, fn(*inputs, **kwargs))
+        return write_out(ufunc, out, fn(*inputs, **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
         fn = function_table.get(func)
@@ -388,7 +387,7 @@ class Tracer:
             reason = unsupported_table.get(func, "funcad has no rule for it (see "
                                                  "docs/numpy-coverage.md)")
             raise _array_function_error(func, reason)
-        method = _VIEW_FUNCTIONS.get(func)
+        method = VIEW_FUNCTIONS.get(func)
         if method is not None and args and isinstance(args[0], Tracer):
             return getattr(args[0], method)(*args[1:], **kwargs)   # tracks the view
         return fn(*args, **kwargs)
@@ -430,8 +429,8 @@ class Tracer:
 
     def __getitem__(self, idx):
         out = ops.getitem(self, idx)
-        if _is_view_index(idx, self.ndim):
-            _link(out, self, idx)
+        if is_view_index(idx, self.ndim):
+            link(out, self, idx)
         return out
 
     def __setitem__(self, idx, value):
@@ -439,7 +438,7 @@ class Tracer:
         # as NumPy's memory would). Tracers are made inside the transform: no input changes.
         new = ops.at(self)[idx].set(value)
         if new.dtype != self.dtype:      # NumPy casts the value to the array's dtype
-            new = ops.astype(ops.real(new) if not _is_complex(self.dtype) else new, self.dtype)
+            new = ops.astype(ops.real(new) if not is_complex(self.dtype) else new, self.dtype)
         self._assign(new)
 
     def _become(self, other):  # pragma: no cover - abstract
@@ -457,13 +456,13 @@ class Tracer:
         link = getattr(self, "_vbase", None)
         if link is not None:
             base, how = link
-            return base._assign(_write_back(base, how, new))
-        _check_views(self)
+            return base._assign(write_back(base, how, new))
+        check_views(self)
         self._become(new)
-        _refresh_views(self)
+        refresh_views(self)
 
     def _inplace(self, op, other, name):
-        return _write_result(self, op(self, other), name)
+        return write_result(self, op(self, other), name)
 
     def __iadd__(self, o): return self._inplace(ops.add, o, "add")
     def __isub__(self, o): return self._inplace(ops.subtract, o, "subtract")
@@ -523,11 +522,11 @@ class Tracer:
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        may = _may_view(self, shape, order)
+        may = may_view(self, shape, order)
         if may is False:                 # NumPy copies here (the layout does not allow a view)
             return ops.reshape(self, shape, order=order)
-        back = (lambda b, v: ops.reshape(v, b.shape, order=order)) if may else _UNKNOWN
-        return _view(self, _ViewOp(lambda b: ops.reshape(b, shape, order=order), back))
+        back = (lambda b, v: ops.reshape(v, b.shape, order=order)) if may else UNKNOWN
+        return make_view(self, ViewOp(lambda b: ops.reshape(b, shape, order=order), back))
 
     def ravel(self, order="C"):
         return self.reshape((-1,), order=order)
@@ -537,195 +536,30 @@ class Tracer:
             axes = axes[0]
         nd = self.ndim
         perm = tuple(range(nd))[::-1] if not axes else tuple(int(a) % nd for a in axes)
-        return _view(self, _ViewOp(lambda b: ops.transpose(b, perm),
+        return make_view(self, ViewOp(lambda b: ops.transpose(b, perm),
                                    lambda b, v: ops.transpose(v, tuple(np.argsort(perm)))))
 
     def swapaxes(self, axis1, axis2):
-        return _view(self, _ViewOp(lambda b: ops.swapaxes(b, axis1, axis2),
+        return make_view(self, ViewOp(lambda b: ops.swapaxes(b, axis1, axis2),
                                    lambda b, v: ops.swapaxes(v, axis1, axis2)))
 
     def _moveaxis(self, source, destination):
-        return _view(self, _ViewOp(lambda b: ops.moveaxis(b, source, destination),
+        return make_view(self, ViewOp(lambda b: ops.moveaxis(b, source, destination),
                                    lambda b, v: ops.moveaxis(v, destination, source)))
 
     def squeeze(self, axis=None):
-        return _view(self, _ViewOp(lambda b: ops.squeeze(b, axis), _reshape_back))
+        return make_view(self, ViewOp(lambda b: ops.squeeze(b, axis), reshape_back))
 
     def _expand_dims(self, axis):
-        return _view(self, _ViewOp(lambda b: ops.expand_dims(b, axis), _reshape_back))
+        return make_view(self, ViewOp(lambda b: ops.expand_dims(b, axis), reshape_back))
 
     def diagonal(self, offset=0, axis1=0, axis2=1):    # read-only view, as in NumPy
-        return _view(self, _ViewOp(lambda b: ops.diagonal(b, offset, axis1, axis2), None))
+        return make_view(self, ViewOp(lambda b: ops.diagonal(b, offset, axis1, axis2), None))
 
     def view(self, dtype=None, type=None):
         if type is not None or (dtype is not None and np.dtype(dtype) != self.dtype):
             self._no_buffer(f"x.view({dtype!r})", ConcretizationError)
-        return _view(self, _ViewOp(lambda b: ops.copy(b), lambda b, v: v))
-
-
-# ---------------------------------------------------------------------------
-# Views and in-place writes. A tracer made by a NumPy view operation remembers its base and
-# how it was read (``_vbase``); the base keeps weak references to its views (``_views``). A
-# write into a view becomes a write into its base; a write into a base re-reads its views.
-# ---------------------------------------------------------------------------
-
-class _ViewOp:
-    """A view other than a basic index: ``read(base)`` gives it, ``write(base, v)`` gives the
-    base holding ``v`` (None: a read-only view; _UNKNOWN: NumPy's layout decides, unseen)."""
-
-    __slots__ = ("read", "write")
-
-    def __init__(self, read, write):
-        self.read, self.write = read, write
-
-
-_UNKNOWN = object()
-_VIEW_FUNCTIONS = {np.transpose: "transpose", np.swapaxes: "swapaxes", np.reshape: "reshape",
-                   np.ravel: "ravel", np.squeeze: "squeeze", np.diagonal: "diagonal",
-                   np.moveaxis: "_moveaxis", np.expand_dims: "_expand_dims"}
-
-
-def _reshape_back(b, v):
-    return ops.reshape(v, b.shape)
-
-
-def _is_complex(dt):
-    return np.issubdtype(dt, np.complexfloating)
-
-
-def _is_view_index(idx, ndim) -> bool:
-    """Does NumPy return a view for ``x[idx]``: a basic index that is not one element?"""
-    if type(idx) is slice:
-        return True
-    items = idx if type(idx) is tuple else (idx,)
-    ints = 0
-    for it in items:
-        if type(it) is slice or it is None or it is Ellipsis:
-            continue
-        if isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
-            ints += 1
-        else:
-            return False
-    return ints < ndim or ints != len(items)
-
-
-def _link(view, base, how):
-    """Record that ``view`` shares ``base``'s memory in NumPy (``how``: index or _ViewOp)."""
-    if view is base or not isinstance(view, Tracer) or view._trace is not base._trace:
-        return view
-    view._vbase = (base, how)
-    ref = weakref.ref(view)
-    vs = getattr(base, "_views", None)
-    if vs is None:
-        base._views = [ref]
-        return view
-    n = len(vs)
-    if n >= 16 and not n & (n - 1):              # at each power of two: drop dead views
-        vs[:] = [r for r in vs if r() is not None]
-    vs.append(ref)
-    return view
-
-
-def _view(x, how: _ViewOp):
-    return _link(how.read(x), x, how)
-
-
-def _read(base, how):
-    return ops.getitem(base, how) if type(how) is not _ViewOp else how.read(base)
-
-
-def _write_back(base, how, new):
-    if type(how) is not _ViewOp:
-        return ops.at(base)[how].set(new)
-    if how.write is None:
-        raise ValueError("assignment destination is read-only (x.diagonal() and np.diagonal "
-                         "return read-only views in NumPy; write into x.copy() or use "
-                         "x[np.diag_indices(n)] = v)")
-    if how.write is _UNKNOWN:
-        raise _unknown_layout()
-    return how.write(base, new)
-
-
-def _unknown_layout():
-    where, _ = user_site()
-    return FuncadError(
-        f"an in-place write{f' (at {where})' if where else ''} reaches an array made by "
-        "reshape/ravel of a value batched by vmap, where funcad cannot see whether NumPy would "
-        "have made a view or a copy. Make the intent explicit: x.reshape(...).copy() for a "
-        "copy, or write into the base array and reshape afterwards.")
-
-
-def _live_views(x):
-    vs = getattr(x, "_views", None)
-    return [v for v in (r() for r in vs) if v is not None] if vs else ()
-
-
-def _check_views(x):
-    """Raise before anything changes if a write into ``x`` would reach an _UNKNOWN view."""
-    for v in _live_views(x):
-        how = v._vbase[1]
-        if type(how) is _ViewOp and how.write is _UNKNOWN:
-            raise _unknown_layout()
-        _check_views(v)
-
-
-def _refresh_views(x):
-    for v in _live_views(x):
-        v._become(_read(x, v._vbase[1]))
-        _refresh_views(v)
-
-
-def _write_result(x, new, name):
-    """Store ``new`` (the result of an in-place op or ``out=``) into ``x`` with NumPy's rules:
-    the shape of ``x`` is kept and the dtype is cast with casting='same_kind'."""
-    if not isinstance(new, Tracer) or new._trace is not x._trace:
-        new = ops.add(new, x * 0) if not isinstance(new, Tracer) else new
-    if tuple(new.shape) != tuple(x.shape):
-        raise ValueError(f"non-broadcastable output operand with shape {tuple(x.shape)} doesn't "
-                         f"match the broadcast shape {tuple(new.shape)}")
-    if new.dtype != x.dtype:
-        if not np.can_cast(new.dtype, x.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast ufunc '{name}' output from {new.dtype!r} to "
-                            f"{x.dtype!r} with casting rule 'same_kind'")
-        new = ops.astype(new, x.dtype)
-    x._assign(new)
-    return x
-
-
-def _write_out(ufunc, out, result):
-    """``np.<ufunc>(..., out=buf)``: write into a traced ``buf``; a plain one cannot hold it."""
-    outs = out if isinstance(out, tuple) else (out,)
-    if len(outs) == 1 and isinstance(outs[0], Tracer):
-        return _write_result(outs[0], result, ufunc.__name__)
-    where, _ = user_site()
-    raise ConcretizationError(
-        f"np.{ufunc.__name__}(..., out=buf) (or an in-place operator on buf){' at ' + where if where else ''} "
-        "would write a traced value into a plain NumPy array, which cannot carry a derivative. "
-        "Make buf from a traced value (buf = np.zeros_like(y)), or drop out= and use the "
-        "returned value.")
-
-
-def _may_view(x, shape, order):
-    """Would NumPy's reshape of ``x`` be a view? Decided on the layout of the concrete value
-    (of one example under vmap); None when there is none to look at."""
-    batched = 0
-    while isinstance(x, Tracer):
-        try:
-            x = x._concrete()
-        except FuncadError:              # vmap: look at the batched value's first example
-            x = getattr(x, "val", None)
-            batched += 1
-    try:
-        c = np.asarray(x)[(0,) * batched] if x is not None else None
-    except IndexError:
-        c = None
-    if c is None:
-        return None
-    try:
-        r = c.reshape(shape, order=order)
-    except Exception:
-        return True                      # the error comes from the traced reshape
-    return c.size == 0 or np.may_share_memory(r, c)
+        return make_view(self, ViewOp(lambda b: ops.copy(b), lambda b, v: v))
 
 
 def _trace_name(x):
@@ -738,3 +572,9 @@ def full_lower(x):
     while isinstance(x, Tracer):
         x = x._concrete()
     return x
+
+
+# the view machinery needs Tracer; its functions are looked up when the methods run
+from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex,  # noqa: E402
+                     is_view_index, link, make_view, may_view, refresh_views, reshape_back,
+                     write_back, write_out, write_result)

@@ -419,3 +419,18 @@ def test_bitwise_operators_are_numpys(transform):
     elif transform != "plain":
         jac = getattr(fad, transform)(_bits)(x)
         np.testing.assert_array_equal(jac, np.diag([1.0, 1.0, 0.0, 0.0]))
+
+
+def test_out_with_two_results():
+    def g(x):
+        q = x * 0.0
+        r = x * 0.0
+        res = np.divmod(x * 2.0, 1.5, out=(q, r))
+        assert res[0] is q and res[1] is r
+        return q + r * x
+    x = np.array([1.0, 2.0, 3.5])
+    want = g(x.copy())
+    np.testing.assert_allclose(fad.vmap(g)(np.stack([x, x]))[0], want)
+    ref = lambda x: np.floor_divide(x * 2.0, 1.5) + np.mod(x * 2.0, 1.5) * x  # noqa: E731
+    np.testing.assert_allclose(fad.jacrev(g)(x), fad.jacrev(ref)(x))
+    np.testing.assert_allclose(fad.jacfwd(g)(x), fad.jacrev(ref)(x))
