@@ -387,9 +387,9 @@ class Tracer:
             reason = unsupported_table.get(func, "funcad has no rule for it (see "
                                                  "docs/numpy-coverage.md)")
             raise _array_function_error(func, reason)
-        method = VIEW_FUNCTIONS.get(func)
-        if method is not None and args and isinstance(args[0], Tracer):
-            return getattr(args[0], method)(*args[1:], **kwargs)   # tracks the view
+        as_view = VIEW_FUNCTIONS.get(func)
+        if as_view is not None and args and all(isinstance(a, Tracer) for a in args[:1]):
+            return as_view(fn, *args, **kwargs)      # a NumPy view: writes go both ways
         return fn(*args, **kwargs)
 
     # -- operators --------------------------------------------------------

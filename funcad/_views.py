@@ -30,9 +30,30 @@ class ViewOp:
 
 
 UNKNOWN = object()
-VIEW_FUNCTIONS = {np.transpose: "transpose", np.swapaxes: "swapaxes", np.reshape: "reshape",
-                   np.ravel: "ravel", np.squeeze: "squeeze", np.diagonal: "diagonal",
-                   np.moveaxis: "_moveaxis", np.expand_dims: "_expand_dims"}
+def _np_reshape(fn, a, shape=None, order="C", *, newshape=None, copy=None):
+    out = a.reshape(newshape if shape is None else shape, order=order)
+    return ops.copy(out) if copy else out
+
+
+def _np_atleast(fn, *arys):
+    outs = [make_view(a, ViewOp(fn, reshape_back)) for a in arys]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+# NumPy functions that return views of their first argument: fn(funcad's function, a, ...)
+VIEW_FUNCTIONS = {
+    np.transpose: lambda fn, a, axes=None: a.transpose(axes),
+    np.swapaxes: lambda fn, a, axis1, axis2: a.swapaxes(axis1, axis2),
+    np.moveaxis: lambda fn, a, source, destination: a._moveaxis(source, destination),
+    np.matrix_transpose: lambda fn, a: a.swapaxes(-1, -2),
+    np.permute_dims: lambda fn, a, axes=None: a.transpose(axes),
+    np.reshape: _np_reshape,
+    np.ravel: lambda fn, a, order="C": a.ravel(order),
+    np.squeeze: lambda fn, a, axis=None: a.squeeze(axis),
+    np.expand_dims: lambda fn, a, axis: a._expand_dims(axis),
+    np.diagonal: lambda fn, a, offset=0, axis1=0, axis2=1: a.diagonal(offset, axis1, axis2),
+    np.atleast_1d: _np_atleast, np.atleast_2d: _np_atleast, np.atleast_3d: _np_atleast,
+}
 
 
 def reshape_back(b, v):

@@ -77,6 +77,9 @@ CASES = [
     ("copy_does_not_alias",
      lambda x: _copied(x),
      lambda x: x * 2.0),
+    ("numpy_view_functions",
+     lambda x: _np_views(x),
+     lambda x: _cat(5.0 * x[1], x[1] + x[0], 2.0 * x[2], x[3] * x[0])),
     ("loop_of_slices",
      lambda x: _loop(x),
      lambda x: _cat(x[0], x[1] + x[0], x[2] + x[1] + x[0], x[3] + x[2] + x[1] + x[0])),
@@ -211,6 +214,21 @@ def _copied(x):
     b = a.copy()
     b += 1.0
     return a
+
+
+def _np_views(x):
+    A = x * 1.0
+    B = np.atleast_2d(A)
+    B[0, 0] = 5.0 * x[1]
+    C = np.permute_dims(A.reshape(2, 2), (1, 0))
+    C[0, 1] *= 2.0                         # A[2]
+    D = np.matrix_transpose(np.reshape(A, (2, 2)))
+    D[1, 0] += x[0]                        # A[1]
+    E = np.expand_dims(np.moveaxis(A.reshape(2, 2), 0, 1), 0)
+    E[0, 1, 1] *= x[0]                     # A[3]
+    F = np.reshape(A, shape=(4,), copy=True)
+    F[0] = 0.0
+    return A
 
 
 def _loop(x):
