@@ -388,7 +388,7 @@ class Tracer:
                                                  "docs/numpy-coverage.md)")
             raise _array_function_error(func, reason)
         as_view = VIEW_FUNCTIONS.get(func)
-        if as_view is not None and args and all(isinstance(a, Tracer) for a in args[:1]):
+        if as_view is not None and args and isinstance(args[0], Tracer):
             return as_view(fn, *args, **kwargs)      # a NumPy view: writes go both ways
         return fn(*args, **kwargs)
 
@@ -453,9 +453,9 @@ class Tracer:
                 f"({_trace_name(new)}) that started after the one tracing x "
                 f"({_trace_name(self)}), so x cannot hold it in place. Write "
                 "x = x.at[idx].set(v) (or x = x + v) instead.")
-        link = getattr(self, "_vbase", None)
-        if link is not None:
-            base, how = link
+        vb = getattr(self, "_vbase", None)
+        if vb is not None:
+            base, how = vb
             return base._assign(write_back(base, how, new))
         check_views(self)
         self._become(new)
@@ -529,7 +529,7 @@ class Tracer:
         return make_view(self, ViewOp(lambda b: ops.reshape(b, shape, order=order), back))
 
     def ravel(self, order="C"):
-        return self.reshape((-1,), order=order)
+        return self.reshape((-1,), order="F" if order == "F" else "C")
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):

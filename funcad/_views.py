@@ -149,8 +149,8 @@ def refresh_views(x):
 def write_result(x, new, name):
     """Store ``new`` (the result of an in-place op or ``out=``) into ``x`` with NumPy's rules:
     the shape of ``x`` is kept and the dtype is cast with casting='same_kind'."""
-    if not isinstance(new, Tracer) or new._trace is not x._trace:
-        new = ops.add(new, x * 0) if not isinstance(new, Tracer) else new
+    if not isinstance(new, Tracer) or new._trace.level < x._trace.level:
+        new = x._trace.pure(new)         # a constant (or lower-level) result: lift it to x's
     if tuple(new.shape) != tuple(x.shape):
         raise ValueError(f"non-broadcastable output operand with shape {tuple(x.shape)} doesn't "
                          f"match the broadcast shape {tuple(new.shape)}")

@@ -452,3 +452,16 @@ def test_out_with_two_results():
     ref = lambda x: np.floor_divide(x * 2.0, 1.5) + np.mod(x * 2.0, 1.5) * x  # noqa: E731
     np.testing.assert_allclose(fad.jacrev(g)(x), fad.jacrev(ref)(x))
     np.testing.assert_allclose(fad.jacfwd(g)(x), fad.jacrev(ref)(x))
+
+
+def test_out_with_plain_inputs_into_a_traced_buffer():
+    c = np.array([1.0, np.inf, 2.0, 3.0])
+
+    def f(x):
+        buf = x * 1.0
+        np.multiply(c, 2.0, out=buf)       # a constant result: buf's derivative is 0
+        return buf + x
+    np.testing.assert_allclose(f(X.copy()), 2.0 * c + X)
+    for T in (fad.jacfwd, fad.jacrev):
+        np.testing.assert_array_equal(T(f)(X), np.eye(4))
+    np.testing.assert_allclose(fad.vmap(f)(np.stack([X, X]))[1], 2.0 * c + X)
