@@ -21,82 +21,19 @@ def _cat(*parts):
     return fnp.concatenate([fnp.reshape(p, (-1,)) for p in parts])
 
 
-# (name, in-place function, functional reference); inputs have shape (4,)
-CASES = [
-    ("issue_reproducer",
-     lambda x: _reproducer(x),
-     lambda x: 6.0 * x[0]),
-    ("issue_reproducer_nonlinear",
-     lambda x: _reproducer_nl(x),
-     lambda x: 6.0 * x[0] * x[1]),
-    ("base_write_seen_by_view",
-     lambda x: _base_write(x),
-     lambda x: _cat(7.0 * x[1] ** 2, x[1])),
-    ("view_of_view",
-     lambda x: _view_of_view(x),
-     lambda x: _cat(x[0], x[1] * x[0], x[2] * x[1], x[3])),
-    ("row_of_matrix",
-     lambda x: _row(x),
-     lambda x: _cat(x[0] + x[2] ** 2, x[1] + x[3] ** 2, x[2], x[3])),
-    ("alias_iadd",
-     lambda x: _alias(x),
-     lambda x: x * 2.0 + x ** 2),
-    ("transpose_view",
-     lambda x: _transposed(x),
-     lambda x: _cat(x[0] ** 2, x[1], x[2] ** 2, x[3])),
-    ("reshape_view",
-     lambda x: _reshaped(x),
-     lambda x: _cat(x[0], x[1], 3.0 * x[2] * x[0], 3.0 * x[3] * x[0])),
-    ("reshape_of_transpose_is_a_copy",
-     lambda x: _reshape_copy(x),
-     lambda x: x * 1.0),
-    ("ravel_writes_through",
-     lambda x: _ravel(x),
-     lambda x: _cat(x[0] * x[3], x[1], x[2], x[3])),
-    ("squeeze_view",
-     lambda x: _squeezed(x),
-     lambda x: x + x ** 3),
-    ("diagonal_sees_base_write",
-     lambda x: _diag(x),
-     lambda x: _cat(5.0 * x[3] ** 2, x[3])),
-    ("ellipsis_and_newaxis",
-     lambda x: _ellipsis(x),
-     lambda x: _cat(x[0] * x[1], x[1], x[2], x[3])),
-    ("ufunc_out_traced_buffer",
-     lambda x: _out_buffer(x),
-     lambda x: x + x ** 2),
-    ("ufunc_out_into_view",
-     lambda x: _out_view(x),
-     lambda x: _cat(x[0] * x[2], x[1] * x[3], x[2], x[3])),
-    ("all_inplace_operators",
-     lambda x: _all_ops(x),
-     lambda x: ((((x + x[0]) - 1.0) * x[1]) / 2.0) ** 2),
-    ("setitem_on_a_view_writes_base",
-     lambda x: _setitem_view(x),
-     lambda x: _cat(x[0], x[3] ** 2, x[2], x[3])),
-    ("copy_does_not_alias",
-     lambda x: _copied(x),
-     lambda x: x * 2.0),
-    ("numpy_view_functions",
-     lambda x: _np_views(x),
-     lambda x: _cat(5.0 * x[1], x[1] + x[0], 2.0 * x[2], x[3] * x[0])),
-    ("loop_of_slices",
-     lambda x: _loop(x),
-     lambda x: _cat(x[0], x[1] + x[0], x[2] + x[1] + x[0], x[3] + x[2] + x[1] + x[0])),
-]
+def _reproducer_array(x):
+    A = x * 1.0
+    r = A[:1]
+    r += 5 * x[:1]
+    return A
 
 
 def _reproducer(x):
-    A = x * 1.0
-    r = A[:1]
-    r += 5 * x[:1]
-    return A[0]
+    return _reproducer_array(x)[0]
 
 
 def _reproducer_nl(x):
-    A = x * 1.0
-    r = A[:1]
-    r += 5 * x[:1]
+    A = _reproducer_array(x)
     return A[0] * A[1]
 
 
@@ -237,6 +174,71 @@ def _loop(x):
         r = A[i:i + 1]
         r += A[i - 1]
     return A
+
+
+# (name, in-place function, functional reference); inputs have shape (4,)
+CASES = [
+    ("issue_reproducer",
+     _reproducer,
+     lambda x: 6.0 * x[0]),
+    ("issue_reproducer_nonlinear",
+     _reproducer_nl,
+     lambda x: 6.0 * x[0] * x[1]),
+    ("base_write_seen_by_view",
+     _base_write,
+     lambda x: _cat(7.0 * x[1] ** 2, x[1])),
+    ("view_of_view",
+     _view_of_view,
+     lambda x: _cat(x[0], x[1] * x[0], x[2] * x[1], x[3])),
+    ("row_of_matrix",
+     _row,
+     lambda x: _cat(x[0] + x[2] ** 2, x[1] + x[3] ** 2, x[2], x[3])),
+    ("alias_iadd",
+     _alias,
+     lambda x: x * 2.0 + x ** 2),
+    ("transpose_view",
+     _transposed,
+     lambda x: _cat(x[0] ** 2, x[1], x[2] ** 2, x[3])),
+    ("reshape_view",
+     _reshaped,
+     lambda x: _cat(x[0], x[1], 3.0 * x[2] * x[0], 3.0 * x[3] * x[0])),
+    ("reshape_of_transpose_is_a_copy",
+     _reshape_copy,
+     lambda x: x * 1.0),
+    ("ravel_writes_through",
+     _ravel,
+     lambda x: _cat(x[0] * x[3], x[1], x[2], x[3])),
+    ("squeeze_view",
+     _squeezed,
+     lambda x: x + x ** 3),
+    ("diagonal_sees_base_write",
+     _diag,
+     lambda x: _cat(5.0 * x[3] ** 2, x[3])),
+    ("ellipsis_and_newaxis",
+     _ellipsis,
+     lambda x: _cat(x[0] * x[1], x[1], x[2], x[3])),
+    ("ufunc_out_traced_buffer",
+     _out_buffer,
+     lambda x: x + x ** 2),
+    ("ufunc_out_into_view",
+     _out_view,
+     lambda x: _cat(x[0] * x[2], x[1] * x[3], x[2], x[3])),
+    ("all_inplace_operators",
+     _all_ops,
+     lambda x: ((((x + x[0]) - 1.0) * x[1]) / 2.0) ** 2),
+    ("setitem_on_a_view_writes_base",
+     _setitem_view,
+     lambda x: _cat(x[0], x[3] ** 2, x[2], x[3])),
+    ("copy_does_not_alias",
+     _copied,
+     lambda x: x * 2.0),
+    ("numpy_view_functions",
+     _np_views,
+     lambda x: _cat(5.0 * x[1], x[1] + x[0], 2.0 * x[2], x[3] * x[0])),
+    ("loop_of_slices",
+     _loop,
+     lambda x: _cat(x[0], x[1] + x[0], x[2] + x[1] + x[0], x[3] + x[2] + x[1] + x[0])),
+]
 
 
 def _check_reference(f, ref):
