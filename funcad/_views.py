@@ -30,6 +30,8 @@ class ViewOp:
 
 
 UNKNOWN = object()
+
+
 def _np_reshape(fn, a, shape=None, order="C", *, newshape=None, copy=None):
     out = a.reshape(newshape if shape is None else shape, order=order)
     return ops.copy(out) if copy else out
@@ -45,8 +47,6 @@ VIEW_FUNCTIONS = {
     np.transpose: lambda fn, a, axes=None: a.transpose(axes),
     np.swapaxes: lambda fn, a, axis1, axis2: a.swapaxes(axis1, axis2),
     np.moveaxis: lambda fn, a, source, destination: a._moveaxis(source, destination),
-    np.matrix_transpose: lambda fn, a: a.swapaxes(-1, -2),
-    np.permute_dims: lambda fn, a, axes=None: a.transpose(axes),
     np.reshape: _np_reshape,
     np.ravel: lambda fn, a, order="C": a.ravel(order),
     np.squeeze: lambda fn, a, axis=None: a.squeeze(axis),
@@ -54,6 +54,9 @@ VIEW_FUNCTIONS = {
     np.diagonal: lambda fn, a, offset=0, axis1=0, axis2=1: a.diagonal(offset, axis1, axis2),
     np.atleast_1d: _np_atleast, np.atleast_2d: _np_atleast, np.atleast_3d: _np_atleast,
 }
+if hasattr(np, "permute_dims"):          # NumPy >= 2.0
+    VIEW_FUNCTIONS[np.permute_dims] = lambda fn, a, axes=None: a.transpose(axes)
+    VIEW_FUNCTIONS[np.matrix_transpose] = lambda fn, a: a.swapaxes(-1, -2)
 
 
 def reshape_back(b, v):
