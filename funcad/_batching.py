@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, ops
+from ._core import Primitive, Trace, Tracer, conversion_site, ops
 from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
 
@@ -61,7 +61,11 @@ class BatchTracer(Tracer):
 
     # int(), float(), an index, .item(): a per-example value cannot become one Python number
     def __int__(self):
-        self._concrete()
+        try:
+            self._concrete()
+        except BatchingError as e:
+            at, math_fix = conversion_site()
+            raise BatchingError(f"{e}{at}" + (f" {math_fix}" if math_fix else "")) from None
 
     __float__ = __complex__ = __index__ = item = tolist = __int__
 

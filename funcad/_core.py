@@ -242,15 +242,10 @@ class Tracer:
         return bool(self._concrete())
 
     def _drop(self, what):
-        where, _ = user_site()
-        at = f" (at {where})" if where else ""
-        m = re.search(r"\bmath\.(\w+)\s*\(", where or "")
-        if m:
-            fix = (f"math.{m.group(1)} works on Python floats only: use np.{m.group(1)}(x)"
-                   if hasattr(np, m.group(1)) else f"math.{m.group(1)} works on Python floats "
-                   "only: write it with np. functions")
-            raise ConcretizationError(f"{what} of a traced value {short_repr(self)}{at}: {fix}, "
-                                      "which is traced.")
+        at, math_fix = conversion_site()
+        if math_fix:
+            raise ConcretizationError(f"{what} of a traced value {short_repr(self)}{at}: "
+                                      f"{math_fix}")
         raise ConcretizationError(
             f"{what} of a traced value {short_repr(self)}{at} would drop its derivative. Keep it "
             "an array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
@@ -560,6 +555,20 @@ class Tracer:
         if type is not None or (dtype is not None and np.dtype(dtype) != self.dtype):
             self._no_buffer(f"x.view({dtype!r})", ConcretizationError)
         return make_view(self, ViewOp(lambda b: ops.copy(b), lambda b, v: v))
+
+
+def conversion_site():
+    """-> (" (at file:line: source)" of the user's line, or "";  the np. spelling to use when
+    that line calls a math function, or None). Only called when raising."""
+    where, _ = user_site(sys._getframe(1))
+    m = re.search(r"\bmath\.(\w+)\s*\(", where or "")
+    fix = None
+    if m:
+        name = m.group(1)
+        fix = (f"math.{name} works on Python floats only: use np.{name}(x), which is traced."
+               if hasattr(np, name) else f"math.{name} works on Python floats only: write it "
+               "with np. functions, which are traced.")
+    return (f" (at {where})" if where else ""), fix
 
 
 def _trace_name(x):

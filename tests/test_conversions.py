@@ -224,6 +224,9 @@ def test_math_function_names_numpy_spelling():
     with pytest.raises(fad.ConcretizationError) as e:
         fad.grad(f)(X)
     assert "math.sin(x[0])" in str(e.value) and "np.sin" in str(e.value)
+    with pytest.raises(fad.BatchingError) as e:
+        fad.vmap(f)(np.stack([X, X]))
+    assert "math.sin(x[0])" in str(e.value) and "np.sin" in str(e.value)
 
 
 def test_scipy_function_calling_asarray_is_named():
