@@ -7,6 +7,7 @@ import numpy as np
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from .._core import Tracer
+from .._forward import def_linear
 from ._complex import real_p
 
 # ---------------------------------------------------------------------------
@@ -15,6 +16,7 @@ from ._complex import real_p
 
 convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
 defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
+def_linear(convert_p)
 
 
 def _convert_vjp(g, ans, x, *, dtype):
