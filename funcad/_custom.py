@@ -12,9 +12,13 @@ rule here, side by side:
 * custom_vjp. The primitive returns ``outputs + residuals`` (the caller sees the
   outputs only), so the tape keeps the residuals of ``fwd`` and ``bwd`` needs
   nothing else (the inputs are kept too, for reverse-over-reverse, where the
-  residuals' own cotangents flow back through ``fwd``). Forward mode: dual
-  numbers through ``fwd``. vmap: ``fwd`` and ``bwd`` run on batched values;
-  cotangents of unbatched arguments are summed.
+  residuals' own cotangents flow back through ``fwd``). Forward mode: the
+  transpose of ``bwd`` (linear in g, checked op by op); the residuals' tangents
+  come from ``fwd`` when a trace above reads them. vmap: ``fwd`` and ``bwd`` run
+  on batched values; cotangents of unbatched arguments are summed. ``fwd`` runs
+  on plain values in the primitive's impl (its own call of the function is then
+  the plain function) and on traced values for nested derivatives (its call of
+  the function binds the primitive again, so the rule applies at every level).
 
 The helpers both share with checkpoint are in ``_custom_common.py``.
 """
@@ -368,11 +372,15 @@ class custom_vjp:
 
     Define ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, g) -> tuple``
     of cotangents, one per differentiable argument (``None`` for zero), with
-    :meth:`defvjp`. The tape keeps only the residuals. Forward mode (``jvp``,
-    ``jacfwd``, ``hessian``'s outer pass) differentiates ``fwd`` with dual
-    numbers, so ``fwd`` must be written in differentiable operations for
-    those transforms (JAX raises instead). With ``nondiff_argnums``, ``bwd``
-    receives the static arguments first: ``bwd(*nondiff, residuals, g)``.
+    :meth:`defvjp`. The tape keeps only the residuals. The rule is the
+    derivative at every level: inside ``fwd``, calling the function itself goes
+    through the rule again (reverse over reverse), and forward mode (``jvp``,
+    ``jacfwd``, ``hessian``, ``hvp``, ``linearize``) applies the transpose of
+    ``bwd``, which must then be linear in ``g`` (checked op by op; JAX raises
+    instead). A ``bwd`` that is not linear in ``g``, like the gradient clipping
+    below, works in reverse mode and raises in forward mode. With
+    ``nondiff_argnums``, ``bwd`` receives the static arguments first:
+    ``bwd(*nondiff, residuals, g)``.
 
     Args:
       fun: the primal function (pytrees in and out).
