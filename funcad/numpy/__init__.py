@@ -13,7 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import types as _types
+
 import numpy as _np
+
+from .._core import Primitive as _Primitive
 
 from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
 from . import _products, _reductions, _shape  # noqa: F401
@@ -22,6 +26,12 @@ from . import _ufunc_methods, _ufuncs_more  # noqa: F401
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
+from ._creation import accepts_sequences as _accepts_sequences
+
+
+def _is_routine(fn) -> bool:
+    return isinstance(fn, (_types.FunctionType, _Primitive))
+
 
 # plain-NumPy creation functions and constants (no traced inputs to differentiate)
 for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "random", "ndarray",
@@ -32,7 +42,15 @@ for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "random"
               "issubdtype"]:
     globals()[_name] = getattr(_np, _name)
 
-globals().update(_public)
+# lists and tuples holding traced values are accepted wherever NumPy takes an array
+# (fnp.mean([a, b]), fnp.concatenate([[a], [b, c]])): converted in this one place, on the
+# public names only, so the rules' own calls (ops.*, module globals) pay nothing
+for _name, _fn in _public.items():
+    globals()[_name] = _accepts_sequences(_fn) if _is_routine(_fn) else _fn
+for _mod in (linalg, fft):
+    for _name in _mod.__all__:
+        if _is_routine(getattr(_mod, _name)):
+            setattr(_mod, _name, _accepts_sequences(getattr(_mod, _name)))
 _nondiff.alias_like_dispatchers()
 _ufunc_methods.register_all()
 
