@@ -293,7 +293,10 @@ class Tracer:
             reason = unsupported_table.get(ufunc, "no differentiation rule is defined")
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedFunctionError(f"{what} is not supported on traced values: {reason}")
-        return fn(*inputs, **kwargs)
+        try:
+            return fn(*inputs, **kwargs)
+        except TracerArrayConversionError as e:   # a list holding traced values: convert, retry
+            return ops.retry_with_arrays(fn, inputs, kwargs, e)
 
     def __array_function__(self, func, types, args, kwargs):
         fn = function_table.get(func)
@@ -301,7 +304,10 @@ class Tracer:
             reason = unsupported_table.get(func, "funcad has no rule for it (see "
                                                  "docs/numpy-coverage.md)")
             raise _array_function_error(func, reason)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TracerArrayConversionError as e:   # a list holding traced values: convert, retry
+            return ops.retry_with_arrays(fn, args, kwargs, e)
 
     # -- operators --------------------------------------------------------
     def __neg__(self): return ops.negative(self)

@@ -15,17 +15,27 @@ from __future__ import annotations
 
 import types as _types
 
+import types as _types
+
 import numpy as _np
+
+from .._core import Primitive as _Primitive
 
 from .._core import Primitive as _Primitive
 
 from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
 from . import _products, _reductions, _shape  # noqa: F401
 from . import _cumulative, _polynomial, _sorting, _statistics, _structural  # noqa: F401
-from . import _ufunc_methods, _ufuncs_more  # noqa: F401
+from . import _index_tricks, _ufunc_methods, _ufuncs_more  # noqa: F401
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
+from ._creation import accepts_sequences as _accepts_sequences
+
+
+def _is_routine(fn) -> bool:
+    return isinstance(fn, (_types.FunctionType, _Primitive))
+
 from ._creation import accepts_sequences as _accepts_sequences
 
 

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
-                    is_traced, shape_of)
+                    is_traced, public, shape_of)
 from .._core import Tracer, active_traces, lift
 from .._forward import def_linear
 from ..errors import TracerArrayConversionError
@@ -103,28 +103,37 @@ def from_sequence(obj):
         return [from_sequence(o) for o in obj]
 
 
+def retry_with_arrays(fn, args, kwargs: dict, err: Exception):
+    """Call ``fn`` again with its list/tuple arguments holding traced values converted by
+    :func:`from_sequence`; raise ``err`` (NumPy met a traced value in a list) if there are none."""
+    new_args = [from_sequence(a) for a in args]
+    new_kwargs = {k: from_sequence(v) for k, v in kwargs.items()}
+    if all(a is b for a, b in zip(new_args, args)) and all(
+            new_kwargs[k] is v for k, v in kwargs.items()):
+        raise err
+    return fn(*new_args, **new_kwargs)
+
+
+export(retry_with_arrays, "retry_with_arrays")
+del public["retry_with_arrays"]      # an ops entry for the NumPy hooks, not a public name
+
+
 def accepts_sequences(fn):
     """``fn``, also accepting lists and tuples holding traced values where NumPy takes arrays.
 
     ``fn`` runs as is; only when NumPy meets a traced value inside a list (it raises
-    ``TracerArrayConversionError``) are the list and tuple arguments holding traced
-    values converted with :func:`from_sequence` and ``fn`` called again. Calls on
-    arrays pay one Python call and nothing else.
+    ``TracerArrayConversionError``) is it called again through :func:`retry_with_arrays`.
+    Calls on arrays pay one Python call and nothing else.
     """
     @functools.wraps(fn)
     def call(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except TracerArrayConversionError:
-            new_args = [from_sequence(a) for a in args]
-            new_kwargs = {k: from_sequence(v) for k, v in kwargs.items()}
-            if all(a is b for a, b in zip(new_args, args)) and all(
-                    new_kwargs[k] is v for k, v in kwargs.items()):
-                raise
-        return fn(*new_args, **new_kwargs)
+        except TracerArrayConversionError as e:
+            return retry_with_arrays(fn, args, kwargs, e)
     if isinstance(fn, Primitive):
         call.__name__ = call.__qualname__ = fn.name
-        call.__doc__ = f"The primitive ``{fn.name}``: NumPy's function, differentiable."
+        call.__doc__ = f"``numpy.{fn.name}``, differentiable (the primitive ``{fn.name}``)."
     return call
 
 
