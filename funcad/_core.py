@@ -269,7 +269,9 @@ class Tracer:
         self._drop(".tolist()")
 
     def __array__(self, dtype=None, copy=None):
-        raise TracerArrayConversionError(
+        hint = ops.__dict__.get("conversion_hint")    # NumPy callers named with their fix
+        hint = hint(self) if hint is not None else ""
+        raise TracerArrayConversionError(hint or
             f"np.array/np.asarray was called on a traced value {short_repr(self)}; the result "
             "would lose the derivative. Use funcad.numpy.asarray / funcad.numpy.stack (or just "
             "keep operating on the value), or fad.stop_gradient(x) if a constant is meant.")
@@ -382,7 +384,7 @@ class Tracer:
     def dot(self, o): return ops.dot(self, o)
     def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
     def round(self, decimals=0): return ops.round(self, decimals)
-    def astype(self, dtype, copy=True): return ops.astype(self, dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return ops.astype(self, dtype)  # noqa: E501
     def copy(self): return ops.copy(self)
     def ravel(self): return ops.ravel(self)
     def flatten(self): return ops.ravel(self)

@@ -18,7 +18,8 @@ import numpy as np
 from .. import _core
 from .._core import Primitive, Tracer, full_lower
 from ..errors import BatchingError
-from ._base import dtype_of, export, is_traced, shape_of
+from .._util import short_repr
+from ._base import dtype_of, export, is_traced, public, shape_of
 
 zero_derivative_names: set[str] = set()
 unsupported_names: dict[str, str] = {}
@@ -274,6 +275,39 @@ for _f, _note in [
         (np.arange, "creation with like=: constant"),
         (np.fromfunction, "creation with like=: constant")]:
     mark_zero(_f, _note)
+
+
+def conversion_hint(x) -> str:
+    """The error message when a NumPy routine funcad cannot intercept converts the traced
+    value ``x`` to a plain array, naming the routine and the fix; ``""`` for other callers.
+
+    Only ``np.vectorize`` is recognised: the frames between the conversion and the user's
+    code (NumPy's and funcad's own) are searched for the ``np.vectorize`` object.
+    """
+    import sys
+    f = sys._getframe(1)
+    for _ in range(40):
+        f = f.f_back
+        if f is None or not f.f_globals.get("__name__", "").startswith(("numpy", "funcad")):
+            return ""
+        vec = f.f_locals.get("self")
+        if isinstance(vec, np.vectorize):
+            fn = getattr(vec.pyfunc, "__name__", "f")
+            return (f"np.vectorize({fn}) was called on a traced value {short_repr(x)}: "
+                    + VECTORIZE_FIX.format(fn=fn))
+    return ""
+
+
+VECTORIZE_FIX = (
+    "it calls {fn} on plain NumPy scalars one at a time, which would lose the derivative. "
+    "Write {fn} with array operations (NumPy's functions and funcad.numpy work elementwise on "
+    "whole traced arrays; fnp.where(cond, a, b) for an if/else), or map it with "
+    "fad.vmap({fn}) (one fad.vmap per array axis)")
+unsupported_names["vectorize"] = VECTORIZE_FIX.format(fn="the function")
+
+
+export(conversion_hint, "conversion_hint")
+del public["conversion_hint"]       # an ops entry for Tracer.__array__, not a public name
 
 
 def alias_like_dispatchers() -> None:
