@@ -270,11 +270,10 @@ class Tracer:
 
     def __array__(self, dtype=None, copy=None):
         hint = ops.__dict__.get("conversion_hint")    # NumPy callers named with their fix
-        hint = hint(self) if hint is not None else ""
-        raise TracerArrayConversionError(hint or
+        raise TracerArrayConversionError((hint(self) if hint is not None else "") or (
             f"np.array/np.asarray was called on a traced value {short_repr(self)}; the result "
             "would lose the derivative. Use funcad.numpy.asarray / funcad.numpy.stack (or just "
-            "keep operating on the value), or fad.stop_gradient(x) if a constant is meant.")
+            "keep operating on the value), or fad.stop_gradient(x) if a constant is meant."))
 
     def __hash__(self):
         return id(self)
