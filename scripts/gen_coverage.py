@@ -63,6 +63,14 @@ CONVERSIONS = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortran
                "require")
 
 
+# NumPy dispatches these on their array argument only: a traced value in another argument
+# next to a plain array is not seen by funcad (NumPy raises); the fnp function handles it
+OTHER_ARGUMENT_NOT_DISPATCHED = {
+    "full_like": "`fill_value`", "pad": "`constant_values` / `end_values`",
+    "nan_to_num": "`nan` / `posinf` / `neginf`", "piecewise": "a value in `funclist`",
+}
+
+
 def _like_only(f) -> bool:
     """Whether NumPy dispatches ``f`` only on its ``like=`` argument (creation functions)."""
     try:
@@ -75,9 +83,12 @@ def works_as_np(f, status) -> str:
     """Whether ``np.<name>(...)`` called on traced values reaches funcad's rule."""
     if status in ("unsupported", "missing"):
         return "no (unsupported)" if status == "unsupported" else "no"
+    n = f.__name__
+    if not isinstance(f, np.ufunc) and n in OTHER_ARGUMENT_NOT_DISPATCHED:
+        return (f"partially: a traced {OTHER_ARGUMENT_NOT_DISPATCHED[n]} with a plain array "
+                f"raises (NumPy dispatches on the array only): use `fnp.{n}`")
     if isinstance(f, np.ufunc) or not _like_only(f):
         return "yes"
-    n = f.__name__
     if n in CONVERSIONS:
         return (f"no: NumPy converts a traced value (or a list of them) itself and raises; "
                 f"use `fnp.{n}`")

@@ -202,6 +202,16 @@ def test_works_as_np_column_is_true():
         fad.grad(zeros_then_write)(a0)
     assert gen.works_as_np(np.zeros, "zero-derivative").startswith("partially")
     assert gen.works_as_np(np.mean, "differentiable") == "yes"
+    # a traced value in an argument NumPy does not dispatch on, next to a plain array
+    x = np.array([1.0, np.nan, 3.0])
+    for n, call in [("full_like", lambda xp, c: xp.full_like(x, c)),
+                    ("pad", lambda xp, c: xp.pad(x[::2], 1, constant_values=c)),
+                    ("nan_to_num", lambda xp, c: xp.nan_to_num(x, nan=c)),
+                    ("piecewise", lambda xp, c: xp.piecewise(x[::2], [x[::2] > 2], [c, 0.0]))]:
+        assert gen.works_as_np(getattr(np, n), "differentiable").startswith("partially"), n
+        with pytest.raises((TracerArrayConversionError, UnsupportedFunctionError)):
+            fad.grad(lambda c: call(np, c).sum())(a0)
+        assert float(fad.grad(lambda c: call(fnp, c).sum())(a0)) > 0, n
     assert float(fad.grad(lambda a: np.mean(np.stack([a, 2.0 * a])))(a0)) == 1.5
 
 

@@ -61,18 +61,24 @@ SEQUENCE_CALLS = {
 }
 
 
+def _traced_value_and_grads(f, args):
+    """``f(*args)`` computed on traced values (its NumPy value), and the gradient of the sum
+    of its squares with respect to every argument."""
+    seen = {}
+
+    def g(*a):
+        out = f(*a)
+        seen["value"] = full_lower(out)
+        return (out * out).sum()
+    grads = fad.grad(g, argnums=tuple(range(len(args))))(*args)
+    return seen["value"], grads
+
+
 @pytest.mark.parametrize("name", sorted(SEQUENCE_CALLS))
 def test_fnp_functions_accept_lists_of_traced_values(name):
     call = SEQUENCE_CALLS[name]
     want = call(np, A, B, C)
-    seen = {}
-
-    def f(a, b, c):
-        out = call(fnp, a, b, c)
-        seen["value"] = full_lower(out)
-        return (out * out).sum()
-    grads = fad.grad(f, argnums=(0, 1, 2))(A, B, C)
-    got = seen["value"]
+    got, grads = _traced_value_and_grads(lambda a, b, c: call(fnp, a, b, c), (A, B, C))
     assert got.shape == np.shape(want) and got.dtype == np.asarray(want).dtype
     np.testing.assert_allclose(got, want, rtol=1e-12)
     h, tol = (1e-6, 1e-5) if got.dtype == np.float64 else (1e-2, 1e-2)   # float32: coarse
@@ -167,14 +173,7 @@ def test_r_and_c_match_numpy_and_differentiate(k):
     f = INDEX_TRICKS[k]
     a0, x0, m0 = 0.7, np.array([1.0, 2.0, 3.0]), np.arange(6.0).reshape(2, 3)
     want = np.asarray(f(np, a0, x0, m0))
-    seen = {}
-
-    def g(a, x, m):
-        r = f(fnp, a, x, m)
-        seen["v"] = full_lower(r)
-        return (r * r).sum()
-    grads = fad.grad(g, argnums=(0, 1, 2))(a0, x0, m0)
-    got = seen["v"]
+    got, grads = _traced_value_and_grads(lambda a, x, m: f(fnp, a, x, m), (a0, x0, m0))
     assert (got.shape, got.dtype) == (want.shape, want.dtype)
     np.testing.assert_allclose(got, want)
     if got.dtype != np.float64:

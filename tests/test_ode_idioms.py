@@ -202,6 +202,17 @@ def test_writes_of_values_from_an_outer_transform():
     got = fad.grad(lambda c: fad.grad(inner)(Y0, c)[0])(2.0)
     assert float(got) == pytest.approx(1.0)
 
+    def outer(c):
+        def inner2(s):
+            d = np.copy(c * Y0)            # traced by the outer transform only
+            d[0] = s * d[1]                # a value of the inner one written in
+            e = fnp.full_like(Y0, c)       # the same for a traced fill value
+            e[1] = s ** 2
+            return d.sum() + e.sum()
+        return fad.grad(inner2)(2.0)       # = c * Y0[1] + 4 (c traced by the outer grad)
+    assert float(fad.grad(outer)(3.0)) == pytest.approx(Y0[1])
+    assert float(fad.jacfwd(outer)(3.0)) == pytest.approx(Y0[1])
+
 
 def test_fnp_array_spelling_and_the_np_array_error():
     def lv_fnp(y):

@@ -308,7 +308,8 @@ def full(shape, fill_value, dtype=None, order="C"):
     if isinstance(fill_value, Tracer):
         from ._shape import broadcast_to
         v = fill_value if dtype is None else astype(fill_value, dtype)
-        return broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer)) else shape)
+        return writable(broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer))
+                                     else shape))
     return lift(np.full(shape, fill_value, dtype=dtype, order=order))
 
 

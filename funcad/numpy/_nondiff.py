@@ -187,7 +187,9 @@ for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:
 # -- in-place or output-array functions cannot be traced
 for _f, _why in [
         (np.copyto, "it writes into an existing array; build the value functionally with "
-                    "fnp.where or x.at[idx].set(v)"),
+                    "fnp.where or x.at[idx].set(v). (np.full, np.full_like and np.nan_to_num "
+                    "call it when only the fill value is traced: use fnp.full, fnp.full_like, "
+                    "fnp.nan_to_num)"),
         (np.put, "it writes in place; use x.at[idx].set(v)"),
         (np.place, "it writes in place; use fnp.where(mask, v, x)"),
         (np.putmask, "it writes in place; use fnp.where(mask, v, x)"),
