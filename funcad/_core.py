@@ -319,6 +319,10 @@ class Tracer:
         self._no_buffer("x.__array_struct__")
 
     def __array__(self, dtype=None, copy=None):
+        hint = ops.__dict__.get("conversion_hint")    # NumPy callers named with their fix
+        hint = hint(self) if hint is not None else ""
+        if hint:
+            raise TracerArrayConversionError(hint)
         where, library = user_site()
         call = f"{library} called np.asarray" if library else "np.array/np.asarray was called"
         fix = ("funcad.numpy.asarray / fnp.array / fnp.stack / fnp.concatenate (fnp.r_), which "
@@ -372,9 +376,11 @@ class Tracer:
             reason = unsupported_table.get(ufunc, "no differentiation rule is defined")
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedFunctionError(f"{what} is not supported on traced values: {reason}")
-        if out is None:
-            return fn(*inputs, **kwargs)
-        return write_out(ufunc, out, fn(*inputs, **kwargs))
+        try:
+            result = fn(*inputs, **kwargs)
+        except TracerArrayConversionError as e:   # a list holding traced values: convert, retry
+            result = ops.retry_with_arrays(fn, inputs, kwargs, e)
+        return result if out is None else write_out(ufunc, out, result)
 
     def __array_function__(self, func, types, args, kwargs):
         fn = function_table.get(func)
@@ -385,7 +391,10 @@ class Tracer:
         as_view = VIEW_FUNCTIONS.get(func)
         if as_view is not None and args and isinstance(args[0], Tracer):
             return as_view(fn, *args, **kwargs)      # a NumPy view: writes go both ways
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TracerArrayConversionError as e:   # a list holding traced values: convert, retry
+            return ops.retry_with_arrays(fn, args, kwargs, e)
 
     # -- operators --------------------------------------------------------
     def __neg__(self): return ops.negative(self)
@@ -501,7 +510,7 @@ class Tracer:
     def dot(self, o): return ops.dot(self, o)
     def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
     def round(self, decimals=0): return ops.round(self, decimals)
-    def astype(self, dtype, copy=True): return ops.astype(self, dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return ops.astype(self, dtype)  # noqa: E501
     def copy(self, order="C"): return ops.copy(self)
     def flatten(self, order="C"): return ops.reshape(ops.copy(self), (-1,), order=order)
     def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)

@@ -12,9 +12,13 @@ rule here, side by side:
 * custom_vjp. The primitive returns ``outputs + residuals`` (the caller sees the
   outputs only), so the tape keeps the residuals of ``fwd`` and ``bwd`` needs
   nothing else (the inputs are kept too, for reverse-over-reverse, where the
-  residuals' own cotangents flow back through ``fwd``). Forward mode: dual
-  numbers through ``fwd``. vmap: ``fwd`` and ``bwd`` run on batched values;
-  cotangents of unbatched arguments are summed.
+  residuals' own cotangents flow back through ``fwd``). Forward mode: the
+  transpose of ``bwd`` (linear in g, checked op by op); the residuals' tangents
+  come from ``fwd`` when a trace above reads them. vmap: ``fwd`` and ``bwd`` run
+  on batched values; cotangents of unbatched arguments are summed. ``fwd`` runs
+  on plain values in the primitive's impl (its own call of the function is then
+  the plain function) and on traced values for nested derivatives (its call of
+  the function binds the primitive again, so the rule applies at every level).
 
 The helpers both share with checkpoint are in ``_custom_common.py``.
 """
@@ -28,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
-from ._batching import batch_rules
+from ._batching import BatchTrace, batch_rules
 from ._core import Primitive, Tracer, ops
 from ._custom_common import (_Call, _check_leaves, _fit_out, _name, _Split, batch_size, cached,
                              check_no_tracer, is_float, pull_back, resolve_args, run_plain,
@@ -37,7 +41,8 @@ from ._forward import jvp_rules
 from ._reverse import defvjp_argnum
 from ._util import short_repr
 from .api import jvp_flat
-from .errors import CustomRuleError
+from ._linearize import NotLinearError, transpose_linear
+from .errors import ConcretizationError, CustomRuleError, UnsupportedFunctionError
 
 __all__ = ["custom_jvp", "custom_vjp", "CustomRuleError"]
 
@@ -204,17 +209,122 @@ def _merge(nd, static, dyn):
 # ---------------------------------------------------------------------------
 
 def _cvjp_impl(*args, call):
-    return check_no_tracer(run_plain(call.fwd, args), call.name, "custom_vjp function")
+    return check_no_tracer(run_plain(call.fwd_plain, args), call.name, "custom_vjp function")
 
 
-custom_vjp_p = Primitive("custom_vjp_call", _cvjp_impl, multiple_results=True)
+class _ChainPrimitive(Primitive):
+    """custom_vjp_call remembers which traces are processing the current bind.
+
+    A bind goes down the levels: each trace's ``process`` binds again on the values one
+    level down. The forward-mode rule must know whether a trace above its own one handles
+    the same call (then the residuals' tangents are read later, by that trace's rule), and
+    a rule is not told its trace; so each bind pushes its trace on a thread-local chain. A
+    bind at a level above the chain's last (a fresh call, e.g. inside fwd) starts a new one.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, *args, **params):
+        top = None
+        for a in args:
+            if isinstance(a, Tracer) and (top is None or a._trace.level > top.level):
+                top = a._trace
+        if top is None:
+            return self.impl(*args, **params)
+        chains = _chains()
+        cont = bool(chains) and bool(chains[-1]) and chains[-1][-1].level > top.level
+        if cont:
+            chains[-1].append(top)
+        else:
+            chains.append([top])
+        try:
+            return Primitive.__call__(self, *args, **params)
+        finally:
+            if cont:
+                chains[-1].pop()
+            else:
+                chains.pop()
+
+
+_tls = threading.local()
+
+
+def _chains() -> list:
+    c = getattr(_tls, "chains", None)
+    if c is None:
+        c = _tls.chains = []
+    return c
+
+
+def _read_above() -> bool:
+    """Does a trace above the one running this rule keep the call's residuals (to read their
+    tangents later)? Batching traces above only pass them on."""
+    chain = _chains()[-1]
+    return any(not isinstance(t, BatchTrace) for t in chain[:-1])
+
+
+custom_vjp_p = _ChainPrimitive("custom_vjp_call", _cvjp_impl, multiple_results=True)
 
 
 def _cvjp_jvp(primals, tangents, ans, *, call):
-    # forward mode: dual numbers through fwd (tangents of the outputs and the residuals)
+    # forward mode never differentiates fwd for the outputs: their tangent is the transpose
+    # of g -> bwd(residuals, g) applied to the input tangents (bwd must be linear in g)
     if all(t is None for t in tangents):
         return [None] * len(ans)
-    return jvp_flat(lambda xs: call.fwd(*xs), list(primals), list(tangents))[1]
+    n = call.box["n_out"]
+    res = list(ans[n:])
+    try:
+        t_out = transpose_linear(lambda gs: call.bwd(res, gs, primals), list(ans[:n]),
+                                 [t if is_float(p) else None for p, t in zip(primals, tangents)],
+                                 "bwd")
+    except NotLinearError as e:
+        raise CustomRuleError(
+            f"forward mode (jvp, jacfwd, hessian, hvp, linearize) of custom_vjp function "
+            f"'{call.name}' uses the transpose of its bwd, which must be linear in the "
+            f"cotangent g; but {e} of g. Give the function a forward-mode rule with "
+            "fad.custom_jvp instead, or differentiate it in reverse mode only (grad, jacrev, "
+            "vjp).") from None
+    except (ConcretizationError, UnsupportedFunctionError) as e:
+        raise CustomRuleError(
+            f"forward mode (jvp, jacfwd, hessian, hvp, linearize) of custom_vjp function "
+            f"'{call.name}' runs its bwd on a traced cotangent g to transpose it, and bwd calls "
+            f"code funcad cannot trace ({e}). Write bwd in NumPy operations on g, or define "
+            "the forward-mode rule with fad.custom_jvp.") from e
+    t_res = [None] * len(res)
+    if res and _read_above():
+        # a trace above this one keeps the residuals, and its rule will differentiate
+        # bwd(residuals, g) or its transpose: their tangents come from fwd, whose call of
+        # the custom function goes through this rule again
+        _, ts = jvp_flat(lambda xs: _fwd_traced(call, xs, t_out), list(primals), list(tangents))
+        t_res = ts[n:]
+    return [None if t is None else _fit_out(t, a) for t, a in zip(t_out, ans[:n])] + t_res
+
+
+def _fwd_traced(call, xs, t_out=None):
+    """fwd on traced values (nested derivatives), refusing outputs it made constant."""
+    try:
+        outs = call.fwd(*xs)
+    except (ConcretizationError, UnsupportedFunctionError) as e:
+        raise CustomRuleError(
+            f"a nested derivative of custom_vjp function '{call.name}' runs its fwd on traced "
+            f"values, and fwd calls code funcad cannot trace ({e}). Inside fwd, compute the "
+            f"output by calling the custom function itself (y = {call.name}(x)): that call "
+            "runs on plain values and its derivative is your rule.") from e
+    n = call.box["n_out"]
+    top = max((x._trace for x in xs if isinstance(x, Tracer)), key=lambda t: t.level,
+              default=None)
+    for k in range(n):
+        o = outs[k]
+        live = t_out[k] is not None if t_out is not None else is_float(o)
+        if live and top is not None and getattr(o, "_trace", None) is not top:
+            raise CustomRuleError(
+                f"fwd of custom_vjp function '{call.name}' returned output {k} as a constant "
+                f"({short_repr(o)}) although its inputs are traced by a transform: a nested "
+                "derivative (grad of grad, hessian, jvp of grad) cannot be right. The usual "
+                "cause is a solver's result returned directly (or through stop_gradient) from "
+                f"fwd; call the custom function instead (y = {call.name}(x)) so that its "
+                "derivative is your rule at every level.")
+    return outs
 
 
 def _cvjp_vjp(j, g, ans, *args, call):
@@ -225,8 +335,9 @@ def _cvjp_vjp(j, g, ans, *args, call):
         if all(_is_zero(r) for r in g[n:]):
             return cts
         # nested reverse mode: an inner backward pass used the residuals, so they carry
-        # cotangents too; those flow back through fwd itself (differentiated normally)
-        extra = pull_back(lambda *xs: call.fwd(*xs)[n:], list(args), g[n:])
+        # cotangents too; those flow back through fwd, whose call of the custom function
+        # goes through this rule again
+        extra = pull_back(lambda *xs: _fwd_traced(call, xs)[n:], list(args), g[n:])
         return [c if e is None else e if c is None else c + e for c, e in zip(cts, extra)]
 
     return cached(call, g, compute)[j]
@@ -246,7 +357,8 @@ def _cvjp_batch(vals, dims, *, call):
         return [c if d is not None or c is None else ops.sum(c, axis=0)
                 for c, d in zip(cts, dims)]
 
-    new = _Call(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size), bwd=bwd)
+    new = _Call(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size),
+                fwd_plain=vmap_flat(call.fwd_plain, dims, size), bwd=bwd)
     return custom_vjp_p(*vals, call=new)
 
 
@@ -260,11 +372,15 @@ class custom_vjp:
 
     Define ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, g) -> tuple``
     of cotangents, one per differentiable argument (``None`` for zero), with
-    :meth:`defvjp`. The tape keeps only the residuals. Forward mode (``jvp``,
-    ``jacfwd``, ``hessian``'s outer pass) differentiates ``fwd`` with dual
-    numbers, so ``fwd`` must be written in differentiable operations for
-    those transforms (JAX raises instead). With ``nondiff_argnums``, ``bwd``
-    receives the static arguments first: ``bwd(*nondiff, residuals, g)``.
+    :meth:`defvjp`. The tape keeps only the residuals. The rule is the
+    derivative at every level: inside ``fwd``, calling the function itself goes
+    through the rule again (reverse over reverse), and forward mode (``jvp``,
+    ``jacfwd``, ``hessian``, ``hvp``, ``linearize``) applies the transpose of
+    ``bwd``, which must then be linear in ``g`` (checked op by op; JAX raises
+    instead). A ``bwd`` that is not linear in ``g``, like the gradient clipping
+    below, works in reverse mode and raises in forward mode. With
+    ``nondiff_argnums``, ``bwd`` receives the static arguments first:
+    ``bwd(*nondiff, residuals, g)``.
 
     Args:
       fun: the primal function (pytrees in and out).
@@ -288,7 +404,7 @@ class custom_vjp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd = self.bwd = None
-        self._fwd_depth = threading.local()   # > 0 while fwd runs: calls inside are plain
+        self._fwd_depth = threading.local()   # > 0 while fwd runs on plain values
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         """Set ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff, residuals, g)``."""
@@ -307,12 +423,7 @@ class custom_vjp:
         n_dyn = len(sp.dyn_idx)
 
         def fwd_flat(*leaves):
-            depth = self._fwd_depth   # fwd usually calls the function itself: no recursion
-            depth.n = getattr(depth, "n", 0) + 1
-            try:
-                res = self.fwd(*sp.rebuild(leaves))
-            finally:
-                depth.n -= 1
+            res = self.fwd(*sp.rebuild(leaves))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise CustomRuleError(f"fwd of '{name}' must return a pair (output, residuals), "
                                       f"got {short_repr(res)}")
@@ -320,6 +431,16 @@ class custom_vjp:
             r, box["res_tree"] = _tree.flatten(res[1])
             box["n_out"] = len(outs)
             return list(outs) + list(r)
+
+        def fwd_plain(*leaves):
+            # on plain values, at the bottom of every transform: fwd's own call of the
+            # function (or any other below it) is the plain function, not a new custom call
+            depth = self._fwd_depth
+            depth.n = getattr(depth, "n", 0) + 1
+            try:
+                return fwd_flat(*leaves)
+            finally:
+                depth.n -= 1
 
         def bwd_flat(res, gs, args_like):
             r = _tree.unflatten(box["res_tree"], res)
@@ -349,6 +470,6 @@ class custom_vjp:
             return [None if c is None or not is_float(a) else _fit_out(c, a)
                     for c, a in zip(flat, sp.leaves)]
 
-        call = _Call(name, box, fwd=fwd_flat, bwd=bwd_flat)
+        call = _Call(name, box, fwd=fwd_flat, fwd_plain=fwd_plain, bwd=bwd_flat)
         outs = custom_vjp_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs[:box["n_out"]])

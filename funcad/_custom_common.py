@@ -70,11 +70,13 @@ def check_no_tracer(outs, name: str, what: str):
     """A custom/checkpointed function run on plain values must not return traced values."""
     for o in outs:
         if isinstance(o, Tracer):
-            raise FuncadError(
-                f"{what} '{name}' returned a value traced by {o._trace.kind}@{o._trace.level} "
-                "although its arguments were not traced at that level: the function uses a "
-                "traced value it closes over (a global or closure variable). Pass that value as "
-                "an argument instead.")
+            t = o._trace
+            raise CustomRuleError(
+                f"{what} '{name}' closes over a value traced by an enclosing transform "
+                f"({t.kind}@{t.level}): a global or a variable of the function it is defined "
+                f"in. funcad runs '{name}' on plain values and applies your rule, so it cannot "
+                "follow a derivative through that closure. Pass the value as an argument of "
+                f"'{name}' instead (non-array arguments go in nondiff_argnums).")
     return outs
 
 

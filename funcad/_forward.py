@@ -17,10 +17,17 @@ from ._core import Primitive, Trace, Tracer, ops
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
-__all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp"]
+__all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp",
+           "linear_in", "def_linear"]
 
 # prim -> rule(primals, tangents, ans, **params) -> tangent (or list for multiple results)
 jvp_rules: dict[Primitive, Callable] = {}
+
+# prim -> (operand indices, joint): the primitive is linear in those operands when the others
+# are held fixed; ``joint`` says linear in all of them together (add), otherwise in any one of
+# them alone (multiply). Read by the checks that a recorded program is linear (the transpose
+# of a custom_vjp's bwd, linear_transpose).
+linear_in: dict[Primitive, tuple] = {}
 
 
 class JVPTracer(Tracer):
@@ -129,6 +136,16 @@ def defjvp_full(prim: Primitive, rule: Callable) -> None:
     jvp_rules[prim] = rule
 
 
+def def_linear(prim: Primitive, args=None, joint: bool = True) -> None:
+    """Declare ``prim`` linear in operands ``args`` (None: all of them).
+
+    ``joint=True``: linear in those operands together (``add``, ``where``'s two
+    branches); ``joint=False``: linear in any one of them while the others are
+    fixed (``multiply``, ``matmul``).
+    """
+    linear_in[prim] = (None if args is None else frozenset(args), joint)
+
+
 def def_linear_jvp(prim: Primitive) -> None:
     """A primitive linear in all its operands jointly: the JVP applies it to the tangents.
 
@@ -144,3 +161,4 @@ def def_linear_jvp(prim: Primitive) -> None:
         return prim(*ts, **params)
 
     jvp_rules[prim] = rule
+    def_linear(prim)

@@ -15,11 +15,12 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
-from ._core import Trace, Tracer, bind, new_trace
+from ._core import Trace, Tracer, bind, full_lower, new_trace
+from ._forward import linear_in
 from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
-from ._util import ShapeDtype, dtype_of, shape_of
+from ._util import ShapeDtype, dtype_of, shape_of, short_repr
 
-__all__ = ["linearize", "linear_transpose"]
+__all__ = ["linearize", "linear_transpose", "transpose_linear"]
 
 
 def _rows(tape: Tape) -> list:
@@ -210,6 +211,95 @@ def _record(flat_fun, flat_ins, where, in_tree, out_tree_box) -> _Linear:
                    out_tree_box(), where)
 
 
+def first_nonlinear(tape: Tape, out_nodes) -> str | None:
+    """What makes a recorded program not linear in its inputs (None: every op is linear).
+
+    Only the ops the outputs are computed from count (a convergence test on the input,
+    used for Python control flow only, does not). An op whose operands depend on the
+    inputs must be declared linear in those operands (``def_linear``): jointly (``add``:
+    then its other operands must be zero, or it is affine), or in one operand at a time
+    (``multiply``: the other factor is a constant coefficient).
+    """
+    rows = _rows(tape)
+    used = [False] * len(rows)
+    for n in out_nodes:
+        if n >= 0:
+            used[n] = True
+    for i in range(len(rows) - 1, -1, -1):
+        if not used[i]:
+            continue
+        prim, parents = rows[i][0], rows[i][1]
+        if prim is _INPUT:
+            continue
+        if prim is _PROJ:
+            used[parents] = True
+            continue
+        dep = frozenset(j for j, p in enumerate(parents) if p >= 0)
+        for p in parents:
+            if p >= 0:
+                used[p] = True
+        decl = linear_in.get(prim)
+        if decl is not None:
+            args, joint = decl
+            if (args is None or dep <= args) and (joint or len(dep) == 1):
+                if joint and _nonzero_const(rows[i][2], dep, args):
+                    return f"'{prim.name}' with a nonzero constant operand (affine, not linear)"
+                continue
+            if not joint and len(dep) > 1:
+                return f"'{prim.name}' of two values that both depend on it"
+        return f"'{prim.name}' (not linear in operand(s) {sorted(dep)})"
+    return None
+
+
+def _nonzero_const(vals, dep, args) -> bool:
+    """Does an operand of a jointly linear op that is constant here hold a nonzero value?"""
+    for j, v in enumerate(vals):
+        if j not in dep and (args is None or j in args) and not isinstance(v, ShapeDtype):
+            if np.any(full_lower(v)):
+                return True
+    return False
+
+
+def transpose_linear(fun_flat: Callable, like: list, cts: list, what: str) -> list:
+    """The transpose of a linear ``fun_flat(list) -> list`` applied to ``cts``.
+
+    ``fun_flat`` is recorded once, on generic inputs shaped like ``like`` (a fixed-seed
+    normal sample: Python control flow on them, such as an iterative solver's convergence
+    test, takes its typical path). Every op the outputs are computed from must be linear in
+    the inputs (checked op by op, so ``clip(g)`` is refused although it is linear near most
+    points); raises ``NotLinearError(reason)`` otherwise. Outputs that do not depend on the
+    inputs must be zero. Returns one cotangent per input (None: zero).
+    """
+    rng = np.random.default_rng(0)
+    with new_trace(_LinTrace) as lt:
+        ins = [lt.new_input(_generic(rng, x)) for x in like]
+        in_nodes = [t.node for t in ins]
+        outs = fun_flat(ins)
+    nodes = [o.node if type(o) is _LinTracer and o._trace is lt else -1 for o in outs]
+    bad = first_nonlinear(lt.tape, nodes)
+    if bad is not None:
+        raise NotLinearError(f"{what} applies {bad}")
+    for o, n in zip(outs, nodes):
+        if n < 0 and o is not None and np.any(full_lower(o)):
+            raise NotLinearError(f"{what} returns a nonzero value that does not depend on it "
+                                 f"({short_repr(full_lower(o))})")
+    seeds = [(n, c) for n, c in zip(nodes, cts) if n >= 0 and c is not None]
+    return backward_pass(lt.tape, seeds, in_nodes)
+
+
+def _generic(rng, x):
+    """A fixed-seed normal sample shaped and typed like ``x``."""
+    shape, dt = shape_of(x), np.dtype(dtype_of(x))
+    v = rng.standard_normal(shape)
+    if dt.kind == "c":
+        v = v + 1j * rng.standard_normal(shape)
+    return np.asarray(v, dtype=dt) if dt.kind in "fc" else np.zeros(shape, dt)
+
+
+class NotLinearError(TypeError):
+    """A function that must be linear in its inputs applies a nonlinear op to them."""
+
+
 def linearize(fun: Callable, *primals):
     """``(fun(*primals), f_jvp)``: the JVP at ``primals`` as a recorded linear map.
 
@@ -286,4 +376,8 @@ def linear_transpose(fun: Callable, *primals) -> Callable:
 
         lin = _record(run, [np.asarray(x) if not isinstance(x, Tracer) else x for x in flat],
                       "linear_transpose", in_tree, lambda: box["tree"])
+        bad = first_nonlinear(lin.tape, lin.out_nodes)
+        if bad is not None:
+            raise NotLinearError(f"linear_transpose: the function applies {bad} to its "
+                                 "inputs, so it is not linear and has no transpose")
     return lin.transpose

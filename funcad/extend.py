@@ -16,13 +16,15 @@ Example (a new primitive with all three rules):
 from ._batching import (BatchTrace, BatchTracer, batch_elementwise, batch_reduction, batch_rules,
                         defbatch)
 from ._core import Primitive, Trace, Tracer, bind, full_lower, new_trace, ops
-from ._forward import JVPTrace, JVPTracer, def_linear_jvp, defjvp, defjvp_full, jvp_rules
+from ._forward import (JVPTrace, JVPTracer, def_linear, def_linear_jvp, defjvp, defjvp_full,
+                       jvp_rules, linear_in)
 from ._reverse import RevTrace, RevTracer, defvjp, defvjp_argnum, vjp_rules
 from ._util import ShapeDtype
 
 __all__ = [
     "Primitive", "Trace", "Tracer", "bind", "full_lower", "new_trace", "ops", "ShapeDtype",
     "JVPTrace", "JVPTracer", "defjvp", "defjvp_full", "def_linear_jvp", "jvp_rules",
+    "def_linear", "linear_in",
     "RevTrace", "RevTracer", "defvjp", "defvjp_argnum", "vjp_rules",
     "BatchTrace", "BatchTracer", "defbatch", "batch_elementwise", "batch_reduction",
     "batch_rules",

@@ -13,28 +13,78 @@ Example:
 
 from __future__ import annotations
 
+import types as _types
+
 import numpy as _np
+
+from .._core import Primitive as _Primitive
 
 from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
 from . import _products, _reductions, _shape  # noqa: F401
 from . import _cumulative, _polynomial, _sorting, _statistics, _structural  # noqa: F401
-from . import _ufunc_methods, _ufuncs_more  # noqa: F401
+from . import _index_tricks, _ufunc_methods, _ufuncs_more  # noqa: F401
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
+from ._creation import accepts_sequences as _accepts_sequences
 
-# plain-NumPy creation functions and constants (no traced inputs to differentiate)
+
+def _is_routine(fn) -> bool:
+    return isinstance(fn, (_types.FunctionType, _Primitive))
+
+
+# plain-NumPy creation functions, constants and utilities (no traced inputs to differentiate)
 for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "random", "ndarray",
-              "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float16", "float32",
-              "float64", "complex64", "complex128", "int8", "int16", "int32", "int64",
-              "uint8", "bool_", "integer", "floating", "inexact", "complexfloating",
-              "dtype", "finfo", "iinfo", "errstate", "seterr", "broadcast_shapes",
-              "issubdtype"]:
-    globals()[_name] = getattr(_np, _name)
+              "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "dtype", "finfo", "iinfo",
+              "errstate", "seterr", "geterr", "broadcast_shapes", "issubdtype", "True_", "False_",
+              "ScalarType", "little_endian", "typecodes", "sctypeDict", "promote_types",
+              "isdtype", "isscalar", "iterable", "mintypecode", "typename", "s_", "index_exp",
+              "mgrid", "ogrid", "tril_indices", "triu_indices", "diag_indices", "mask_indices",
+              "get_printoptions", "set_printoptions", "printoptions", "bartlett", "blackman",
+              "hamming", "hanning", "kaiser"]:
+    if hasattr(_np, _name):
+        globals()[_name] = getattr(_np, _name)
 
-globals().update(_public)
+# lists and tuples holding traced values are accepted wherever NumPy takes an array
+# (fnp.mean([a, b]), fnp.concatenate([[a], [b, c]])): converted in one place, on the public
+# names only, so the rules' own calls (ops.*, module globals) pay nothing. The NumPy
+# dispatch hooks do the same through ops.retry_with_arrays.
+for _name, _fn in _public.items():
+    globals()[_name] = _accepts_sequences(_fn) if _is_routine(_fn) else _fn
+for _mod in (linalg, fft):
+    for _name in _mod.__all__:
+        if _is_routine(getattr(_mod, _name)):
+            setattr(_mod, _name, _accepts_sequences(getattr(_mod, _name)))
 _nondiff.alias_like_dispatchers()
 _ufunc_methods.register_all()
+
+
+def _numpy_names() -> None:
+    """Every dtype class NumPy has (fnp.longdouble is np.longdouble) and every alias of a
+    routed function under each name NumPy gives it (fnp.acos, fnp.pow, fnp.row_stack ...)."""
+    import warnings
+    from .. import _core
+    g = globals()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # deprecated aliases warn when called, some on access
+        for name in dir(_np):
+            if name.startswith("_") or name in g:
+                continue
+            obj = getattr(_np, name, None)
+            if isinstance(obj, type) and issubclass(obj, _np.generic):
+                g[name] = obj
+                continue
+            try:
+                fn = (_core.ufunc_table if isinstance(obj, _np.ufunc)
+                      else _core.function_table).get(obj)
+            except TypeError:                 # unhashable: not a function
+                continue
+            if fn is not None:
+                home = g.get(getattr(obj, "__name__", ""))
+                g[name] = home if callable(home) else _accepts_sequences(fn)
+
+
+_numpy_names()
 
 
 def __getattr__(name):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dis
+import sys
 from typing import Callable
 
 import numpy as np
@@ -20,12 +21,23 @@ __all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_el
            "public", "is_traced"]
 
 public: dict[str, Callable] = {}   # name -> function exported by funcad.numpy
+defined_in: dict = {}              # exported primitive -> the module that defines its rules
+
+
+def _defining_module() -> str:
+    """The first module up the stack outside this one (where a rule family calls us)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__") == __name__:
+        f = f.f_back
+    return f.f_globals.get("__name__", "") if f is not None else ""
 
 
 def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
     """Make ``fn`` a public funcad.numpy function, the ops entry, and the override of ``np_func``."""
     name = name or fn.__name__
     public[name] = fn
+    if isinstance(fn, Primitive):
+        defined_in.setdefault(fn, _defining_module())
     setattr(ops, name, fn)
     if np_func is not None:
         if isinstance(np_func, np.ufunc):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _elementwise  # noqa: F401  (abs/sign below replace its real-only entries)
+from .._forward import def_linear
 from ._base import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, is_traced
 
 
@@ -37,6 +38,8 @@ defvjp(imag_p, lambda g, ans, x: _real_part(g) * (-1j), keep=False)
 batch_elementwise(imag_p)
 
 conj_p = Primitive("conjugate", np.conjugate)
+for _p in (real_p, imag_p, conj_p):
+    def_linear(_p)
 defjvp(conj_p, lambda t, ans, x: conj_p(t))
 defvjp(conj_p, lambda g, ans, x: conj_p(g), keep=False)
 batch_elementwise(conj_p)

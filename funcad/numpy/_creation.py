@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
-                    is_traced, shape_of)
-from .._core import Tracer
+                    is_traced, public, shape_of)
+from .._core import Tracer, active_traces, lift
+from .._forward import def_linear
+from ..errors import TracerArrayConversionError
 from ._complex import real_p
 
 # ---------------------------------------------------------------------------
@@ -15,6 +19,7 @@ from ._complex import real_p
 
 convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
 defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
+def_linear(convert_p)
 
 
 def _convert_vjp(g, ans, x, *, dtype):
@@ -62,11 +67,12 @@ export(astype, "astype")
 # array / asarray: lists of traced values are stacked
 # ---------------------------------------------------------------------------
 
-def _contains_tracer(obj):
+def holds_tracer(obj) -> bool:
+    """Whether ``obj`` is a traced value or a (nested) list/tuple holding one."""
     if isinstance(obj, Tracer):
         return True
     if isinstance(obj, (list, tuple)):
-        return any(_contains_tracer(o) for o in obj)
+        return any(holds_tracer(o) for o in obj)
     return False
 
 
@@ -74,13 +80,61 @@ def _build(obj, dtype):
     from ._shape import stack
     if isinstance(obj, Tracer):
         return obj if dtype is None else astype(obj, dtype)
-    if isinstance(obj, (list, tuple)) and _contains_tracer(obj):
+    if isinstance(obj, (list, tuple)) and holds_tracer(obj):
         parts = [_build(o, None) for o in obj]
         dt = np.result_type(*[dtype_of(p) if hasattr(p, "dtype") else np.asarray(p).dtype
                               for p in parts])
         out = stack([p if isinstance(p, Tracer) else np.asarray(p, dt) for p in parts])
         return out if dtype is None else astype(out, dtype)
     return np.array(obj, dtype=dtype)
+
+
+def from_sequence(obj):
+    """A list/tuple holding traced values as one traced array (a stack of its leaves).
+
+    A ragged sequence (``[[a], [b, c]]``, what ``concatenate`` takes) becomes a list
+    whose elements are converted the same way. Anything else is returned unchanged.
+    """
+    if type(obj) not in (list, tuple) or not holds_tracer(obj):
+        return obj
+    try:
+        return _build(obj, None)
+    except ValueError:          # ragged: a sequence of arrays of different shapes
+        return [from_sequence(o) for o in obj]
+
+
+def retry_with_arrays(fn, args, kwargs: dict, err: Exception):
+    """Call ``fn`` again with its list/tuple arguments holding traced values converted by
+    :func:`from_sequence`; raise ``err`` (NumPy met a traced value in a list) if there are none."""
+    new_args = [from_sequence(a) for a in args]
+    new_kwargs = {k: from_sequence(v) for k, v in kwargs.items()}
+    if all(a is b for a, b in zip(new_args, args)) and all(
+            new_kwargs[k] is v for k, v in kwargs.items()):
+        raise err
+    return fn(*new_args, **new_kwargs)
+
+
+export(retry_with_arrays, "retry_with_arrays")
+del public["retry_with_arrays"]      # an ops entry for the NumPy hooks, not a public name
+
+
+def accepts_sequences(fn):
+    """``fn``, also accepting lists and tuples holding traced values where NumPy takes arrays.
+
+    ``fn`` runs as is; only when NumPy meets a traced value inside a list (it raises
+    ``TracerArrayConversionError``) is it called again through :func:`retry_with_arrays`.
+    Calls on arrays pay one Python call and nothing else.
+    """
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TracerArrayConversionError as e:
+            return retry_with_arrays(fn, args, kwargs, e)
+    if isinstance(fn, Primitive):
+        call.__name__ = call.__qualname__ = fn.name
+        call.__doc__ = f"``numpy.{fn.name}``, differentiable (the primitive ``{fn.name}``)."
+    return call
 
 
 def array(object, dtype=None, *, copy=True, ndmin=0, **kwargs):
@@ -117,18 +171,44 @@ export(asarray, "asanyarray")
 
 
 # ---------------------------------------------------------------------------
-# *_like: constants with the shape of a (possibly traced) value
+# *_like and copy: inside a transform the result is a traced value of the
+# innermost transform, so that traced values can be written into it
+# (d = np.zeros_like(y); d[1:-1] = y[:-2] - y[2:])
 # ---------------------------------------------------------------------------
+
+def writable(x):
+    """``x`` as a value of the innermost running transform (unchanged when none runs).
+
+    A constant becomes a tracer with a zero derivative; a tracer of an enclosing
+    transform keeps its derivative there. Writing any traced value of the running
+    transforms into the result then works (``x[idx] = v``).
+    """
+    s = active_traces()
+    if not s or (isinstance(x, Tracer) and x._trace is s[-1]):
+        return x
+    return lift(x)
+
 
 def _like(fill_fn, name):
     def fn(a, dtype=None, order="K", subok=True, shape=None, **kw):
         shp = shape_of(a) if shape is None else shape
         dt = dtype_of(a) if dtype is None else dtype
-        return fill_fn(shp, dt)
+        return writable(fill_fn(shp, dt))
     fn.__name__ = name
-    fn.__doc__ = (f"``np.{name}`` for traced values: a constant array (no derivative).\n\n"
-                  f"    Example:\n        >>> import funcad.numpy as fnp\n"
-                  f"        >>> fnp.{name}(fnp.ones(2)).shape\n        (2,)\n    ")
+    fn.__doc__ = (f"``np.{name}``: a constant array (no derivative) with the shape and dtype "
+                  "of ``a``.\n\n"
+                  "    Inside a transform the result is a traced constant, so traced values can "
+                  "be written into it.\n\n"
+                  "    Args:\n        a: an array or traced value; only its shape and dtype are "
+                  "read.\n        dtype, shape: as in NumPy.\n\n"
+                  "    Returns:\n        The new array.\n\n"
+                  "    Example:\n        >>> import funcad as fad, funcad.numpy as fnp\n"
+                  "        >>> def f(y):\n"
+                  f"        ...     d = fnp.{name}(y)\n"
+                  "        ...     d[0] = y[1] ** 2\n"
+                  "        ...     return d.sum()\n"
+                  "        >>> fad.grad(f)(fnp.array([1.0, 3.0])).tolist()\n"
+                  "        [0.0, 6.0]\n    ")
     return export(fn, name, getattr(np, name))
 
 
@@ -138,8 +218,18 @@ empty_like = _like(np.zeros, "empty_like")
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
     """``np.full_like``; a traced ``fill_value`` keeps its derivative.
+
+    Inside a transform the result is traced, so traced values can be written into it.
+
+    Args:
+        a: an array or traced value; only its shape and dtype are read.
+        fill_value: the value of every entry (may be traced).
+        dtype, shape: as in NumPy.
+
+    Returns:
+        The new array.
 
     Example:
         >>> import funcad.numpy as fnp
@@ -150,15 +240,22 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     dt = dtype_of(a) if dtype is None else dtype
     if isinstance(fill_value, Tracer):
         from ._shape import broadcast_to
-        return broadcast_to(astype(fill_value, dt), shp)
-    return np.full(shp, fill_value, dt)
+        return writable(broadcast_to(astype(fill_value, dt), shp))
+    return writable(np.full(shp, fill_value, dt))
 
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
     """``np.copy``: a new traced value (identity, derivative 1).
 
-    It is a distinct tracer, so ``y = x.copy(); y[0] = v`` rebinds ``y`` only.
+    It is a distinct tracer, so ``y = x.copy(); y[0] = v`` rebinds ``y`` only; inside
+    a transform it belongs to the innermost one, so any traced value can be written in.
+
+    Args:
+        a: an array or traced value.
+
+    Returns:
+        The copy.
 
     Example:
         >>> import funcad.numpy as fnp
@@ -166,9 +263,9 @@ def copy(a, order="K", subok=False):
         array([1., 1.])
     """
     if not isinstance(a, Tracer):
-        return np.copy(a)
+        return writable(np.copy(a))
     from ._ufuncs_more import positive
-    return positive(a)
+    return writable(positive(a))
 
 
 # ---------------------------------------------------------------------------
@@ -211,7 +308,8 @@ def full(shape, fill_value, dtype=None, order="C"):
     if isinstance(fill_value, Tracer):
         from ._shape import broadcast_to
         v = fill_value if dtype is None else astype(fill_value, dtype)
-        return broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer)) else shape)
+        return writable(broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer))
+                                     else shape))
     return lift(np.full(shape, fill_value, dtype=dtype, order=order))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._forward import _match_shape
+from .._forward import _match_shape, def_linear
 from .._reverse import vjp_needs, vjp_rules
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defjvp_full, defvjp, export,
                     nondiff_elementwise, shape_of, unary, unbroadcast)
@@ -25,6 +25,7 @@ negative = Primitive("negative", np.negative)
 defjvp(negative, lambda t, ans, x: negative(t))
 defvjp(negative, lambda g, ans, x: negative(g), keep=False)
 batch_elementwise(negative)
+def_linear(negative)
 export(negative, "negative", np.negative)
 
 add = Primitive("add", np.add)
@@ -32,6 +33,7 @@ defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 defvjp(add, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
        lambda g, ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
 batch_elementwise(add)
+def_linear(add)
 export(add, "add", np.add)
 
 subtract = Primitive("subtract", np.subtract)
@@ -47,6 +49,7 @@ defjvp_full(subtract, _subtract_jvp)
 defvjp(subtract, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
        lambda g, ans, x, y: unbroadcast(negative(g), shape_of(y)), keep=False)
 batch_elementwise(subtract)
+def_linear(subtract)
 export(subtract, "subtract", np.subtract)
 
 # ---------------------------------------------------------------------------
@@ -57,6 +60,8 @@ multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y
 divide = binary("divide", np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y,
                 keep=(False, True), keep_ans=True)
 export(divide, "true_divide")
+def_linear(multiply, joint=False)   # in either factor alone
+def_linear(divide, (0,))               # in the numerator
 
 
 def _safe_log(x):
@@ -227,6 +232,7 @@ defvjp(_where, None, lambda g, ans, c, x, y: unbroadcast(_where(c, g, 0), shape_
        lambda g, ans, c, x, y: unbroadcast(_where(c, 0, g), shape_of(y)),
        keep=(True, False, False))
 batch_elementwise(_where)
+def_linear(_where, (1, 2))
 
 
 def where(condition, x=None, y=None):

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._batching import defbatch
 from .._core import Tracer, full_lower
+from .._forward import def_linear
 from ..errors import BatchingError
 from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
 from ._base import unbroadcast
@@ -98,6 +99,9 @@ def _build(template, arrays):
 getitem_p = Primitive("getitem", lambda x, *arrs, tree: x[_build(tree, arrs)])
 index_add_p = Primitive("index_add", None)
 index_set_p = Primitive("index_set", None)
+def_linear(getitem_p, (0,))
+def_linear(index_add_p, (0, 1))     # in the base and the update together
+def_linear(index_set_p, (0, 1))
 
 
 def _result_dtype(base, upd):

@@ -18,7 +18,8 @@ import numpy as np
 from .. import _core
 from .._core import Primitive, Tracer, full_lower
 from ..errors import BatchingError
-from ._base import dtype_of, export, is_traced, shape_of
+from .._util import short_repr
+from ._base import dtype_of, export, is_traced, public, shape_of
 
 zero_derivative_names: set[str] = set()
 unsupported_names: dict[str, str] = {}
@@ -186,7 +187,9 @@ for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:
 # -- in-place or output-array functions cannot be traced
 for _f, _why in [
         (np.copyto, "it writes into an existing array; build the value functionally with "
-                    "fnp.where or x.at[idx].set(v)"),
+                    "fnp.where or x.at[idx].set(v). (np.full, np.full_like and np.nan_to_num "
+                    "call it when only the fill value is traced: use fnp.full, fnp.full_like, "
+                    "fnp.nan_to_num)"),
         (np.put, "it writes in place; use x.at[idx].set(v)"),
         (np.place, "it writes in place; use fnp.where(mask, v, x)"),
         (np.putmask, "it writes in place; use fnp.where(mask, v, x)"),
@@ -266,14 +269,48 @@ for _f, _note in [
         (np.nonzero, "integer result computed on values"),
         (np.round, "piecewise constant"), (np.around, "piecewise constant"),
         (np.fix, "piecewise constant"),
-        (np.zeros_like, "constant result"), (np.ones_like, "constant result"),
-        (np.empty_like, "constant result (zeros)"),
+        (np.zeros_like, "constant result (writable inside a transform)"),
+        (np.ones_like, "constant result (writable inside a transform)"),
+        (np.empty_like, "constant result (zeros; writable inside a transform)"),
         (np.zeros, "creation with like=: constant"), (np.ones, "creation with like=: constant"),
         (np.empty, "creation with like=: constant"), (np.eye, "creation with like=: constant"),
         (np.identity, "creation with like=: constant"), (np.tri, "creation with like=: constant"),
         (np.arange, "creation with like=: constant"),
         (np.fromfunction, "creation with like=: constant")]:
     mark_zero(_f, _note)
+
+
+def conversion_hint(x) -> str:
+    """The error message when a NumPy routine funcad cannot intercept converts the traced
+    value ``x`` to a plain array, naming the routine and the fix; ``""`` for other callers.
+
+    Only ``np.vectorize`` is recognised: the frames between the conversion and the user's
+    code (NumPy's and funcad's own) are searched for the ``np.vectorize`` object.
+    """
+    import sys
+    f = sys._getframe(1)
+    for _ in range(40):
+        f = f.f_back
+        if f is None or not f.f_globals.get("__name__", "").startswith(("numpy", "funcad")):
+            return ""
+        vec = f.f_locals.get("self")
+        if isinstance(vec, np.vectorize):
+            fn = getattr(vec.pyfunc, "__name__", "f")
+            return (f"np.vectorize({fn}) was called on a traced value {short_repr(x)}: "
+                    + VECTORIZE_FIX.format(fn=fn))
+    return ""
+
+
+VECTORIZE_FIX = (
+    "it calls {fn} on plain NumPy scalars one at a time, which would lose the derivative. "
+    "Write {fn} with array operations (NumPy's functions and funcad.numpy work elementwise on "
+    "whole traced arrays; fnp.where(cond, a, b) for an if/else), or map it with "
+    "fad.vmap({fn}) (one fad.vmap per array axis)")
+unsupported_names["vectorize"] = VECTORIZE_FIX.format(fn="the function")
+
+
+export(conversion_hint, "conversion_hint")
+del public["conversion_hint"]       # an ops entry for Tracer.__array__, not a public name
 
 
 def alias_like_dispatchers() -> None:

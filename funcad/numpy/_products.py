@@ -8,6 +8,7 @@ import string
 import numpy as np
 
 from .._batching import defbatch
+from .._forward import def_linear
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum,
                     implements, is_traced, shape_of, unbroadcast)
 from ._elementwise import multiply
@@ -65,6 +66,7 @@ def _matmul_vjp_y(g, ans, x, y):
 # each VJP reads only the other operand: with a constant on one side the tape keeps that
 # constant and just the shape of the traced side
 defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y, needs=((1,), (0,)))
+def_linear(matmul_p, joint=False)
 
 
 def _matmul_batch(vals, dims):
@@ -210,6 +212,7 @@ def _einsum_vjp(j, g, ans, *operands, spec):
 
 defjvp_full(einsum_p, _einsum_jvp)
 defvjp_argnum(einsum_p, _einsum_vjp)
+def_linear(einsum_p, joint=False)
 
 
 def _einsum_batch(vals, dims, *, spec):

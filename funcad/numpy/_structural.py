@@ -515,7 +515,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
         >>> fad.grad(lambda x: f(x).sum())(fnp.array([-1.0, 3.0]))
         array([-1.,  6.])
     """
-    if not is_traced(x, *(condlist if isinstance(condlist, list) else [condlist])):
+    values = [f for f in funclist if not callable(f)]     # constants in place of functions
+    if not is_traced(x, *(condlist if isinstance(condlist, list) else [condlist]), *values):
         return np.piecewise(x, condlist, funclist, *args, **kw)
     xs = shape_of(x)
     if isinstance(condlist, (bool, np.bool_)) or (not isinstance(condlist, list)

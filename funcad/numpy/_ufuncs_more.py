@@ -10,6 +10,7 @@ import numpy as np
 
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
                     implements, is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
+from .._forward import def_linear
 from ._complex import imag_p, real_p
 from ._elementwise import (absolute, divide, equal, floor_divide, less, multiply, negative,
                            remainder, sign, sin, subtract, trunc, where)
@@ -22,9 +23,12 @@ _D2R = float(np.pi / 180.0)
 
 deg2rad = unary("deg2rad", np.deg2rad, lambda ans, x: _D2R, keep_x=False)
 rad2deg = unary("rad2deg", np.rad2deg, lambda ans, x: 1.0 / _D2R, keep_x=False)
+def_linear(deg2rad)
+def_linear(rad2deg)
 export(deg2rad, "radians", np.radians)
 export(rad2deg, "degrees", np.degrees)
 positive = unary("positive", np.positive, lambda ans, x: 1.0, keep_x=False)
+def_linear(positive)
 # fabs'(0) = 0, as abs
 fabs = unary("fabs", np.fabs, lambda ans, x: sign(x))
 
@@ -56,6 +60,7 @@ def _ldexp_vjp(g, ans, x, n):
 
 
 defvjp(ldexp, _ldexp_vjp, None, keep=(False, True))
+def_linear(ldexp, (0,))
 batch_elementwise(ldexp)
 export(ldexp, "ldexp", np.ldexp)
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..._batching import defbatch
 from ..._core import Primitive, ops
-from ..._forward import defjvp
+from ..._forward import def_linear, defjvp
 from ..._reverse import defvjp
 from ..._util import shape_of
 from .._base import is_traced
@@ -108,6 +108,8 @@ _batch_axis(rfft_p)
 
 irfft_p = Primitive("fft.irfft", lambda x, *, n, axis, norm: np.fft.irfft(x, n=n, axis=axis,
                                                                          norm=norm))
+for _p in (fft_p, rfft_p, irfft_p):
+    def_linear(_p)
 
 
 def _irfft_weights(n, axis, ndim, dtype):

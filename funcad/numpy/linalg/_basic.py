@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._core import Primitive, ops
-from ..._forward import defjvp
+from ..._forward import def_linear, defjvp
 from ..._reverse import defvjp
 from ..._util import shape_of
 from .._base import is_traced, unbroadcast
@@ -77,6 +77,7 @@ def inv(a):
 # ---------------------------------------------------------------------------
 
 solve_p = Primitive("linalg.solve", np.linalg.solve)
+def_linear(solve_p, (1,))   # in b
 
 
 def _solve_vjp_b(g, ans, a, b):
