@@ -467,3 +467,28 @@ def test_out_with_plain_inputs_into_a_traced_buffer():
     for T in (fad.jacfwd, fad.jacrev):
         np.testing.assert_array_equal(T(f)(X), np.eye(4))
     np.testing.assert_allclose(fad.vmap(f)(np.stack([X, X]))[1], 2.0 * c + X)
+
+
+def _ode_rhs(y):
+    d = np.zeros_like(y)
+    np.subtract(y[2:], y[:-2], out=d[1:-1])     # out= a view of a *_like buffer
+    inner = d[1:-1]
+    inner -= 2.0 * y[1:-1] ** 2
+    edges = d[::3]
+    edges += np.sin(y[::3])
+    return d
+
+
+def _ode_ref(y):
+    mid = y[2:] - y[:-2] - 2.0 * y[1:-1] ** 2
+    return _cat(np.sin(y[0]), mid, np.sin(y[3]))
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "jacrev", "hessian"])
+def test_ode_rhs_with_out_into_a_zeros_like_view(transform):
+    _check_reference(_ode_rhs, _ode_ref)
+    T = getattr(fad, transform)
+    np.testing.assert_allclose(T(_ode_rhs)(X), T(_ode_ref)(X), rtol=1e-12, atol=1e-14)
+    xs = np.stack([X, X + 1.0])
+    np.testing.assert_allclose(fad.vmap(T(_ode_rhs))(xs), fad.vmap(T(_ode_ref))(xs),
+                               rtol=1e-12, atol=1e-14)
