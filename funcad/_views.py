@@ -78,6 +78,8 @@ def is_view_index(idx, ndim) -> bool:
             continue
         if isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
             ints += 1
+        elif isinstance(it, Tracer) and it.shape == () and it.dtype.kind in "iu":
+            ints += 1           # a traced integer (vmap of argmax): NumPy's basic index too
         else:
             return False
     return ints < ndim or ints != len(items)

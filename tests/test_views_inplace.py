@@ -492,3 +492,26 @@ def test_ode_rhs_with_out_into_a_zeros_like_view(transform):
     xs = np.stack([X, X + 1.0])
     np.testing.assert_allclose(fad.vmap(T(_ode_rhs))(xs), fad.vmap(T(_ode_ref))(xs),
                                rtol=1e-12, atol=1e-14)
+
+
+def test_view_taken_with_a_traced_integer_index_writes_through_under_vmap():
+    # A[i] with a traced integer i (vmap of argmax) is NumPy's basic index: a view
+    def write(x):
+        i = np.argmax(x)
+        A = np.outer(x, x) * 1.0
+        r = A[i]
+        r += 5 * x
+        return A.sum()
+
+    def stale(x):
+        i = np.argmax(x)
+        A = np.outer(x, x) * 1.0
+        r = A[i]
+        A[...] = 0.0
+        return r.sum()
+
+    xs = np.array([[1.0, 2.0, 3.0], [3.0, 1.0, 0.0]])
+    for f in (write, stale):
+        np.testing.assert_allclose(fad.vmap(f)(xs), [f(x) for x in xs])
+        np.testing.assert_allclose(fad.vmap(fad.grad(f))(xs),
+                                   [fad.grad(f)(x) for x in xs])
