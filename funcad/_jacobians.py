@@ -174,7 +174,7 @@ def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     if x is not None:
         return [x], _ONE_ARG_TREE, True, _OneArgFun(fun, args, kwargs, argnums)
     nums, single = _norm_argnums(argnums, len(args), where)
-    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic, fun)
     if where == "jacfwd":
         _check_complex(flat, where, holomorphic, "inputs", "jvp")
     return flat, in_tree, single, _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)

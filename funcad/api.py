@@ -108,7 +108,7 @@ def _vg_array(fun, args, kwargs, argnum, x, has_aux, holomorphic, where):
 def _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     """value_and_grad with respect to any pytrees of arguments. Returns (value, aux, grads)."""
     nums, single = _norm_argnums(argnums, len(args), where)
-    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic, fun)
     ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
     outs, pullback, _ = vjp_flat(ff, flat)
     out = outs[0] if len(outs) == 1 else None
@@ -198,7 +198,8 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         (array([ 1., -1.]),)
     """
     nums = tuple(range(len(primals)))
-    flat, in_tree = _diff_inputs(primals, nums, "vjp") if primals else ([], _tree.structure(()))
+    flat, in_tree = (_diff_inputs(primals, nums, "vjp", False, fun) if primals
+                     else ([], _tree.structure(())))
     ff = _FlatFun(fun, primals, {}, nums, in_tree, has_aux, "vjp")
     outs, pullback, _ = vjp_flat(ff, flat)
     out_tree = ff.out_tree
@@ -273,7 +274,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
             return (_tree.unflatten(ff.out_tree, po),
                     _tree.unflatten(ff.out_tree, [_fit(t, p) for t, p in zip(to, po)]))
     nums = tuple(range(len(primals)))
-    flat, in_tree = _diff_inputs(tuple(primals), nums, "jvp")
+    flat, in_tree = _diff_inputs(tuple(primals), nums, "jvp", False, fun)
     t_flat, t_tree = _tree.flatten(tuple(tangents))
     t_flat = _check_tangents(flat, t_flat, in_tree, t_tree, "jvp")
     ff = _FlatFun(fun, tuple(primals), {}, nums, in_tree, has_aux, "jvp")

@@ -126,7 +126,7 @@ def test_grad_fast_path_errors(f, err, msg):
 
 
 def test_grad_argument_checks_still_apply():
-    with pytest.raises(TypeError, match="float or complex inputs; grad: argument 0"):
+    with pytest.raises(TypeError, match="float or complex inputs; grad: x has"):
         fad.grad(lambda x: x * 1.0)(np.array([1, 2]))
     with pytest.raises(ValueError, match="out of range"):
         fad.grad(lambda x: x, argnums=1)(1.0)
