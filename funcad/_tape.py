@@ -38,20 +38,23 @@ class TapeView:
     """A recorded Wengert list: one line per entry ``%i = op(%j, %k) -> dtype[shape]``.
 
     Attributes:
-      entries: list of dicts with keys ``index``, ``op``, ``inputs``, ``params``, ``aval``.
+      entries: list of dicts with keys ``index``, ``op``, ``inputs``, ``params``, ``aval``
+        (and ``name`` for inputs: the parameter's name and the leaf's path, ``params['w']``).
       outputs: tape indices of the function's outputs (``None`` for constants).
       value: the function's output.
     """
 
-    def __init__(self, tape: Tape, out_nodes, value):
+    def __init__(self, tape: Tape, out_nodes, value, labels=None):
         self.value = value
+        labels = list(labels or [])
         self.outputs = [n if n >= 0 else None for n in out_nodes]
         self.entries = []
         for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals)):
             prim, parents, args, params, _ = _unpack(entry)
             if prim is _INPUT:
+                name = labels.pop(0) if labels else ""
                 self.entries.append(dict(index=i, op="input", inputs=[], params={}, aval=aval,
-                                         parents=[]))
+                                         parents=[], name=name))
             elif prim is _PROJ:
                 self.entries.append(dict(index=i, op=f"%{parents}[{args}]", inputs=[parents],
                                          params={}, aval=aval, parents=[parents]))
@@ -71,7 +74,7 @@ class TapeView:
         out = []
         for e in self.entries:
             if e["op"] == "input":
-                out.append(f"%{e['index']} = input  -> {_fmt_aval(e['aval'])}")
+                out.append(f"%{e['index']} = input {e['name']}  -> {_fmt_aval(e['aval'])}")
                 continue
             if e["op"].startswith("%"):        # output j of a multiple-results entry
                 out.append(f"%{e['index']} = {e['op']}  -> {_fmt_aval(e['aval'])}")
@@ -105,7 +108,7 @@ class TapeView:
               rankdir=TB;
               node [fontname="monospace", fontsize=10];
               edge [fontname="monospace", fontsize=9];
-              n0 [label="%0 input", shape=ellipse];
+              n0 [label="%0 input x", shape=ellipse];
               n1 [label="%1 sin", shape=box];
               n0 -> n1 [label="f64[2]"];
               n2 [label="%2 multiply", shape=box];
@@ -124,7 +127,8 @@ class TapeView:
         for e in self.entries:
             i = e["index"]
             if e["op"] == "input":
-                lines.append(f'  n{i} [label="%{i} input", shape=ellipse];')
+                lab = q(f"%{i} input {e['name']}".rstrip())
+                lines.append(f'  n{i} [label="{lab}", shape=ellipse];')
                 continue
             ps = ", ".join(f"{k}={v}" for k, v in e["params"].items() if k != "tree")
             label = f"%{i} {e['op']}" + (f"\\n{ps}" if ps else "")
@@ -158,18 +162,22 @@ def _dot_quote(s: str) -> str:
 def make_tape(fun: Callable) -> Callable:
     """Record ``fun``'s Wengert list (every float argument is an input).
 
+    Each input is labelled with its parameter's name, and for a pytree argument with the
+    leaf's path inside it (``params['w']``, ``layers[0].b``).
+
     Returns:
       A function with ``fun``'s signature returning a :class:`TapeView`.
 
     Example:
         >>> import numpy as np, funcad as fad
         >>> print(fad.make_tape(lambda x: np.sum(np.sin(x) * x))(np.ones(3)))
-        %0 = input  -> f64[3]
+        %0 = input x  -> f64[3]
         %1 = sin(%0)  -> f64[3]
         %2 = multiply(%1, %0)  -> f64[3]
         %3 = sum(%2; axis=(0,), keepdims=False)  -> f64[]
         output: %3
     """
+    from ._args import leaf_labels
     from .api import vjp_flat
 
     @functools.wraps(fun)
@@ -191,7 +199,8 @@ def make_tape(fun: Callable) -> Callable:
         with np.errstate(all="ignore"):
             outs, _, tape = vjp_flat(f_flat, arrs, record=True)
         nodes = tape.outputs
-        return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs))
+        names = leaf_labels(fun, args, range(len(args)))
+        return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs), [names[k] for k in pos])
 
     return run
 

@@ -290,3 +290,64 @@ def test_funcad_zeros_inside_a_transform_can_be_written_into():
     np.testing.assert_allclose(fad.vmap(fad.grad(f))(np.array([1.0, 2.0])), [6.0, 36.0])
     assert np.isclose(fad.hessian(f)(2.0), 2 + 12 * 4.0)
     assert isinstance(fnp.zeros(2), np.ndarray)   # outside transforms: plain NumPy
+
+
+# ---------------------------------------------------------------------------
+# errors that name what the user wrote (issue 13, section 4)
+# ---------------------------------------------------------------------------
+
+def test_grad_names_the_leaf_that_is_not_an_array():
+    def loss(params, x):
+        return np.sum(params["w"] * x)
+
+    params = {"w": np.ones(2), "name": "abc"}
+    for t in (fad.grad, fad.value_and_grad, fad.jacrev, fad.jacfwd, fad.hessian):
+        with pytest.raises(TypeError, match=r"params\['name'\] is a str \('abc'\), not an "
+                                            r"array; .*argnums"):
+            t(loss)(params, 2.0)
+    with pytest.raises(TypeError, match=r"grad: xs\[1\] is a str"):
+        fad.grad(lambda *xs: xs[0], argnums=(0, 1))(1.0, "a")
+    with pytest.raises(TypeError, match=r"grad: layers\[0\]\['b'\] has dtype int64"):
+        fad.grad(lambda layers: layers[0]["w"])([{"w": 1.0, "b": 2}])
+
+
+def test_grad_of_a_pair_suggests_has_aux():
+    f = lambda x: (np.sum(x ** 2), x)                       # noqa: E731
+    with pytest.raises(TypeError, match=r"returned a tuple of 2 .*if the second is auxiliary "
+                                        r"data, use grad\(f, has_aux=True\)"):
+        fad.grad(f)(np.ones(2))
+    with pytest.raises(TypeError, match=r"use value_and_grad\(f, has_aux=True\)"):
+        fad.value_and_grad(f)({"a": np.ones(2)}["a"])
+    with pytest.raises(TypeError, match=r"returned a list of 2"):
+        fad.grad(lambda p: [np.sum(p["w"]), 1.0])({"w": np.ones(2)})
+    g, aux = fad.grad(f, has_aux=True)(np.ones(2))          # the fix works
+    np.testing.assert_allclose(g, [2.0, 2.0])
+
+
+def test_optimizer_tree_mismatch_names_the_leaf():
+    from funcad import optim
+    opt = optim.adam(0.1)
+    params = {"w": np.zeros(3), "b": {"x": np.zeros(2)}}
+    state = opt.init(params)
+    with pytest.raises(optim.TreeMismatchError,
+                       match=r"(?s)updates: .*state \(from init\): .*at \['b'\] updates has a "
+                             r"tuple and state \(from init\) has a dict"):
+        opt.update({"w": np.zeros(3), "b": (np.zeros(2),)}, state, params)
+    with pytest.raises(optim.TreeMismatchError, match=r"at \['b'\] the keys differ: \['y'\] "
+                                                      r"only in updates, \['x'\] only in"):
+        opt.update({"w": np.zeros(3), "b": {"y": np.zeros(2)}}, state, params)
+
+
+def test_make_tape_labels_inputs_with_parameter_names():
+    def net(params, x, *rest):
+        return np.sum(np.tanh(x @ params["w"] + params["b"])) + rest[0]
+
+    params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    tape = fad.make_tape(net)(params, np.ones(3), 1.0)
+    inputs = [line for line in str(tape).splitlines() if "= input" in line]
+    assert inputs == ["%0 = input params['b']  -> f64[2]", "%1 = input params['w']  -> f64[3,2]",
+                      "%2 = input x  -> f64[3]", "%3 = input rest[0]  -> f64[]"]
+    assert 'label="%2 input x"' in tape.to_dot()
+    # a transform keeps the names (functools.wraps), and an unnamed signature falls back
+    g_tape = fad.make_tape(fad.grad(lambda x, y: np.sum(x * y)))(np.ones(2), np.ones(2))
+    assert str(g_tape).splitlines()[:2] == ["%0 = input x  -> f64[2]", "%1 = input y  -> f64[2]"]

@@ -1,12 +1,14 @@
 """Every ```python block in README.md and docs/*.md runs.
 
 The blocks of one file run in order in one namespace (a later block may use what an earlier
-one defined). A block that must not run is marked, visibly, by an HTML comment on the line
+one defined). A block written as a doctest (``>>>`` prompts) runs as one, its printed
+output checked. A block that must not run is marked, visibly, by an HTML comment on the line
 right above it: ``<!-- no-run: reason -->``. A block that imports an optional package (scipy,
 matplotlib, sklearn, jax ...) is skipped when that package is missing, as importorskip would.
 """
 
 import contextlib
+import doctest
 import importlib.util
 import io
 import os
@@ -47,11 +49,18 @@ def test_the_block_finder_sees_markers():
         "no_such_module_xyz"]
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+WITH_BLOCKS = [p for p in FILES if python_blocks(p.read_text())]
+
+
+def test_the_pages_that_must_run_have_blocks():
+    names = {p.name for p in WITH_BLOCKS}
+    assert {"README.md", "how-it-works.md", "nn.md", "optim.md"} <= names
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")    # sharp-bits.md shows NaNs on purpose
+@pytest.mark.parametrize("path", WITH_BLOCKS, ids=[p.name for p in WITH_BLOCKS])
 def test_python_blocks_run(path, tmp_path, monkeypatch):
     blocks = python_blocks(path.read_text())
-    if not blocks:
-        pytest.skip(f"{path.name} has no python block")
     monkeypatch.chdir(tmp_path)               # blocks that save files write them here
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {"__name__": f"docs_{path.stem}"}
@@ -64,6 +73,9 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
         if missing:
             skipped.append(f"line {line}: needs {', '.join(missing)}")
             continue
+        if code.lstrip().startswith(">>>"):
+            _run_doctest(code, namespace, path, line)
+            continue
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(code, f"{path.name}:{line}", "exec"), namespace)
@@ -72,3 +84,26 @@ def test_python_blocks_run(path, tmp_path, monkeypatch):
                                  f"failed: {type(e).__name__}: {e}") from e
     if skipped and len(skipped) == len(blocks):
         pytest.skip("; ".join(skipped))
+
+
+def _run_doctest(code, namespace, path, line):
+    test = doctest.DocTestParser().get_doctest(code, namespace, f"{path.name}:{line}",
+                                               str(path), line)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    runner.run(test, out=report.write, clear_globs=False)
+    namespace.update(test.globs)              # (DocTest ran on a copy of the namespace)
+    assert not runner.failures, (f"{path.relative_to(ROOT)}: the doctest block at line {line} "
+                                 f"failed:\n{report.getvalue()}")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_no_run_excerpts_are_true(path):
+    """A block marked ``no-run: an excerpt of FILE`` is still what FILE says."""
+    for line, code, reason in python_blocks(path.read_text()):
+        m = re.match(r"an excerpt of (\S+)", reason or "")
+        if m:
+            source = (ROOT / m.group(1)).read_text()
+            for src_line in code.strip().splitlines():
+                assert src_line in source, (f"{path.name}:{line}: {src_line!r} is no longer "
+                                            f"in {m.group(1)}")
