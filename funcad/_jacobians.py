@@ -1,12 +1,12 @@
 """Jacobians and Hessians: ``jacfwd`` is vmap of jvp over the input basis, ``jacrev`` is vmap
 of the pullback over the output basis, ``hessian`` is ``jacfwd(jacrev(f))`` and ``hvp`` is
-``jvp`` of ``grad``."""
+``jvp`` of ``grad`` (``hessp`` is the same in scipy's ``hessp(x, p, *args)`` form)."""
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -26,13 +26,16 @@ from .api import (
     _norm_argnums,
     _one,
     _unwrap_aux,
+    grad,
     jvp,
     jvp_flat,
     value_and_grad,
     vjp_flat,
 )
 
-__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
+P = ParamSpec("P")
+
+__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp", "hessp"]
 
 
 # ---------------------------------------------------------------------------
@@ -124,8 +127,16 @@ def _assemble_fwd_plain(tangents, outs, in_leaves, out_tree, in_tree, single_in)
     return _tree.unflatten(out_tree, rows)
 
 
-def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None):
+@overload
+def jacfwd(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]:
     """The Jacobian by forward mode: one vectorized JVP over the input basis.
 
     Args:
@@ -207,8 +218,16 @@ def _check_complex(xs, where, holomorphic, what, alt):
                             "imaginary parts)")
 
 
-def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None):
+@overload
+def jacrev(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]:
     """The Jacobian by reverse mode: one forward pass, then one vectorized backward sweep.
 
     Example:
@@ -245,8 +264,19 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
     return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
 
 
-def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-             mode: str | None = None, chunk_size: int | None = None):
+@overload
+def jacobian(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[P, Any]:
     """The Jacobian, by the cheaper mode: forward when there are fewer inputs than outputs.
 
     Args:
@@ -281,7 +311,16 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
     return jac
 
 
-def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+@overload
+def hessian(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]: ...
+@overload
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[P, Any]: ...
+
+
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[P, Any]:
     """The Hessian as ``jacfwd(jacrev(fun))``: forward-over-reverse, vectorized.
 
     Example:
@@ -293,7 +332,8 @@ def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool =
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
-def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
+def hvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Hessian-vector product without forming the Hessian: ``jvp`` of ``grad``.
 
     Returns:
@@ -313,3 +353,53 @@ def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
     vg = value_and_grad(fun, argnums=0 if n == 1 else tuple(range(n)))  # int: grad's short way
     (val, _), (_, hv) = jvp(vg, tuple(primals), tuple(tangents))
     return val, hv
+
+
+def hessp(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """``hessp(x, p, *args) = H(x) @ p``, the Hessian-vector product in scipy's form.
+
+    One forward-over-reverse pass (``jvp`` of ``grad``) per call: the Hessian is never
+    formed. The signature is the one ``scipy.optimize.minimize`` expects for its
+    ``hessp`` argument (methods ``trust-ncg``, ``trust-krylov``, ``newton-cg``,
+    ``trust-constr``), so the one-liner is
+    ``minimize(f, x0, method="trust-ncg", jac=fad.grad(f), hessp=fad.hessp(f))``.
+
+    Args:
+      fun: a scalar function ``fun(x, *args)``.
+      argnums: the position of ``x`` among ``fun``'s positional arguments (the Hessian is
+        with respect to it; the other arguments are passed through unchanged).
+
+    Returns:
+      ``hessp(x, p, *args)``: ``H @ p`` shaped like ``x`` (``x`` and ``p`` may be pytrees
+      of one structure).
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        >>> fad.hessp(rosen)(np.zeros(3), np.array([1.0, 0.0, 0.0]))   # H[:, 0]
+        array([2., 0., 0.])
+        >>> try:
+        ...     from scipy.optimize import minimize
+        ... except ImportError:              # scipy is optional
+        ...     minimize = None
+        >>> if minimize is not None:
+        ...     res = minimize(rosen, np.zeros(5), method="trust-ncg",
+        ...                    jac=fad.grad(rosen), hessp=fad.hessp(rosen))
+        ...     assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
+    """
+    if type(argnums) is not int or argnums < 0:
+        raise TypeError(f"hessp: argnums must be a non-negative int, got {argnums!r}")
+
+    def hvp_at(x, p, *args):
+        def at(xx):
+            full = args[:argnums] + (xx,) + args[argnums:]
+            return fun(*full)
+        if type(x) is np.ndarray and x.dtype.kind == "f" and not isinstance(p, Tracer):
+            p = np.asarray(p, dtype=x.dtype)            # scipy may pass a list or ints
+        _, hv = jvp(grad(at), (x,), (p,))
+        return hv
+
+    name = getattr(fun, "__name__", "fun")
+    hvp_at.__name__ = hvp_at.__qualname__ = f"hessp({name})"
+    hvp_at.__doc__ = f"H(x) @ p for {name} (funcad.hessp)."
+    return hvp_at

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Any, Callable, ParamSpec, cast
+
+P = ParamSpec("P")
 
 import numpy as np
 
@@ -47,9 +49,9 @@ class TapeView:
     def __init__(self, tape: Tape, out_nodes, value, labels=None):
         self.value = value
         labels = list(labels or [])
-        self.outputs = [n if n >= 0 else None for n in out_nodes]
+        self.outputs = [n if n >= 0 else None for n in (out_nodes or [])]
         self.entries = []
-        for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals)):
+        for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals or [])):
             prim, parents, args, params, _ = _unpack(entry)
             if prim is _INPUT:
                 name = labels.pop(0) if labels else ""
@@ -159,7 +161,7 @@ def _dot_quote(s: str) -> str:
     return s.replace('"', '\\"')
 
 
-def make_tape(fun: Callable) -> Callable:
+def make_tape(fun: Callable[P, Any]) -> Callable[P, TapeView]:
     """Record ``fun``'s Wengert list (every float argument is an input).
 
     Each input is labelled with its parameter's name, and for a pytree argument with the
@@ -181,7 +183,7 @@ def make_tape(fun: Callable) -> Callable:
     from .api import vjp_flat
 
     @functools.wraps(fun)
-    def run(*args):
+    def run(*args: Any) -> TapeView:
         flat, in_tree = _tree.flatten(args)
         pos = [k for k, x in enumerate(flat) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
         arrs = [np.asarray(flat[k]) for k in pos]
@@ -202,7 +204,7 @@ def make_tape(fun: Callable) -> Callable:
         names = leaf_labels(fun, args, range(len(args)))
         return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs), [names[k] for k in pos])
 
-    return run
+    return cast(Callable[P, TapeView], run)
 
 
 # ---------------------------------------------------------------------------
@@ -225,7 +227,7 @@ def _unpack(e):
     return prim, tuple(e[3::2]), tuple(e[4::2]), e[1], e[2]
 
 
-def saved_residuals(fun: Callable, *args) -> list[dict]:
+def saved_residuals(fun: Callable[..., Any], *args: Any) -> list[dict]:
     """The arrays reverse mode keeps for the backward pass of ``fun(*args)``.
 
     Every float argument is differentiated. Each distinct array is listed once.
@@ -257,8 +259,8 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
 
     with np.errstate(all="ignore"):
         _, _, tape = vjp_flat(f_flat, [np.asarray(flat[k]) for k in pos])
-    argname = {}
-    names = {}
+    argname: dict[int, str] = {}
+    names: dict[int, str] = {}
     rows: dict = {}
 
     def note(v, source, user):
@@ -288,7 +290,7 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
         if ans is not None:
             call = (params or {}).get("call")
             for j, a in enumerate(ans if prim.multiple_results else [ans]):
-                lab = call.output_label(j) if hasattr(call, "output_label") else None
+                lab = getattr(call, "output_label", lambda j: None)(j)
                 src = (f"{lab} ({prim.name} %{i})" if lab else f"output {j} of {me}"
                        if prim.multiple_results else f"output of {me}")
                 note(a, src, me)
@@ -298,7 +300,7 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
     return out
 
 
-def print_saved_residuals(fun: Callable, *args) -> None:
+def print_saved_residuals(fun: Callable[..., Any], *args: Any) -> None:
     """Print what the tape keeps for ``fun(*args)``: shape, dtype, bytes, where from, kept by.
 
     Args:

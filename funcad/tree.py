@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 __all__ = [
     "PyTreeDef", "flatten", "unflatten", "leaves", "structure", "map",
@@ -30,7 +30,7 @@ __all__ = [
 
 class _NodeType(NamedTuple):
     flatten: Callable[[Any], tuple]     # node -> (children, aux data)
-    unflatten: Callable[[Any, list], Any]  # (aux data, children) -> node
+    unflatten: Callable[[Any, list], Any] | None  # (aux data, children) -> node
     # (aux data, number of children) -> one path step per child, e.g. "['w']", ".b", "[0]"
     keys: Callable[[Any, int], list] | None = None
 
@@ -236,7 +236,8 @@ class PyTreeDef:
 _LEAF = PyTreeDef(None, None, ())
 
 
-def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
+def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+            ) -> tuple[list, PyTreeDef]:
     """Flatten a pytree into ``(leaves, treedef)``; dict keys come out sorted.
 
     Example:
@@ -294,7 +295,7 @@ def _flatten(x, is_leaf, out):
     return PyTreeDef(type(x), aux, kids)
 
 
-def unflatten(treedef: PyTreeDef, leaves_in) -> Any:
+def unflatten(treedef: PyTreeDef, leaves_in: Iterable[Any]) -> Any:
     """Rebuild a pytree of structure ``treedef`` from a sequence of leaves.
 
     Example:

@@ -351,3 +351,38 @@ def test_make_tape_labels_inputs_with_parameter_names():
     # a transform keeps the names (functools.wraps), and an unnamed signature falls back
     g_tape = fad.make_tape(fad.grad(lambda x, y: np.sum(x * y)))(np.ones(2), np.ones(2))
     assert str(g_tape).splitlines()[:2] == ["%0 = input x  -> f64[2]", "%1 = input y  -> f64[2]"]
+
+
+# ---------------------------------------------------------------------------
+# scipy.optimize interop: hessp
+# ---------------------------------------------------------------------------
+
+def _rosen(x, a=1.0):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+def test_hessp_is_hessian_times_p():
+    rng = np.random.default_rng(0)
+    x, p = rng.standard_normal(4), rng.standard_normal(4)
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, p, 2.0), fad.hessian(_rosen)(x, 2.0) @ p,
+                               rtol=1e-12)
+    # x at another position, the other arguments passed through
+    f2 = lambda a, x: _rosen(x, a)                                  # noqa: E731
+    np.testing.assert_allclose(fad.hessp(f2, argnums=1)(x, p, 2.0),
+                               fad.hessian(_rosen)(x, 2.0) @ p, rtol=1e-12)
+    # p given as a list of ints (scipy passes arrays; users may not)
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, [1, 0, 0, 0]), fad.hessian(_rosen)(x)[:, 0])
+    assert fad.hessp(_rosen).__name__ == "hessp(_rosen)"
+
+
+def test_hessp_with_scipy_minimize():
+    optimize = pytest.importorskip("scipy.optimize")
+    x0 = np.array([-1.2, 1.0, -0.5, 0.8])
+    for method in ("trust-ncg", "trust-krylov", "newton-cg"):
+        res = optimize.minimize(_rosen, x0, method=method, jac=fad.grad(_rosen),
+                                hessp=fad.hessp(_rosen))
+        assert res.success, (method, res.message)
+        np.testing.assert_allclose(res.x, np.ones(4), atol=1e-4)
+    x = np.array([0.3, -0.2, 1.5, 0.7])
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, np.arange(4.0)),
+                               optimize.rosen_hess_prod(x, np.arange(4.0)), rtol=1e-12)
