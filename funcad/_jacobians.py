@@ -157,25 +157,30 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: boo
     def jac(*args, **kwargs):
         flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
                                             "jacfwd")
-        chunks = []
-        outs = None
-        for k, basis in _basis_chunks(flat, chunk_size):
-            with new_trace(JacobianTrace, k) as bt:
-                ts = [BatchTracer(bt, b) for b in basis]
-                po, to = jvp_flat(ff, flat, ts)
-            outs = po
-            chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
-        _check_float_outputs(outs, "jacfwd", holomorphic)
-        if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
-            j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
-        else:
-            chunks = [[densify(v) if v is not None else
-                       np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
-                       for v, p in zip(c, outs)] for c in chunks]
-            j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
-        return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+        return _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size)
 
     return jac
+
+
+def _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size):
+    """jacfwd's work once its inputs are flat (shared with ``jacobian``)."""
+    chunks = []
+    outs = None
+    for k, basis in _basis_chunks(flat, chunk_size):
+        with new_trace(JacobianTrace, k) as bt:
+            ts = [BatchTracer(bt, b) for b in basis]
+            po, to = jvp_flat(ff, flat, ts)
+        outs = po
+        chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
+    _check_float_outputs(outs, "jacfwd", holomorphic)
+    if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
+        j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
+    else:
+        chunks = [[densify(v) if v is not None else
+                   np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
+                   for v, p in zip(c, outs)] for c in chunks]
+        j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
+    return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
 
 def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
@@ -264,6 +269,16 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
     return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
 
 
+# jacobian(mode=None) takes forward mode for up to this many inputs when the Jacobian is
+# square or tall: measured in docs/performance.md ("jacobian: forward or reverse")
+FWD_MAX_INPUTS = 64
+
+
+def _size(leaves) -> int:
+    """The number of elements in a list of arrays."""
+    return sum(math.prod(shape_of(x)) for x in leaves)
+
+
 @overload
 def jacobian(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
              holomorphic: bool = False, mode: str | None = None,
@@ -277,7 +292,16 @@ def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: b
 def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
              holomorphic: bool = False, mode: str | None = None,
              chunk_size: int | None = None) -> Callable[P, Any]:
-    """The Jacobian, by the cheaper mode: forward when there are fewer inputs than outputs.
+    """The Jacobian, by the cheaper mode.
+
+    The rule (``mode=None``), from the timings in docs/performance.md ("jacobian: forward or
+    reverse"): with at most ``FWD_MAX_INPUTS`` (64) input elements, ``fun`` is first
+    evaluated once on plain values to count its outputs, and forward mode is used when
+    there are at least as many outputs as inputs (square Jacobians included: there one
+    vectorized forward pass costs 0.4-0.7 of reverse mode's tape and backward sweep),
+    reverse mode otherwise. With more inputs, forward mode is used when there are fewer
+    inputs than outputs, reverse mode otherwise (large dense square Jacobians are cheaper
+    in reverse). Complex outputs of a non-holomorphic function use forward mode.
 
     Args:
       mode: ``None`` (choose), ``"fwd"`` or ``"rev"``.
@@ -286,6 +310,9 @@ def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: b
         >>> import numpy as np, funcad as fad
         >>> fad.jacobian(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))  # reverse chosen
         array([2., 4.])
+        >>> fad.jacobian(lambda y: y[::-1] * y)(np.array([1.0, 2.0]))     # forward chosen
+        array([[2., 1.],
+               [2., 1.]])
     """
     if mode not in (None, "fwd", "rev"):
         raise ValueError(f"jacobian: mode must be None, 'fwd' or 'rev', got {mode!r}")
@@ -296,14 +323,20 @@ def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: b
     def jac(*args, **kwargs):
         flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
                                             "jacobian")
+        if mode is None and _size(flat) <= FWD_MAX_INPUTS and (
+                holomorphic or not any(_is_complex(dtype_of(x)) for x in flat)):
+            outs = ff(flat)              # a plain evaluation: how many outputs?
+            if not all(_is_inexact(dtype_of(o)) for o in outs):
+                _check_float_outputs(outs, "jacobian", holomorphic)
+            if _size(outs) >= _size(flat) or (
+                    not holomorphic and any(_is_complex(dtype_of(o)) for o in outs)):
+                return _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size)
         outs, pullback, _ = vjp_flat(ff, flat)
         if mode is None and not holomorphic and any(
                 _is_complex(dtype_of(o)) for o in outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         _check_float_outputs(outs, "jacobian", holomorphic)
-        n_in = sum(int(np.prod(shape_of(x), dtype=np.int64)) for x in flat)
-        n_out = sum(int(np.prod(shape_of(o), dtype=np.int64)) for o in outs)
-        if mode is None and n_in < n_out:
+        if mode is None and _size(flat) < _size(outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, ParamSpec, cast
 
-P = ParamSpec("P")
-
 import numpy as np
 
 from . import tree as _tree
 from ._reverse import _INPUT, _PROJ, Tape
 from ._util import ShapeDtype
+
+P = ParamSpec("P")
 
 __all__ = ["make_tape", "TapeView", "saved_residuals", "print_saved_residuals"]
 

@@ -386,3 +386,54 @@ def test_hessp_with_scipy_minimize():
     x = np.array([0.3, -0.2, 1.5, 0.7])
     np.testing.assert_allclose(fad.hessp(_rosen)(x, np.arange(4.0)),
                                optimize.rosen_hess_prod(x, np.arange(4.0)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# jacobian's mode choice (docs/performance.md, "jacobian: forward or reverse")
+# ---------------------------------------------------------------------------
+
+def _mode_seen(f, x, **kw):
+    """Which tracers ``fad.jacobian`` fed to ``f``: 'fwd', 'rev' or both."""
+    from funcad._forward import JVPTracer
+    from funcad._reverse import RevTracer
+    seen = set()
+
+    def spy(y):
+        seen.add("fwd" if isinstance(y, JVPTracer) else "rev" if isinstance(y, RevTracer)
+                 else "plain")
+        return f(y)
+    J = fad.jacobian(spy, **kw)(x)
+    np.testing.assert_allclose(J, fad.jacrev(f)(x), rtol=1e-12, atol=1e-15)
+    return seen - {"plain"}
+
+
+def robertson(y):
+    return fad.numpy.stack([-0.04 * y[0] + 1e4 * y[1] * y[2],
+                            0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2,
+                            3e7 * y[1] ** 2])
+
+
+def test_jacobian_takes_forward_mode_for_small_square_jacobians():
+    y = np.array([1.0, 2e-5, 1e-2])
+    assert _mode_seen(robertson, y) == {"fwd"}            # solve_ivp's jac: square, small
+    x = np.linspace(0.1, 0.9, fad._jacobians.FWD_MAX_INPUTS)
+    assert _mode_seen(lambda x: np.tanh(x[::-1] * x), x) == {"fwd"}
+    assert _mode_seen(lambda x: np.sum(x ** 2), x) == {"rev"}             # wide: reverse
+    assert _mode_seen(lambda x: np.outer(x, x)[:3], x[:2]) == {"fwd"}     # tall: forward
+    big = np.linspace(0.1, 0.9, fad._jacobians.FWD_MAX_INPUTS + 1)
+    assert _mode_seen(lambda x: np.tanh(x[::-1] * x), big) == {"rev"}     # large square
+    assert _mode_seen(robertson, y, mode="rev") == {"rev"}
+
+
+def test_jacobian_forward_choice_keeps_aux_pytrees_and_errors():
+    y = np.array([1.0, 2e-5, 1e-2])
+    J, aux = fad.jacobian(lambda y: (robertson(y), {"n": y.sum()}), has_aux=True)(y)
+    np.testing.assert_allclose(J, fad.jacrev(robertson)(y))
+    assert float(aux["n"]) == pytest.approx(y.sum())
+    Jd = fad.jacobian(lambda p: {"a": p["u"] * 2.0, "b": p["u"][:1]})({"u": np.ones(2)})
+    np.testing.assert_allclose(Jd["a"]["u"], 2 * np.eye(2))
+    with pytest.raises(TypeError, match="jacobian: output has dtype int64"):
+        fad.jacobian(lambda x: np.arange(3))(np.ones(3))
+    # complex input, real output: reverse mode (forward needs holomorphic=True)
+    z = np.array([1.0 + 1.0j, 2.0])
+    np.testing.assert_allclose(fad.jacobian(lambda z: np.abs(z) ** 2)(z).shape, (2, 2))

@@ -11,7 +11,6 @@ import contextlib
 import doctest
 import importlib.util
 import io
-import os
 import pathlib
 import re
 
