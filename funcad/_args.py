@@ -104,8 +104,18 @@ def leaf_labels(fun, args, nums) -> list:
     return [names[i] + path for i in nums for path, _ in _tree.leaves_with_path(args[i])]
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _not_an_array(x) -> bool:
-    return not isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex))
+    """True for a leaf NumPy cannot read as numbers (a string, an arbitrary object)."""
+    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)):
+        return False
+    try:
+        return np.asarray(x).dtype.kind in "OUSV"
+    except Exception:  # noqa: BLE001 - an object NumPy cannot convert is not an array
+        return True
 
 
 def _diff_inputs(args, nums, where, holomorphic=False, fun=None):
@@ -127,7 +137,8 @@ def _diff_inputs(args, nums, where, holomorphic=False, fun=None):
     for x, n in zip(flat, names):
         if _not_an_array(x):
             raise TypeError(
-                f"{where}: {n} is a {type(x).__name__} ({short_repr(x)}), not an array; every "
+                f"{where}: {n} is {_article(type(x).__name__)} {type(x).__name__} "
+                f"({short_repr(x)}), not an array; every "
                 f"leaf of a differentiated argument must be a float array. Pass it as an "
                 "argument that is not differentiated (argnums), close over it, or make it a "
                 "static field (funcad.tree.register_dataclass(..., meta_fields=[...]))")

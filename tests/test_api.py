@@ -437,3 +437,17 @@ def test_jacobian_forward_choice_keeps_aux_pytrees_and_errors():
     # complex input, real output: reverse mode (forward needs holomorphic=True)
     z = np.array([1.0 + 1.0j, 2.0])
     np.testing.assert_allclose(fad.jacobian(lambda z: np.abs(z) ** 2)(z).shape, (2, 2))
+
+
+def test_array_like_leaves_still_differentiate():
+    class ArrayLike:                               # e.g. a pandas Series: has __array__
+        def __init__(self, v):
+            self.v = v
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.v, dtype=dtype)
+
+    g = fad.grad(lambda p: np.sum(p["a"] ** 2))({"a": ArrayLike([1.0, 2.0]), "b": 1.0})
+    np.testing.assert_allclose(g["a"], [2.0, 4.0])
+    with pytest.raises(TypeError, match=r"grad: p\['a'\] is an object \(<object"):
+        fad.grad(lambda p: p["b"])({"a": object(), "b": 1.0})
