@@ -9,7 +9,9 @@ so a cotangent g of x* pulls back as  w = g + (df/dx)^T w  (solved by the same k
 fixed-point iteration, with VJPs of f), then  g_p = (df/dp)^T w.
 
 The script checks the implicit gradient against unrolling (grad, jvp and hessian),
-and prints how much the tape keeps in each case.
+and prints how much the tape keeps in each case. Saves implicit_fixed_point.png (the
+solver's convergence, and the implicit gradient against the unrolled one) when
+matplotlib is installed.
 
 Run: python examples/implicit_fixed_point.py
 """
@@ -17,10 +19,15 @@ Run: python examples/implicit_fixed_point.py
 from __future__ import annotations
 
 import functools
+import os
+import sys
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import pyplot, save  # noqa: E402  (first: sets BLAS threads)
 
-import funcad as fad
+import numpy as np  # noqa: E402
+
+import funcad as fad  # noqa: E402
 
 
 def _iterate(step, x, tol=1e-13, max_iter=500):
@@ -106,6 +113,29 @@ def main():
     kept = {name: sum(r["bytes"] for r in fad.saved_residuals(loss, params))
             for name, loss in [("implicit", loss_implicit), ("unrolled", loss_unrolled)]}
     print(f"tape keeps: implicit {kept['implicit']} B, unrolled {kept['unrolled']} B")
+    plot(params, x0, x_star, g_imp, g_unr, kept)
+
+
+def plot(params, x0, x_star, g_imp, g_unr, kept):
+    """The fixed-point iteration's error per step, and implicit against unrolled gradients."""
+    plt = pyplot()
+    if plt is None:
+        return
+    errs, x = [], x0
+    for _ in range(25):
+        errs.append(np.max(np.abs(x - x_star)))
+        x = layer(params, x)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    ax1.semilogy(np.maximum(errs, 1e-17))
+    ax1.set(xlabel="iteration k", ylabel="max |x_k - x*|", title="x <- tanh(W x + a) converges")
+    gi = np.concatenate([np.ravel(g_imp[k]) for k in sorted(params)])
+    gu = np.concatenate([np.ravel(g_unr[k]) for k in sorted(params)])
+    lim = [min(gi.min(), gu.min()), max(gi.max(), gu.max())]
+    ax2.plot(lim, lim, "k--", lw=1)
+    ax2.scatter(gu, gi, s=12)
+    ax2.set(xlabel="gradient by unrolling 120 steps", ylabel="implicit gradient",
+            title=f"tape: {kept['implicit']} B implicit vs {kept['unrolled']} B unrolled")
+    save(fig, "implicit_fixed_point.png")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat
 from ._custom import CustomRuleError, custom_jvp, custom_vjp
 from ._linearize import linear_transpose, linearize
 from ._tape import TapeView, make_tape, print_saved_residuals, saved_residuals
-from .api import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad,
+from .api import (grad, hessian, hessp, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad,
                   vjp, vmap)
 from .errors import (BatchingError, ConcretizationError, EscapedTracerError, FuncadError,
                      NoRuleError, TracerArrayConversionError, UnsupportedFunctionError)
@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
-    "hessian", "hvp", "vmap", "stop_gradient", "check_grads", "make_tape", "TapeView", "tree",
+    "hessian", "hvp", "hessp", "vmap", "stop_gradient", "check_grads", "make_tape", "TapeView", "tree",
     "numpy", "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
     "custom_jvp", "custom_vjp", "CustomRuleError", "checkpoint", "remat", "checkpoint_name",

@@ -78,7 +78,47 @@ def _leaf_name(treedef, k: int, argnames) -> str:
     return f"argument {argnames[k]}" if k < len(argnames) else f"input leaf {k}"
 
 
-def _diff_inputs(args, nums, where, holomorphic=False):
+def arg_names(fun, nargs: int) -> list:
+    """The names of ``fun``'s first ``nargs`` positional parameters (``args[2]`` for the
+    ones that land in ``*args``; ``argument i`` when the signature is unknown)."""
+    import inspect
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}[{j}]" for j in range(nargs - len(names))]
+            break
+    names = names[:nargs]
+    return names + [f"argument {i}" for i in range(len(names), nargs)]
+
+
+def leaf_labels(fun, args, nums) -> list:
+    """One label per leaf of the differentiated arguments ``args[i] for i in nums``: the
+    parameter's name and the leaf's path inside it, e.g. ``params['w'][0]``."""
+    names = arg_names(fun, len(args))
+    return [names[i] + path for i in nums for path, _ in _tree.leaves_with_path(args[i])]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _not_an_array(x) -> bool:
+    """True for a leaf NumPy cannot read as numbers (a string, an arbitrary object)."""
+    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)):
+        return False
+    try:
+        return np.asarray(x).dtype.kind in "OUSV"
+    except Exception:  # noqa: BLE001 - an object NumPy cannot convert is not an array
+        return True
+
+
+def _diff_inputs(args, nums, where, holomorphic=False, fun=None):
     diff = tuple(args[i] for i in nums)
     flat, in_tree = _tree.flatten(diff)
     kinds = "c" if holomorphic else "fc"
@@ -87,10 +127,21 @@ def _diff_inputs(args, nums, where, holomorphic=False):
             break
     else:
         return flat, in_tree          # float arrays: nothing to convert or to name
-    counts = [len(_tree.leaves(d)) for d in diff]
-    names = []
-    for i, c in zip(nums, counts):
-        names += [f"argument {i}" + ("" if c == 1 else f" (leaf {j})") for j in range(c)]
+    if fun is not None:
+        names = leaf_labels(fun, args, nums)
+    else:
+        counts = [len(_tree.leaves(d)) for d in diff]
+        names = []
+        for i, c in zip(nums, counts):
+            names += [f"argument {i}" + ("" if c == 1 else f" (leaf {j})") for j in range(c)]
+    for x, n in zip(flat, names):
+        if _not_an_array(x):
+            raise TypeError(
+                f"{where}: {n} is {_article(type(x).__name__)} {type(x).__name__} "
+                f"({short_repr(x)}), not an array; every "
+                f"leaf of a differentiated argument must be a float array. Pass it as an "
+                "argument that is not differentiated (argnums), close over it, or make it a "
+                "static field (funcad.tree.register_dataclass(..., meta_fields=[...]))")
     flat = [_as_diff_leaf(x, f"{where}: {n}", holomorphic) for x, n in zip(flat, names)]
     return flat, in_tree
 
@@ -222,6 +273,11 @@ class _OneArgFun:
 def _check_scalar(out, out_tree, n_outs, holomorphic, where):
     """The checks on a function we take the gradient of: one real (or complex) scalar."""
     if n_outs != 1 or shape_of(out) != ():
+        kind = out_tree.kind if out_tree is not None else None
+        if kind in (tuple, list) and len(out_tree.children) == 2:
+            raise TypeError(f"{where} needs a scalar output, but the function returned a "
+                            f"{kind.__name__} of 2 ({out_tree}); if the second is auxiliary "
+                            f"data, use {where}(f, has_aux=True)")
         shp = shape_of(out) if n_outs == 1 else f"a pytree {out_tree}"
         raise TypeError(f"{where} needs a scalar output, got shape {shp}; use jacrev or "
                         "jacfwd for Jacobians, or vjp for a vector-Jacobian product")

@@ -1,12 +1,12 @@
 """Jacobians and Hessians: ``jacfwd`` is vmap of jvp over the input basis, ``jacrev`` is vmap
 of the pullback over the output basis, ``hessian`` is ``jacfwd(jacrev(f))`` and ``hvp`` is
-``jvp`` of ``grad``."""
+``jvp`` of ``grad`` (``hessp`` is the same in scipy's ``hessp(x, p, *args)`` form)."""
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -26,13 +26,16 @@ from .api import (
     _norm_argnums,
     _one,
     _unwrap_aux,
+    grad,
     jvp,
     jvp_flat,
     value_and_grad,
     vjp_flat,
 )
 
-__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
+P = ParamSpec("P")
+
+__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp", "hessp"]
 
 
 # ---------------------------------------------------------------------------
@@ -124,8 +127,16 @@ def _assemble_fwd_plain(tangents, outs, in_leaves, out_tree, in_tree, single_in)
     return _tree.unflatten(out_tree, rows)
 
 
-def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None):
+@overload
+def jacfwd(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]:
     """The Jacobian by forward mode: one vectorized JVP over the input basis.
 
     Args:
@@ -146,25 +157,30 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     def jac(*args, **kwargs):
         flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
                                             "jacfwd")
-        chunks = []
-        outs = None
-        for k, basis in _basis_chunks(flat, chunk_size):
-            with new_trace(JacobianTrace, k) as bt:
-                ts = [BatchTracer(bt, b) for b in basis]
-                po, to = jvp_flat(ff, flat, ts)
-            outs = po
-            chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
-        _check_float_outputs(outs, "jacfwd", holomorphic)
-        if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
-            j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
-        else:
-            chunks = [[densify(v) if v is not None else
-                       np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
-                       for v, p in zip(c, outs)] for c in chunks]
-            j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
-        return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+        return _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size)
 
     return jac
+
+
+def _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size):
+    """jacfwd's work once its inputs are flat (shared with ``jacobian``)."""
+    chunks = []
+    outs = None
+    for k, basis in _basis_chunks(flat, chunk_size):
+        with new_trace(JacobianTrace, k) as bt:
+            ts = [BatchTracer(bt, b) for b in basis]
+            po, to = jvp_flat(ff, flat, ts)
+        outs = po
+        chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
+    _check_float_outputs(outs, "jacfwd", holomorphic)
+    if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
+        j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
+    else:
+        chunks = [[densify(v) if v is not None else
+                   np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
+                   for v, p in zip(c, outs)] for c in chunks]
+        j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
+    return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
 
 def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
@@ -174,7 +190,7 @@ def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     if x is not None:
         return [x], _ONE_ARG_TREE, True, _OneArgFun(fun, args, kwargs, argnums)
     nums, single = _norm_argnums(argnums, len(args), where)
-    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic, fun)
     if where == "jacfwd":
         _check_complex(flat, where, holomorphic, "inputs", "jvp")
     return flat, in_tree, single, _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
@@ -207,8 +223,16 @@ def _check_complex(xs, where, holomorphic, what, alt):
                             "imaginary parts)")
 
 
-def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-           chunk_size: int | None = None):
+@overload
+def jacrev(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[P, Any]:
     """The Jacobian by reverse mode: one forward pass, then one vectorized backward sweep.
 
     Example:
@@ -245,9 +269,39 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
     return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
 
 
-def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-             mode: str | None = None, chunk_size: int | None = None):
-    """The Jacobian, by the cheaper mode: forward when there are fewer inputs than outputs.
+# jacobian(mode=None) takes forward mode for up to this many inputs when the Jacobian is
+# square or tall: measured in docs/performance.md ("jacobian: forward or reverse")
+FWD_MAX_INPUTS = 64
+
+
+def _size(leaves) -> int:
+    """The number of elements in a list of arrays."""
+    return sum(math.prod(shape_of(x)) for x in leaves)
+
+
+@overload
+def jacobian(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[..., Any]: ...
+@overload
+def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[P, Any]: ...
+
+
+def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+             holomorphic: bool = False, mode: str | None = None,
+             chunk_size: int | None = None) -> Callable[P, Any]:
+    """The Jacobian, by the cheaper mode.
+
+    The rule (``mode=None``), from the timings in docs/performance.md ("jacobian: forward or
+    reverse"): with at most ``FWD_MAX_INPUTS`` (64) input elements, ``fun`` is first
+    evaluated once on plain values to count its outputs, and forward mode is used when
+    there are at least as many outputs as inputs (square Jacobians included: there one
+    vectorized forward pass costs 0.4-0.7 of reverse mode's tape and backward sweep),
+    reverse mode otherwise. With more inputs, forward mode is used when there are fewer
+    inputs than outputs, reverse mode otherwise (large dense square Jacobians are cheaper
+    in reverse). Complex outputs of a non-holomorphic function use forward mode.
 
     Args:
       mode: ``None`` (choose), ``"fwd"`` or ``"rev"``.
@@ -256,6 +310,9 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
         >>> import numpy as np, funcad as fad
         >>> fad.jacobian(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))  # reverse chosen
         array([2., 4.])
+        >>> fad.jacobian(lambda y: y[::-1] * y)(np.array([1.0, 2.0]))     # forward chosen
+        array([[2., 1.],
+               [2., 1.]])
     """
     if mode not in (None, "fwd", "rev"):
         raise ValueError(f"jacobian: mode must be None, 'fwd' or 'rev', got {mode!r}")
@@ -266,14 +323,20 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
     def jac(*args, **kwargs):
         flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
                                             "jacobian")
+        if mode is None and _size(flat) <= FWD_MAX_INPUTS and (
+                holomorphic or not any(_is_complex(dtype_of(x)) for x in flat)):
+            outs = ff(flat)              # a plain evaluation: how many outputs?
+            if not all(_is_inexact(dtype_of(o)) for o in outs):
+                _check_float_outputs(outs, "jacobian", holomorphic)
+            if _size(outs) >= _size(flat) or (
+                    not holomorphic and any(_is_complex(dtype_of(o)) for o in outs)):
+                return _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size)
         outs, pullback, _ = vjp_flat(ff, flat)
         if mode is None and not holomorphic and any(
                 _is_complex(dtype_of(o)) for o in outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         _check_float_outputs(outs, "jacobian", holomorphic)
-        n_in = sum(int(np.prod(shape_of(x), dtype=np.int64)) for x in flat)
-        n_out = sum(int(np.prod(shape_of(o), dtype=np.int64)) for o in outs)
-        if mode is None and n_in < n_out:
+        if mode is None and _size(flat) < _size(outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
@@ -281,7 +344,16 @@ def jacobian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool 
     return jac
 
 
-def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+@overload
+def hessian(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]: ...
+@overload
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[P, Any]: ...
+
+
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[P, Any]:
     """The Hessian as ``jacfwd(jacrev(fun))``: forward-over-reverse, vectorized.
 
     Example:
@@ -293,7 +365,8 @@ def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool =
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
-def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
+def hvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Hessian-vector product without forming the Hessian: ``jvp`` of ``grad``.
 
     Returns:
@@ -313,3 +386,53 @@ def hvp(fun: Callable, primals: Sequence, tangents: Sequence):
     vg = value_and_grad(fun, argnums=0 if n == 1 else tuple(range(n)))  # int: grad's short way
     (val, _), (_, hv) = jvp(vg, tuple(primals), tuple(tangents))
     return val, hv
+
+
+def hessp(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """``hessp(x, p, *args) = H(x) @ p``, the Hessian-vector product in scipy's form.
+
+    One forward-over-reverse pass (``jvp`` of ``grad``) per call: the Hessian is never
+    formed. The signature is the one ``scipy.optimize.minimize`` expects for its
+    ``hessp`` argument (methods ``trust-ncg``, ``trust-krylov``, ``newton-cg``,
+    ``trust-constr``), so the one-liner is
+    ``minimize(f, x0, method="trust-ncg", jac=fad.grad(f), hessp=fad.hessp(f))``.
+
+    Args:
+      fun: a scalar function ``fun(x, *args)``.
+      argnums: the position of ``x`` among ``fun``'s positional arguments (the Hessian is
+        with respect to it; the other arguments are passed through unchanged).
+
+    Returns:
+      ``hessp(x, p, *args)``: ``H @ p`` shaped like ``x`` (``x`` and ``p`` may be pytrees
+      of one structure).
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        >>> fad.hessp(rosen)(np.zeros(3), np.array([1.0, 0.0, 0.0]))   # H[:, 0]
+        array([2., 0., 0.])
+        >>> try:
+        ...     from scipy.optimize import minimize
+        ... except ImportError:              # scipy is optional
+        ...     minimize = None
+        >>> if minimize is not None:
+        ...     res = minimize(rosen, np.zeros(5), method="trust-ncg",
+        ...                    jac=fad.grad(rosen), hessp=fad.hessp(rosen))
+        ...     assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
+    """
+    if type(argnums) is not int or argnums < 0:
+        raise TypeError(f"hessp: argnums must be a non-negative int, got {argnums!r}")
+
+    def hvp_at(x, p, *args):
+        def at(xx):
+            full = args[:argnums] + (xx,) + args[argnums:]
+            return fun(*full)
+        if type(x) is np.ndarray and x.dtype.kind == "f" and not isinstance(p, Tracer):
+            p = np.asarray(p, dtype=x.dtype)            # scipy may pass a list or ints
+        _, hv = jvp(grad(at), (x,), (p,))
+        return hv
+
+    name = getattr(fun, "__name__", "fun")
+    hvp_at.__name__ = hvp_at.__qualname__ = f"hessp({name})"
+    hvp_at.__doc__ = f"H(x) @ p for {name} (funcad.hessp)."
+    return hvp_at

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Any, Callable, ParamSpec, cast
 
 import numpy as np
 
 from . import tree as _tree
 from ._reverse import _INPUT, _PROJ, Tape
 from ._util import ShapeDtype
+
+P = ParamSpec("P")
 
 __all__ = ["make_tape", "TapeView", "saved_residuals", "print_saved_residuals"]
 
@@ -38,20 +40,23 @@ class TapeView:
     """A recorded Wengert list: one line per entry ``%i = op(%j, %k) -> dtype[shape]``.
 
     Attributes:
-      entries: list of dicts with keys ``index``, ``op``, ``inputs``, ``params``, ``aval``.
+      entries: list of dicts with keys ``index``, ``op``, ``inputs``, ``params``, ``aval``
+        (and ``name`` for inputs: the parameter's name and the leaf's path, ``params['w']``).
       outputs: tape indices of the function's outputs (``None`` for constants).
       value: the function's output.
     """
 
-    def __init__(self, tape: Tape, out_nodes, value):
+    def __init__(self, tape: Tape, out_nodes, value, labels=None):
         self.value = value
-        self.outputs = [n if n >= 0 else None for n in out_nodes]
+        labels = list(labels or [])
+        self.outputs = [n if n >= 0 else None for n in (out_nodes or [])]
         self.entries = []
-        for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals)):
+        for i, (entry, aval) in enumerate(zip(tape.entries, tape.avals or [])):
             prim, parents, args, params, _ = _unpack(entry)
             if prim is _INPUT:
+                name = labels.pop(0) if labels else ""
                 self.entries.append(dict(index=i, op="input", inputs=[], params={}, aval=aval,
-                                         parents=[]))
+                                         parents=[], name=name))
             elif prim is _PROJ:
                 self.entries.append(dict(index=i, op=f"%{parents}[{args}]", inputs=[parents],
                                          params={}, aval=aval, parents=[parents]))
@@ -71,7 +76,7 @@ class TapeView:
         out = []
         for e in self.entries:
             if e["op"] == "input":
-                out.append(f"%{e['index']} = input  -> {_fmt_aval(e['aval'])}")
+                out.append(f"%{e['index']} = input {e['name']}  -> {_fmt_aval(e['aval'])}")
                 continue
             if e["op"].startswith("%"):        # output j of a multiple-results entry
                 out.append(f"%{e['index']} = {e['op']}  -> {_fmt_aval(e['aval'])}")
@@ -105,7 +110,7 @@ class TapeView:
               rankdir=TB;
               node [fontname="monospace", fontsize=10];
               edge [fontname="monospace", fontsize=9];
-              n0 [label="%0 input", shape=ellipse];
+              n0 [label="%0 input x", shape=ellipse];
               n1 [label="%1 sin", shape=box];
               n0 -> n1 [label="f64[2]"];
               n2 [label="%2 multiply", shape=box];
@@ -124,7 +129,8 @@ class TapeView:
         for e in self.entries:
             i = e["index"]
             if e["op"] == "input":
-                lines.append(f'  n{i} [label="%{i} input", shape=ellipse];')
+                lab = q(f"%{i} input {e['name']}".rstrip())
+                lines.append(f'  n{i} [label="{lab}", shape=ellipse];')
                 continue
             ps = ", ".join(f"{k}={v}" for k, v in e["params"].items() if k != "tree")
             label = f"%{i} {e['op']}" + (f"\\n{ps}" if ps else "")
@@ -155,8 +161,11 @@ def _dot_quote(s: str) -> str:
     return s.replace('"', '\\"')
 
 
-def make_tape(fun: Callable) -> Callable:
+def make_tape(fun: Callable[P, Any]) -> Callable[P, TapeView]:
     """Record ``fun``'s Wengert list (every float argument is an input).
+
+    Each input is labelled with its parameter's name, and for a pytree argument with the
+    leaf's path inside it (``params['w']``, ``layers[0].b``).
 
     Returns:
       A function with ``fun``'s signature returning a :class:`TapeView`.
@@ -164,16 +173,17 @@ def make_tape(fun: Callable) -> Callable:
     Example:
         >>> import numpy as np, funcad as fad
         >>> print(fad.make_tape(lambda x: np.sum(np.sin(x) * x))(np.ones(3)))
-        %0 = input  -> f64[3]
+        %0 = input x  -> f64[3]
         %1 = sin(%0)  -> f64[3]
         %2 = multiply(%1, %0)  -> f64[3]
         %3 = sum(%2; axis=(0,), keepdims=False)  -> f64[]
         output: %3
     """
+    from ._args import leaf_labels
     from .api import vjp_flat
 
     @functools.wraps(fun)
-    def run(*args):
+    def run(*args: Any) -> TapeView:
         flat, in_tree = _tree.flatten(args)
         pos = [k for k, x in enumerate(flat) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
         arrs = [np.asarray(flat[k]) for k in pos]
@@ -191,9 +201,10 @@ def make_tape(fun: Callable) -> Callable:
         with np.errstate(all="ignore"):
             outs, _, tape = vjp_flat(f_flat, arrs, record=True)
         nodes = tape.outputs
-        return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs))
+        names = leaf_labels(fun, args, range(len(args)))
+        return TapeView(tape, nodes, _tree.unflatten(out_tree[0], outs), [names[k] for k in pos])
 
-    return run
+    return cast(Callable[P, TapeView], run)
 
 
 # ---------------------------------------------------------------------------
@@ -216,7 +227,7 @@ def _unpack(e):
     return prim, tuple(e[3::2]), tuple(e[4::2]), e[1], e[2]
 
 
-def saved_residuals(fun: Callable, *args) -> list[dict]:
+def saved_residuals(fun: Callable[..., Any], *args: Any) -> list[dict]:
     """The arrays reverse mode keeps for the backward pass of ``fun(*args)``.
 
     Every float argument is differentiated. Each distinct array is listed once.
@@ -248,8 +259,8 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
 
     with np.errstate(all="ignore"):
         _, _, tape = vjp_flat(f_flat, [np.asarray(flat[k]) for k in pos])
-    argname = {}
-    names = {}
+    argname: dict[int, str] = {}
+    names: dict[int, str] = {}
     rows: dict = {}
 
     def note(v, source, user):
@@ -279,7 +290,7 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
         if ans is not None:
             call = (params or {}).get("call")
             for j, a in enumerate(ans if prim.multiple_results else [ans]):
-                lab = call.output_label(j) if hasattr(call, "output_label") else None
+                lab = getattr(call, "output_label", lambda j: None)(j)
                 src = (f"{lab} ({prim.name} %{i})" if lab else f"output {j} of {me}"
                        if prim.multiple_results else f"output of {me}")
                 note(a, src, me)
@@ -289,7 +300,7 @@ def saved_residuals(fun: Callable, *args) -> list[dict]:
     return out
 
 
-def print_saved_residuals(fun: Callable, *args) -> None:
+def print_saved_residuals(fun: Callable[..., Any], *args: Any) -> None:
     """Print what the tape keeps for ``fun(*args)``: shape, dtype, bytes, where from, kept by.
 
     Args:

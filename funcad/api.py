@@ -10,7 +10,7 @@ pullback over the output basis), ``hessian`` (``jacfwd(jacrev(f))``) and
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from typing import Any, Callable, Literal, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -41,8 +41,9 @@ from ._forward import JVPTrace, JVPTracer
 from ._reverse import RevTrace, RevTracer, backward_pass
 from ._util import shape_of
 
+P = ParamSpec("P")
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
-           "hessian", "hvp", "vmap", "vjp_flat", "jvp_flat"]
+           "hessian", "hvp", "hessp", "vmap", "vjp_flat", "jvp_flat"]
 
 
 
@@ -108,7 +109,7 @@ def _vg_array(fun, args, kwargs, argnum, x, has_aux, holomorphic, where):
 def _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     """value_and_grad with respect to any pytrees of arguments. Returns (value, aux, grads)."""
     nums, single = _norm_argnums(argnums, len(args), where)
-    flat, in_tree = _diff_inputs(args, nums, where, holomorphic)
+    flat, in_tree = _diff_inputs(args, nums, where, holomorphic, fun)
     ff = _FlatFun(fun, args, kwargs, nums, in_tree, has_aux, where)
     outs, pullback, _ = vjp_flat(ff, flat)
     out = outs[0] if len(outs) == 1 else None
@@ -138,7 +139,24 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, where, with_value):
     return vg
 
 
-def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+@overload
+def value_and_grad(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable[..., Any]: ...
+@overload
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+                   has_aux: Literal[False] = False, holomorphic: bool = False
+                   ) -> Callable[P, tuple[Any, Any]]: ...
+@overload
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
+                   has_aux: Literal[True], holomorphic: bool = False
+                   ) -> Callable[P, tuple[tuple[Any, Any], Any]]: ...
+@overload
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]: ...
+
+
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """Make a function returning ``(fun(*args), gradient)`` in one forward and one backward pass.
 
     Args:
@@ -160,7 +178,23 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     return _grad_transform(fun, argnums, has_aux, holomorphic, "value_and_grad", True)
 
 
-def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+@overload
+def grad(fun: np.ufunc, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[..., Any]: ...
+@overload
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+         has_aux: Literal[False] = False, holomorphic: bool = False) -> Callable[P, Any]: ...
+@overload
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
+         has_aux: Literal[True], holomorphic: bool = False
+         ) -> Callable[P, tuple[Any, Any]]: ...
+@overload
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+         has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]: ...
+
+
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar function, by one reverse sweep of the Wengert tape.
 
     Args:
@@ -183,7 +217,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
     return _grad_transform(fun, argnums, has_aux, holomorphic, "grad", False)
 
 
-def vjp(fun: Callable, *primals, has_aux: bool = False):
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun`` on the tape and return its pullback.
 
     Returns:
@@ -198,7 +232,8 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         (array([ 1., -1.]),)
     """
     nums = tuple(range(len(primals)))
-    flat, in_tree = _diff_inputs(primals, nums, "vjp") if primals else ([], _tree.structure(()))
+    flat, in_tree = (_diff_inputs(primals, nums, "vjp", False, fun) if primals
+                     else ([], _tree.structure(())))
     ff = _FlatFun(fun, primals, {}, nums, in_tree, has_aux, "vjp")
     outs, pullback, _ = vjp_flat(ff, flat)
     out_tree = ff.out_tree
@@ -243,7 +278,8 @@ def jvp_flat(fun_flat: Callable, primals: list, tangents: list):
     return po, to
 
 
-def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """Forward mode: evaluate ``fun`` on dual numbers ``primal + tangent * eps``.
 
     Args:
@@ -268,12 +304,12 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         x, t = one_array_arg(primals, 0, "f"), tangents[0]
         if x is not None and type(t) is np.ndarray and t.shape == x.shape and \
                 t.dtype.kind == "f":          # (the general path's checks would pass)
-            ff = _OneArgFun(fun, (x,), {}, 0)
-            po, to = jvp_flat(ff, [x], [t])
-            return (_tree.unflatten(ff.out_tree, po),
-                    _tree.unflatten(ff.out_tree, [_fit(t, p) for t, p in zip(to, po)]))
+            f1 = _OneArgFun(fun, (x,), {}, 0)
+            po, to = jvp_flat(f1, [x], [t])
+            return (_tree.unflatten(f1.out_tree, po),
+                    _tree.unflatten(f1.out_tree, [_fit(t, p) for t, p in zip(to, po)]))
     nums = tuple(range(len(primals)))
-    flat, in_tree = _diff_inputs(tuple(primals), nums, "jvp")
+    flat, in_tree = _diff_inputs(tuple(primals), nums, "jvp", False, fun)
     t_flat, t_tree = _tree.flatten(tuple(tangents))
     t_flat = _check_tangents(flat, t_flat, in_tree, t_tree, "jvp")
     ff = _FlatFun(fun, tuple(primals), {}, nums, in_tree, has_aux, "jvp")
@@ -285,7 +321,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     return out, tout
 
 
-def linearize(fun: Callable, *primals):
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
 
     Example:
@@ -299,5 +335,5 @@ def linearize(fun: Callable, *primals):
 
 
 # the composite transforms live in their own modules; re-exported here
-from ._jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: E402,F401
+from ._jacobians import hessian, hessp, hvp, jacfwd, jacobian, jacrev  # noqa: E402,F401
 from ._vmap import _unbatch, vmap  # noqa: E402,F401

@@ -17,23 +17,29 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, NamedTuple
+import math
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 __all__ = [
     "PyTreeDef", "flatten", "unflatten", "leaves", "structure", "map",
-    "register_node", "register_dataclass", "all_leaves_equal_structure",
+    "register_node", "register_pytree_node", "register_dataclass",
+    "all_leaves_equal_structure", "flatten_with_path", "leaves_with_path", "ravel_pytree",
+    "describe_mismatch",
 ]
 
 
 class _NodeType(NamedTuple):
     flatten: Callable[[Any], tuple]     # node -> (children, aux data)
-    unflatten: Callable[[Any, list], Any]  # (aux data, children) -> node
+    unflatten: Callable[[Any, list], Any] | None  # (aux data, children) -> node
+    # (aux data, number of children) -> one path step per child, e.g. "['w']", ".b", "[0]"
+    keys: Callable[[Any, int], list] | None = None
 
 
 _registry: dict[type, _NodeType] = {}
 
 
-def register_node(cls: type, flatten_fn: Callable, unflatten_fn: Callable) -> None:
+def register_node(cls: type, flatten_fn: Callable[[Any], tuple],
+                  unflatten_fn: Callable[[Any, list], Any]) -> None:
     """Register ``cls`` as a pytree node.
 
     Args:
@@ -50,33 +56,102 @@ def register_node(cls: type, flatten_fn: Callable, unflatten_fn: Callable) -> No
         >>> tree.leaves(Pair(1, [2, 3]))
         [1, 2, 3]
     """
+    _register(cls, _NodeType(flatten_fn, unflatten_fn))
+
+
+def _register(cls, node_type):
     if cls in _registry:
         raise ValueError(f"{cls.__name__} is already registered as a pytree node")
-    _registry[cls] = _NodeType(flatten_fn, unflatten_fn)
+    _registry[cls] = node_type
 
 
-def register_dataclass(cls: type) -> type:
-    """Register a dataclass as a pytree node (its fields are the children).
+def register_pytree_node(nodetype: type, flatten_func: Callable[[Any], tuple],
+                         unflatten_func: Callable[[Any, list], Any]) -> None:
+    """JAX's name for :func:`register_node`, with JAX's signature.
 
-    Usable as a decorator.
+    Args:
+      nodetype: the class to register.
+      flatten_func: ``node -> (children, aux_data)``.
+      unflatten_func: ``(aux_data, children) -> node``.
+
+    Example:
+        >>> from funcad import tree
+        >>> class Scaled:
+        ...     def __init__(self, v, unit): self.v, self.unit = v, unit
+        >>> tree.register_pytree_node(Scaled, lambda s: ((s.v,), s.unit),
+        ...                           lambda unit, ch: Scaled(ch[0], unit))
+        >>> tree.leaves([Scaled(1.5, "m")])
+        [1.5]
+    """
+    register_node(nodetype, flatten_func, unflatten_func)
+
+
+def register_dataclass(cls: type | None = None, data_fields: Sequence[str] | None = None,
+                       meta_fields: Sequence[str] | None = None) -> Any:
+    """Register a dataclass (or any class built by keyword) as a pytree node.
+
+    The data fields are the children (arrays, or pytrees of them); the meta fields are
+    static: they are part of the tree's structure (:class:`PyTreeDef`), so two values
+    with different meta fields have different structures, and transforms never trace
+    them. Usable as a decorator, with or without arguments. Without ``data_fields`` and
+    ``meta_fields`` they are read from the dataclass: a field declared with
+    ``dataclasses.field(metadata={"static": True})`` is a meta field (JAX's rule), every
+    other field a data field.
+
+    Args:
+      cls: the class (omit it to get a decorator).
+      data_fields: names of the fields that hold arrays.
+      meta_fields: names of the static fields (hashable values: ints, strings, tuples).
+
+    Returns:
+      ``cls``, registered (or a decorator that registers its class).
 
     Example:
         >>> import dataclasses
-        >>> from funcad import tree
-        >>> @tree.register_dataclass
+        >>> import numpy as np, funcad as fad
+        >>> @fad.tree.register_dataclass
         ... @dataclasses.dataclass
-        ... class Params:
-        ...     w: float
-        ...     b: float
-        >>> tree.leaves(Params(1.0, 2.0))
-        [1.0, 2.0]
+        ... class Layer:
+        ...     w: np.ndarray
+        ...     act: str = dataclasses.field(default="tanh", metadata={"static": True})
+        >>> fad.tree.leaves(Layer(np.ones(2)))
+        [array([1., 1.])]
+        >>> fad.grad(lambda p: np.sum(getattr(np, p.act)(p.w)))(Layer(np.zeros(2))).w
+        array([1., 1.])
     """
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    register_node(
-        cls,
-        lambda obj: (tuple(getattr(obj, n) for n in names), None),
-        lambda _, children: cls(**dict(zip(names, children))),
-    )
+    if cls is None:
+        return lambda c: register_dataclass(c, data_fields, meta_fields)
+    if data_fields is None and meta_fields is None:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"register_dataclass: {cls.__name__} is not a dataclass; decorate "
+                            "it with @dataclasses.dataclass first, or pass data_fields= and "
+                            "meta_fields=")
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        meta = tuple(f.name for f in fields if f.metadata.get("static", False))
+        data = tuple(f.name for f in fields if not f.metadata.get("static", False))
+    else:
+        data, meta = tuple(data_fields or ()), tuple(meta_fields or ())
+        if dataclasses.is_dataclass(cls):
+            init = {f.name for f in dataclasses.fields(cls) if f.init}
+            if set(data) | set(meta) != init:
+                missing = sorted(init - set(data) - set(meta))
+                extra = sorted(set(data) | set(meta) - init)
+                raise ValueError(f"register_dataclass({cls.__name__}): data_fields and "
+                                 "meta_fields must name every field of the constructor once"
+                                 + (f"; missing {missing}" if missing else "")
+                                 + (f"; not fields: {extra}" if extra else ""))
+    both = set(data) & set(meta)
+    if both:
+        raise ValueError(f"register_dataclass({cls.__name__}): {sorted(both)} are listed as "
+                         "both data and meta fields")
+
+    def flatten_fn(obj):
+        return (tuple(getattr(obj, n) for n in data), tuple(getattr(obj, n) for n in meta))
+
+    def unflatten_fn(aux, children):
+        return cls(**dict(zip(data, children)), **dict(zip(meta, aux)))
+
+    _register(cls, _NodeType(flatten_fn, unflatten_fn, lambda aux, n: [f".{d}" for d in data]))
     return cls
 
 
@@ -91,7 +166,8 @@ def _sort_key(k):
 
 register_node(tuple, lambda t: (t, None), lambda _, ch: tuple(ch))
 register_node(list, lambda t: (t, None), lambda _, ch: list(ch))
-register_node(dict, _dict_flatten, lambda keys, ch: dict(zip(keys, ch)))
+_register(dict, _NodeType(_dict_flatten, lambda keys, ch: dict(zip(keys, ch)),
+                          lambda keys, n: [f"[{k!r}]" for k in keys]))
 register_node(type(None), lambda _: ((), None), lambda _, ch: None)
 
 
@@ -105,6 +181,17 @@ def _node_type(x):
 
 # namedtuples need no registration: their class is the PyTreeDef kind.
 _NAMEDTUPLE = _NodeType(lambda t: (tuple(t), None), None)
+
+
+def _child_keys(x, aux, n: int) -> list:
+    """One path step per child of node ``x``: ``['w']`` (dict), ``.b`` (namedtuple,
+    dataclass), ``[0]`` (anything else)."""
+    nt = _node_type(x)
+    if nt is _NAMEDTUPLE:
+        return [f".{f}" for f in type(x)._fields]
+    if nt is not None and nt.keys is not None:
+        return nt.keys(aux, n)
+    return [f"[{i}]" for i in range(n)]
 
 
 class PyTreeDef:
@@ -142,13 +229,15 @@ class PyTreeDef:
             return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(self.aux, inner)) + "}"
         if self.kind is type(None):
             return "None"
-        return f"{self.kind.__name__}(" + ", ".join(inner) + ")"
+        meta = "" if self.aux is None else f"; {self.aux!r}"
+        return f"{self.kind.__name__}(" + ", ".join(inner) + meta + ")"
 
 
 _LEAF = PyTreeDef(None, None, ())
 
 
-def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None):
+def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+            ) -> tuple[list, PyTreeDef]:
     """Flatten a pytree into ``(leaves, treedef)``; dict keys come out sorted.
 
     Example:
@@ -206,7 +295,7 @@ def _flatten(x, is_leaf, out):
     return PyTreeDef(type(x), aux, kids)
 
 
-def unflatten(treedef: PyTreeDef, leaves_in) -> Any:
+def unflatten(treedef: PyTreeDef, leaves_in: Iterable[Any]) -> Any:
     """Rebuild a pytree of structure ``treedef`` from a sequence of leaves.
 
     Example:
@@ -274,7 +363,7 @@ def map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] | Non
         rl, rtd = flatten(r, is_leaf)
         if rtd != td:
             raise ValueError("tree.map: pytree structures differ:\n"
-                             f"  first:  {td}\n  other:  {rtd}")
+                             + describe_mismatch(td, rtd, "first", "other"))
         others.append(rl)
     return unflatten(td, [f(*args) for args in zip(xs, *others)])
 
@@ -288,3 +377,176 @@ def all_leaves_equal_structure(a: Any, b: Any) -> bool:
         False
     """
     return structure(a) == structure(b)
+
+
+# ---------------------------------------------------------------------------
+# paths: where a leaf sits, for error messages and labels
+# ---------------------------------------------------------------------------
+
+def flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                      ) -> tuple[list[tuple[str, Any]], PyTreeDef]:
+    """Like :func:`flatten`, with each leaf's path as a string (``"['w'][0]"``, ``".b"``).
+
+    Example:
+        >>> from funcad import tree
+        >>> tree.flatten_with_path({"w": [1.0, 2.0], "b": 3.0})[0]
+        [("['b']", 3.0), ("['w'][0]", 1.0), ("['w'][1]", 2.0)]
+    """
+    out: list = []
+    _with_path(tree, "", is_leaf, out)
+    return out, structure(tree, is_leaf)
+
+
+def _with_path(x, path, is_leaf, out):
+    nt = None if is_leaf is not None and is_leaf(x) else _node_type(x)
+    if nt is None:
+        out.append((path, x))
+        return
+    children, aux = nt.flatten(x)
+    children = list(children)
+    for key, c in zip(_child_keys(x, aux, len(children)), children):
+        _with_path(c, path + key, is_leaf, out)
+
+
+def leaves_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                     ) -> list[tuple[str, Any]]:
+    """The ``(path, leaf)`` pairs of a pytree, in flatten order.
+
+    Example:
+        >>> from funcad import tree
+        >>> tree.leaves_with_path(((1.0, 2.0), {"k": 3.0}))
+        [('[0][0]', 1.0), ('[0][1]', 2.0), ("[1]['k']", 3.0)]
+    """
+    return flatten_with_path(tree, is_leaf)[0]
+
+
+def _kind_name(td: PyTreeDef) -> str:
+    return "a leaf" if td.kind is None else f"a {td.kind.__name__}"
+
+
+def _first_difference(a: PyTreeDef, b: PyTreeDef, an: str, bn: str, path: str = ""):
+    """Where two structures first differ, in words (``None`` when they are equal)."""
+    if a == b:
+        return None
+    at = f"at {path or 'the root'}"
+    if a.kind is not b.kind:
+        return f"{at} {an} has {_kind_name(a)} and {bn} has {_kind_name(b)}"
+    if a.kind is dict and a.aux != b.aux:
+        only_a = [k for k in a.aux if k not in b.aux]
+        only_b = [k for k in b.aux if k not in a.aux]
+        parts = ([f"{only_a} only in {an}"] if only_a else []) + (
+            [f"{only_b} only in {bn}"] if only_b else [])
+        return f"{at} the keys differ: " + ", ".join(parts)
+    if len(a.children) != len(b.children):
+        return (f"{at} {an} has {len(a.children)} children and {bn} has "
+                f"{len(b.children)}")
+    if a.aux != b.aux:
+        return f"{at} the static (meta) data differ: {a.aux!r} in {an}, {b.aux!r} in {bn}"
+    keys = ([f"[{k!r}]" for k in a.aux] if a.kind is dict else
+            [f".{f}" for f in a.kind._fields] if hasattr(a.kind, "_fields") else
+            [f"[{i}]" for i in range(len(a.children))])
+    for k, ca, cb in zip(keys, a.children, b.children):
+        d = _first_difference(ca, cb, an, bn, path + k)
+        if d is not None:
+            return d
+    return f"{at} the structures differ"  # pragma: no cover - equal children, equal aux
+
+
+def describe_mismatch(a: PyTreeDef, b: PyTreeDef, a_name: str = "first",
+                      b_name: str = "other") -> str:
+    """Both structures and the path where they first differ, for an error message.
+
+    Example:
+        >>> from funcad import tree
+        >>> print(tree.describe_mismatch(tree.structure({"w": 1, "b": 2}),
+        ...                              tree.structure({"w": 1, "c": 2}), "params", "grads"))
+          params: PyTreeDef({'b': *, 'w': *})
+          grads:  PyTreeDef({'c': *, 'w': *})
+          at the root the keys differ: ['b'] only in params, ['c'] only in grads
+    """
+    w = max(len(a_name), len(b_name)) + 1
+    d = _first_difference(a, b, a_name, b_name)
+    return (f"  {a_name + ':':<{w}} {a}\n  {b_name + ':':<{w}} {b}" + (f"\n  {d}" if d else ""))
+
+
+# ---------------------------------------------------------------------------
+# ravel: a pytree of arrays as one flat vector
+# ---------------------------------------------------------------------------
+
+def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """Concatenate every leaf of ``tree`` into one 1-d vector; return it and its inverse.
+
+    The vector is float64 (complex128 when a leaf is complex). ``unravel(v)`` splits a
+    vector of the same length back into the tree's structure, each leaf with its
+    original shape and dtype. Both directions are funcad operations, so they work on
+    traced values: ``grad(lambda v: loss(unravel(v)))`` differentiates through them.
+
+    Args:
+      tree: a pytree of arrays or numbers (an empty tree gives a vector of length 0).
+
+    Returns:
+      ``(flat, unravel)``.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> params = {"w": np.ones((2, 2)), "b": np.zeros(2, np.float32)}
+        >>> flat, unravel = fad.tree.ravel_pytree(params)
+        >>> flat
+        array([0., 0., 1., 1., 1., 1.])
+        >>> unravel(flat + 1.0)["b"]
+        array([1., 1.], dtype=float32)
+        >>> fad.grad(lambda v: unravel(v)["w"].sum())(flat)
+        array([0., 0., 1., 1., 1., 1.])
+    """
+    import numpy as np
+
+    from . import numpy as fnp
+
+    pairs, treedef = flatten_with_path(tree)
+    shapes, dtypes, sizes = [], [], []
+    for path, x in pairs:
+        shp, dt = _shape_dtype(x, path, np)
+        shapes.append(shp)
+        dtypes.append(dt)
+        sizes.append(math.prod(shp))
+    flat_dt = np.result_type(np.float64, *dtypes) if dtypes else np.dtype(np.float64)
+    if flat_dt.kind not in "fc":
+        flat_dt = np.dtype(np.float64)
+    parts = [fnp.ravel(fnp.asarray(x)).astype(flat_dt) if dt != flat_dt
+             else fnp.ravel(x) for (_, x), dt in zip(pairs, dtypes)]
+    flat = (fnp.concatenate(parts) if len(parts) > 1 else parts[0] if parts
+            else np.zeros(0, flat_dt))
+    total = sum(sizes)
+
+    def unravel(v):
+        if tuple(getattr(v, "shape", ())) != (total,):
+            raise ValueError(f"unravel: expected a 1-d vector of length {total} (the tree "
+                             f"{treedef}), got shape {tuple(getattr(v, 'shape', ()))}")
+        out, start = [], 0
+        for shp, dt, n in zip(shapes, dtypes, sizes):
+            piece = fnp.reshape(v[start:start + n], shp)
+            if piece.dtype != dt:
+                if np.dtype(dt).kind != "c" and np.dtype(piece.dtype).kind == "c":
+                    piece = fnp.real(piece)
+                piece = piece.astype(dt)
+            out.append(piece)
+            start += n
+        return unflatten(treedef, out)
+
+    return flat, unravel
+
+
+def _shape_dtype(x, path, np):
+    """``(shape, dtype)`` of a leaf, or a TypeError that names its path."""
+    shp, dt = getattr(x, "shape", None), getattr(x, "dtype", None)
+    if shp is None or dt is None:
+        if not isinstance(x, (bool, int, float, complex, np.generic)):
+            raise TypeError(f"ravel_pytree: the leaf at {path or 'the root'} is a "
+                            f"{type(x).__name__} ({x!r:.60}), not an array or number")
+        a = np.asarray(x)
+        shp, dt = a.shape, a.dtype
+    dt = np.dtype(dt)
+    if dt.kind not in "biufc":
+        raise TypeError(f"ravel_pytree: the leaf at {path or 'the root'} has dtype {dt}; "
+                        "only numeric leaves can be raveled")
+    return tuple(shp), dt

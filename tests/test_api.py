@@ -187,7 +187,7 @@ def test_grad_of_nonscalar_output():
 
 
 def test_grad_of_integer_input():
-    with pytest.raises(TypeError, match=r"argument 0 has dtype int64.*1\.0 instead of 1"):
+    with pytest.raises(TypeError, match=r"grad: x has dtype int64.*1\.0 instead of 1"):
         fad.grad(lambda x: x * 2.0)(np.array(3))
     with pytest.raises(TypeError, match="float or complex"):
         fad.grad(lambda x: x * 2.0)(3)
@@ -290,3 +290,164 @@ def test_funcad_zeros_inside_a_transform_can_be_written_into():
     np.testing.assert_allclose(fad.vmap(fad.grad(f))(np.array([1.0, 2.0])), [6.0, 36.0])
     assert np.isclose(fad.hessian(f)(2.0), 2 + 12 * 4.0)
     assert isinstance(fnp.zeros(2), np.ndarray)   # outside transforms: plain NumPy
+
+
+# ---------------------------------------------------------------------------
+# errors that name what the user wrote (issue 13, section 4)
+# ---------------------------------------------------------------------------
+
+def test_grad_names_the_leaf_that_is_not_an_array():
+    def loss(params, x):
+        return np.sum(params["w"] * x)
+
+    params = {"w": np.ones(2), "name": "abc"}
+    for t in (fad.grad, fad.value_and_grad, fad.jacrev, fad.jacfwd, fad.hessian):
+        with pytest.raises(TypeError, match=r"params\['name'\] is a str \('abc'\), not an "
+                                            r"array; .*argnums"):
+            t(loss)(params, 2.0)
+    with pytest.raises(TypeError, match=r"grad: xs\[1\] is a str"):
+        fad.grad(lambda *xs: xs[0], argnums=(0, 1))(1.0, "a")
+    with pytest.raises(TypeError, match=r"grad: layers\[0\]\['b'\] has dtype int64"):
+        fad.grad(lambda layers: layers[0]["w"])([{"w": 1.0, "b": 2}])
+
+
+def test_grad_of_a_pair_suggests_has_aux():
+    f = lambda x: (np.sum(x ** 2), x)                       # noqa: E731
+    with pytest.raises(TypeError, match=r"returned a tuple of 2 .*if the second is auxiliary "
+                                        r"data, use grad\(f, has_aux=True\)"):
+        fad.grad(f)(np.ones(2))
+    with pytest.raises(TypeError, match=r"use value_and_grad\(f, has_aux=True\)"):
+        fad.value_and_grad(f)({"a": np.ones(2)}["a"])
+    with pytest.raises(TypeError, match=r"returned a list of 2"):
+        fad.grad(lambda p: [np.sum(p["w"]), 1.0])({"w": np.ones(2)})
+    g, aux = fad.grad(f, has_aux=True)(np.ones(2))          # the fix works
+    np.testing.assert_allclose(g, [2.0, 2.0])
+
+
+def test_optimizer_tree_mismatch_names_the_leaf():
+    from funcad import optim
+    opt = optim.adam(0.1)
+    params = {"w": np.zeros(3), "b": {"x": np.zeros(2)}}
+    state = opt.init(params)
+    with pytest.raises(optim.TreeMismatchError,
+                       match=r"(?s)updates: .*state \(from init\): .*at \['b'\] updates has a "
+                             r"tuple and state \(from init\) has a dict"):
+        opt.update({"w": np.zeros(3), "b": (np.zeros(2),)}, state, params)
+    with pytest.raises(optim.TreeMismatchError, match=r"at \['b'\] the keys differ: \['y'\] "
+                                                      r"only in updates, \['x'\] only in"):
+        opt.update({"w": np.zeros(3), "b": {"y": np.zeros(2)}}, state, params)
+
+
+def test_make_tape_labels_inputs_with_parameter_names():
+    def net(params, x, *rest):
+        return np.sum(np.tanh(x @ params["w"] + params["b"])) + rest[0]
+
+    params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    tape = fad.make_tape(net)(params, np.ones(3), 1.0)
+    inputs = [line for line in str(tape).splitlines() if "= input" in line]
+    assert inputs == ["%0 = input params['b']  -> f64[2]", "%1 = input params['w']  -> f64[3,2]",
+                      "%2 = input x  -> f64[3]", "%3 = input rest[0]  -> f64[]"]
+    assert 'label="%2 input x"' in tape.to_dot()
+    # a transform keeps the names (functools.wraps), and an unnamed signature falls back
+    g_tape = fad.make_tape(fad.grad(lambda x, y: np.sum(x * y)))(np.ones(2), np.ones(2))
+    assert str(g_tape).splitlines()[:2] == ["%0 = input x  -> f64[2]", "%1 = input y  -> f64[2]"]
+
+
+# ---------------------------------------------------------------------------
+# scipy.optimize interop: hessp
+# ---------------------------------------------------------------------------
+
+def _rosen(x, a=1.0):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+def test_hessp_is_hessian_times_p():
+    rng = np.random.default_rng(0)
+    x, p = rng.standard_normal(4), rng.standard_normal(4)
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, p, 2.0), fad.hessian(_rosen)(x, 2.0) @ p,
+                               rtol=1e-12)
+    # x at another position, the other arguments passed through
+    f2 = lambda a, x: _rosen(x, a)                                  # noqa: E731
+    np.testing.assert_allclose(fad.hessp(f2, argnums=1)(x, p, 2.0),
+                               fad.hessian(_rosen)(x, 2.0) @ p, rtol=1e-12)
+    # p given as a list of ints (scipy passes arrays; users may not)
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, [1, 0, 0, 0]), fad.hessian(_rosen)(x)[:, 0])
+    assert fad.hessp(_rosen).__name__ == "hessp(_rosen)"
+
+
+def test_hessp_with_scipy_minimize():
+    optimize = pytest.importorskip("scipy.optimize")
+    x0 = np.array([-1.2, 1.0, -0.5, 0.8])
+    for method in ("trust-ncg", "trust-krylov", "newton-cg"):
+        res = optimize.minimize(_rosen, x0, method=method, jac=fad.grad(_rosen),
+                                hessp=fad.hessp(_rosen))
+        assert res.success, (method, res.message)
+        np.testing.assert_allclose(res.x, np.ones(4), atol=1e-4)
+    x = np.array([0.3, -0.2, 1.5, 0.7])
+    np.testing.assert_allclose(fad.hessp(_rosen)(x, np.arange(4.0)),
+                               optimize.rosen_hess_prod(x, np.arange(4.0)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# jacobian's mode choice (docs/performance.md, "jacobian: forward or reverse")
+# ---------------------------------------------------------------------------
+
+def _mode_seen(f, x, **kw):
+    """Which tracers ``fad.jacobian`` fed to ``f``: 'fwd', 'rev' or both."""
+    from funcad._forward import JVPTracer
+    from funcad._reverse import RevTracer
+    seen = set()
+
+    def spy(y):
+        seen.add("fwd" if isinstance(y, JVPTracer) else "rev" if isinstance(y, RevTracer)
+                 else "plain")
+        return f(y)
+    J = fad.jacobian(spy, **kw)(x)
+    np.testing.assert_allclose(J, fad.jacrev(f)(x), rtol=1e-12, atol=1e-15)
+    return seen - {"plain"}
+
+
+def robertson(y):
+    return fad.numpy.stack([-0.04 * y[0] + 1e4 * y[1] * y[2],
+                            0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2,
+                            3e7 * y[1] ** 2])
+
+
+def test_jacobian_takes_forward_mode_for_small_square_jacobians():
+    y = np.array([1.0, 2e-5, 1e-2])
+    assert _mode_seen(robertson, y) == {"fwd"}            # solve_ivp's jac: square, small
+    x = np.linspace(0.1, 0.9, fad._jacobians.FWD_MAX_INPUTS)
+    assert _mode_seen(lambda x: np.tanh(x[::-1] * x), x) == {"fwd"}
+    assert _mode_seen(lambda x: np.sum(x ** 2), x) == {"rev"}             # wide: reverse
+    assert _mode_seen(lambda x: np.outer(x, x)[:3], x[:2]) == {"fwd"}     # tall: forward
+    big = np.linspace(0.1, 0.9, fad._jacobians.FWD_MAX_INPUTS + 1)
+    assert _mode_seen(lambda x: np.tanh(x[::-1] * x), big) == {"rev"}     # large square
+    assert _mode_seen(robertson, y, mode="rev") == {"rev"}
+
+
+def test_jacobian_forward_choice_keeps_aux_pytrees_and_errors():
+    y = np.array([1.0, 2e-5, 1e-2])
+    J, aux = fad.jacobian(lambda y: (robertson(y), {"n": y.sum()}), has_aux=True)(y)
+    np.testing.assert_allclose(J, fad.jacrev(robertson)(y))
+    assert float(aux["n"]) == pytest.approx(y.sum())
+    Jd = fad.jacobian(lambda p: {"a": p["u"] * 2.0, "b": p["u"][:1]})({"u": np.ones(2)})
+    np.testing.assert_allclose(Jd["a"]["u"], 2 * np.eye(2))
+    with pytest.raises(TypeError, match="jacobian: output has dtype int64"):
+        fad.jacobian(lambda x: np.arange(3))(np.ones(3))
+    # complex input, real output: reverse mode (forward needs holomorphic=True)
+    z = np.array([1.0 + 1.0j, 2.0])
+    np.testing.assert_allclose(fad.jacobian(lambda z: np.abs(z) ** 2)(z).shape, (2, 2))
+
+
+def test_array_like_leaves_still_differentiate():
+    class ArrayLike:                               # e.g. a pandas Series: has __array__
+        def __init__(self, v):
+            self.v = v
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.v, dtype=dtype)
+
+    g = fad.grad(lambda p: np.sum(p["a"] ** 2))({"a": ArrayLike([1.0, 2.0]), "b": 1.0})
+    np.testing.assert_allclose(g["a"], [2.0, 4.0])
+    with pytest.raises(TypeError, match=r"grad: p\['a'\] is an object \(<object"):
+        fad.grad(lambda p: p["b"])({"a": object(), "b": 1.0})

@@ -23,6 +23,8 @@ EXAMPLE_NEEDS = {
     "svm_hinge.py": [],
     "optimizers_rosenbrock.py": [],
     "schedules_clipping.py": [],
+    "linear_regression.py": [],
+    "implicit_fixed_point.py": [],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -55,9 +57,19 @@ def _run(script, outdir, quick=True, timeout=120, prelude=None):
 
 
 def test_every_example_is_listed():
+    """Every script in examples/ is run below, which checks that it saves its picture."""
     mine = set(EXAMPLE_NEEDS)
     on_disk = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
-    assert mine <= on_disk, f"missing examples: {sorted(mine - on_disk)}"
+    assert mine == on_disk, (f"listed but missing: {sorted(mine - on_disk)}; on disk but "
+                             f"not listed: {sorted(on_disk - mine)}")
+
+
+def test_every_example_the_readme_names_is_run():
+    """The README promises that each example it names saves a plot."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Examples", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(\w+\.py)`", section))
+    assert named and named <= set(EXAMPLE_NEEDS), sorted(named - set(EXAMPLE_NEEDS))
 
 
 @pytest.mark.parametrize("script", list(EXAMPLE_NEEDS))

@@ -111,7 +111,8 @@ def test_grad_fast_path_inside_other_transforms():
 
 @pytest.mark.parametrize("f, err, msg", [
     (lambda x: x * 2.0, TypeError, r"grad needs a scalar output, got shape \(2,\)"),
-    (lambda x: (x[0], x[1]), TypeError, r"got shape a pytree PyTreeDef\(\(\*, \*\)\)"),
+    (lambda x: (x[0], x[1]), TypeError,
+     r"returned a tuple of 2 \(PyTreeDef\(\(\*, \*\)\)\); if the second"),
     (lambda x: (), TypeError, r"got shape a pytree PyTreeDef\(\(\)\)"),
     (lambda x: np.sum(x) > 0, TypeError, "needs a float output, got dtype bool"),
     (lambda x: np.sum(x) * 1j, TypeError, "real-valued output"),
@@ -126,7 +127,7 @@ def test_grad_fast_path_errors(f, err, msg):
 
 
 def test_grad_argument_checks_still_apply():
-    with pytest.raises(TypeError, match="float or complex inputs; grad: argument 0"):
+    with pytest.raises(TypeError, match="float or complex inputs; grad: x has"):
         fad.grad(lambda x: x * 1.0)(np.array([1, 2]))
     with pytest.raises(ValueError, match="out of range"):
         fad.grad(lambda x: x, argnums=1)(1.0)

@@ -277,7 +277,7 @@ def leaves_like(where: str, ref_def: tree.PyTreeDef, other: Any, other_name: str
     if other_def != ref_def:
         raise TreeMismatchError(
             f"{where}: the {other_name} tree does not match the {ref_name} tree\n"
-            f"  {ref_name}: {ref_def}\n  {other_name}: {other_def}\n"
+            + tree.describe_mismatch(ref_def, other_def, ref_name, other_name) + "\n"
             "Pass gradients/updates with the same structure as the params given to init()")
     return leaves
 
