@@ -237,9 +237,27 @@ def test_complete_factors_extra_columns_are_nan():
     fad.check_grads(lambda a: L.svd(a, compute_uv=False), (tall,), order=1)
 
 
-def test_rank_deficient_qr_gives_nan():
-    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
-    assert np.all(np.isnan(fad.grad(lambda a: fnp.sum(L.qr(a)[1]))(a)))
+@pytest.mark.parametrize("a", [
+    # exactly rank-deficient in floating point: integer multiples leave |R_11| of about
+    # eps * max|R| (0.09 to 0.14 of the tolerance on the kernels measured), a zero column an
+    # exact 0 (NaN too, not LinAlgError)
+    np.array([[1.0, 3.0], [2.0, 6.0], [3.0, 9.0], [4.0, 12.0]]),
+    np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]),
+    np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]]),          # wide: the leading block
+], ids=["multiples", "zero_column", "wide"])
+def test_rank_deficient_qr_gives_nan(a):
+    def f(a):
+        return fnp.sum(L.qr(a)[1]) + fnp.sum(L.qr(a)[0])
+    k = min(a.shape)      # wide: the columns past the leading block only enter R = Q^H A
+    assert np.all(np.isnan(fad.grad(f)(a)[:, :k]))
+    t = np.zeros_like(a)
+    t[:, :k] = 1.0
+    assert np.all(np.isnan(fad.jvp(f, (a,), (t,))[1]))
+
+
+def test_full_rank_qr_has_finite_derivative():
+    a = np.array([[1.0, 3.0], [2.0, 6.0], [3.0, 9.5]])
+    assert np.all(np.isfinite(fad.grad(lambda a: fnp.sum(L.qr(a)[1]))(a)))
 
 
 def test_eig_general_matrices():

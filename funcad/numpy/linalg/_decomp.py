@@ -427,13 +427,24 @@ def _qr_k_T(g):
             + H(g) * mask(n, kind="tril", k=-1, dtype=dt))
 
 
-def _rank_guard(r):
-    """1, or NaN for a (numerically) rank-deficient R: the QR derivative does not exist there."""
+def _rank_guard(r, m):
+    """``(r_solve, guard)`` for the QR rules: ``guard`` is 1, or NaN for a rank-deficient R
+    (the QR derivative does not exist there), and ``r_solve`` is R with its negligible diagonal
+    entries set to 1 so that the rule's solves never raise (the result is NaN anyway).
+
+    Negligible means ``|R_ii| <= eps * max(m, n) * max|R|``, the rank tolerance of ``lstsq``
+    and ``matrix_rank``: an exactly rank-deficient input leaves round-off of about
+    ``eps * max|R|`` there (or an exact 0), on every BLAS kernel.
+    """
     n = shape_of(r)[-1]
     d = ops.abs(diag(r))
-    tol = ops.max(d, axis=-1, keepdims=True) * float(n * np.finfo(real_dtype(r)).eps)
-    bad = ops.sum(nan_where(ops.less_equal(d, tol), d), axis=-1)
-    return ops.expand_dims(ops.expand_dims(bad, -1), -1) + 1.0
+    big = ops.max(ops.abs(r), axis=(-2, -1))
+    tol = ops.expand_dims(big, -1) * float(max(m, n) * np.finfo(real_dtype(r)).eps)
+    bad = ops.less_equal(d, tol)
+    guard = ops.expand_dims(ops.expand_dims(ops.sum(nan_where(bad, d), axis=-1), -1), -1) + 1.0
+    if anywhere(bad):
+        r = r + diagm(ops.where(bad, real_dtype(r).type(1.0), real_dtype(r).type(0.0)))
+    return r, guard
 
 
 def _qr_jvp(primals, tangents, ans, *, complete):
@@ -449,9 +460,9 @@ def _qr_jvp(primals, tangents, ans, *, complete):
 
 
 def _qr_jvp_reduced(t, q, r):
-    b = _rsolve(t, r)
+    rs, guard = _rank_guard(r, shape_of(q)[-2])
+    b = _rsolve(t, rs)
     kk = _qr_k(H(q) @ b)
-    guard = _rank_guard(r)
     return [(b - q @ kk) * guard, kk @ r * guard]
 
 
@@ -469,9 +480,10 @@ def _qr_vjp(j, g, ans, a, *, complete):
 def _qr_vjp_reduced(g, ans):
     gq, gr = g
     q, r = ans
+    rs, guard = _rank_guard(r, shape_of(q)[-2])
     gk = -(T(q) @ gq) + gr @ T(r)
     gb = gq + ops.conj(q) @ _qr_k_T(gk)
-    return T(solve_p(r, T(gb))) * _rank_guard(r)            # gb R^-T
+    return T(solve_p(rs, T(gb))) * guard            # gb R^-T
 
 
 defjvp_full(qr_p, _qr_jvp)
@@ -487,9 +499,9 @@ def qr(a, mode="reduced"):
     """Differentiable ``np.linalg.qr`` (modes 'reduced', 'complete', 'r').
 
     Needs full column rank in the leading square block: the derivative of a
-    (numerically) rank-deficient input is NaN, or ``LinAlgError`` when R is
-    exactly singular. For wide matrices (m < n) Q comes from the first m columns
-    and ``R[:, m:] = Q^H A[:, m:]``. ``mode='complete'`` with m > n has extra
+    (numerically) rank-deficient input is NaN, where ``|R_ii| <= eps * max(m, n) *
+    max|R|`` (the rank tolerance of ``lstsq``). For wide matrices (m < n) Q comes
+    from the first m columns and ``R[:, m:] = Q^H A[:, m:]``. ``mode='complete'`` with m > n has extra
     columns of Q that are not unique: their derivative is NaN where they are used.
 
     Example:
