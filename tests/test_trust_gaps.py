@@ -57,3 +57,46 @@ def test_power_reduce_refused_whatever_the_cpu(env):
     # NumPy's own np.power.reduce is the left fold without AVX-512 and something else with it:
     # funcad's answer must not depend on which (it used to run NumPy to decide)
     assert _run(_REDUCE_RULE, env).split() == ["power", "refused", "arctan2", "refused"]
+
+
+# ---------------------------------------------------------------------------
+# std / var with one sample per slice: a constant, so derivative 0 at every order
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn,x", [
+    (fnp.std, np.array([2.0])),
+    (lambda x: fnp.std(x, axis=1), np.array([[2.0], [3.0]])),
+    (lambda x: fnp.std(x, axis=(0, 1), keepdims=True), np.arange(3.0).reshape(1, 1, 3)),
+    (fnp.var, np.array([2.0])),
+    (lambda x: fnp.var(x, axis=0), np.array([[2.0, 5.0]])),
+], ids=["std", "std_axis", "std_axes_keepdims", "var", "var_axis"])
+def test_one_sample_spread_has_zero_derivative(fn, x):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # and no divide-by-zero warning from sqrt's rule
+        for jac in (fad.jacfwd, fad.jacrev):
+            j = jac(fn)(x)
+            assert np.array_equal(j, np.zeros_like(j)), j
+        h = fad.hessian(lambda x: fnp.sum(fn(x)))(x)
+        assert np.array_equal(h, np.zeros_like(h)), h
+        h = fad.jacrev(fad.jacfwd(lambda x: fnp.sum(fn(x))))(x)
+        assert np.array_equal(h, np.zeros_like(h)), h
+    np.testing.assert_array_equal(fad.jvp(fn, (x,), (np.ones_like(x),))[0], fn(x))  # NumPy's
+    np.testing.assert_array_equal(fad.vmap(fn)(x[None]), fn(x)[None])
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("x,ddof", [(np.array([2.0, 3.0]), 2), (np.array([2.0, 2.0]), 3),
+                                    (np.array([2.0]), 1)])
+@np.errstate(all="ignore")      # NumPy's own divide-by-zero warnings are not the point here
+def test_ddof_at_least_n_is_numpys_value_with_a_nan_derivative(name, x, ddof):
+    f = getattr(fnp, name)
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        want = getattr(np, name)(x, ddof=ddof)
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        v, g = fad.value_and_grad(lambda x: f(x, ddof=ddof))(x)
+    np.testing.assert_array_equal(v, want)            # inf, or NaN for constant data
+    assert np.all(np.isnan(g))
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        _, t = fad.jvp(lambda x: f(x, ddof=ddof), (x,), (np.ones_like(x),))
+    assert np.isnan(t)

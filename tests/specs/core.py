@@ -51,6 +51,9 @@ SPECS = [
     Spec("mean", fnp.mean), Spec("mean_axis", lambda x: fnp.mean(x, axis=1), [((2, 3),)]),
     Spec("var", fnp.var, [((3,),), ((2, 3),)]),
     Spec("std_ddof", lambda x: fnp.std(x, axis=0, ddof=1), [((3, 2),)]),
+    # one sample per slice: constant 0, derivative 0 (not sqrt's NaN at 0)
+    Spec("std_one_sample", lambda x: fnp.std(x, axis=-1), [((3, 1),), ((1,),)]),
+    Spec("var_one_sample", lambda x: fnp.var(x, axis=0), [((1, 3),)]),
     Spec("prod", fnp.prod), Spec("prod_axis", lambda x: fnp.prod(x, axis=1), [((2, 5),)]),
     Spec("max", fnp.max, U, "distinct"),
     Spec("max_axis", lambda x: fnp.max(x, axis=0), [((3, 2),)], "distinct"),
