@@ -100,3 +100,23 @@ def test_ddof_at_least_n_is_numpys_value_with_a_nan_derivative(name, x, ddof):
     with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
         _, t = fad.jvp(lambda x: f(x, ddof=ddof), (x,), (np.ones_like(x),))
     assert np.isnan(t)
+
+
+# ---------------------------------------------------------------------------
+# np.gradient returns NumPy's container
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": (0, 1)}, {"axis": 1}, {"edge_order": 2}])
+def test_gradient_container_is_numpys(kwargs):
+    x = np.arange(12.0).reshape(3, 4) ** 2
+    want = np.gradient(x, 0.5, **kwargs)
+    for spelling in (np.gradient, fnp.gradient):
+        got, vjp = fad.vjp(lambda x: spelling(x, 0.5, **kwargs), x)
+        assert type(got) is type(want)
+        for g, w in zip(got if isinstance(want, (tuple, list)) else [got],
+                        want if isinstance(want, (tuple, list)) else [want]):
+            np.testing.assert_allclose(g, w)
+        vjp(want)          # the cotangent has NumPy's structure too
+        _, t = fad.jvp(lambda x: spelling(x, 0.5, **kwargs), (x,), (x,))
+        assert type(t) is type(want)
+    fad.check_grads(lambda x: fnp.gradient(x ** 2, 0.5, **kwargs), (x,), order=2)
