@@ -120,3 +120,35 @@ def test_gradient_container_is_numpys(kwargs):
         _, t = fad.jvp(lambda x: spelling(x, 0.5, **kwargs), (x,), (x,))
         assert type(t) is type(want)
     fad.check_grads(lambda x: fnp.gradient(x ** 2, 0.5, **kwargs), (x,), order=2)
+
+
+# ---------------------------------------------------------------------------
+# scipy.special ufuncs on traced values after `import funcad` alone
+# ---------------------------------------------------------------------------
+
+def test_import_funcad_does_not_import_scipy():
+    assert _run("""
+        import sys, funcad, funcad.numpy
+        print(sorted(m for m in sys.modules if m == "scipy" or m.startswith("scipy.")))
+    """).strip() == "[]"
+
+
+def test_scipy_special_ufuncs_work_after_import_funcad_alone():
+    pytest.importorskip("scipy")
+    out = _run("""
+        import sys
+        import numpy as np, scipy.special as sp
+        import funcad as fad
+        assert "funcad.scipy" not in sys.modules
+        print(repr(float(fad.grad(sp.erf)(0.5))))
+        print(repr(float(fad.grad(fad.grad(lambda x: sp.gammaln(x)))(3.0))))
+        print(fad.vmap(fad.grad(sp.expit))(np.zeros(2)).tolist())
+        try:                          # a SciPy ufunc without a rule is named as SciPy's
+            fad.grad(sp.ndtr)(2.0)
+        except Exception as e:
+            print(type(e).__name__, str(e).split(":")[0])
+    """).splitlines()
+    assert float(out[0]) == pytest.approx(2 / np.sqrt(np.pi) * np.exp(-0.25), rel=1e-12)
+    assert float(out[1]) == pytest.approx(np.pi ** 2 / 6 - 1.25, rel=1e-9)     # trigamma(3)
+    assert out[2] == "[0.25, 0.25]"
+    assert out[3] == "UnsupportedFunctionError scipy.special.ndtr is not supported on traced values"
