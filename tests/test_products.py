@@ -101,7 +101,8 @@ def test_einsum_sublist_matches_numpy_in_both_modes(case, spelling):
         return out + subs[len(xs):]
     want = np.einsum(*args(*ops))
     np.testing.assert_allclose(einsum(*args(*ops)), want)
-    f = lambda *xs: einsum(*args(*xs))             # noqa: E731
+    def f(*xs):
+        return einsum(*args(*xs))
     v, t = fad.jvp(f, tuple(ops), tuple(ops))
     np.testing.assert_allclose(v, want)
     np.testing.assert_allclose(t, len(ops) * want)  # multilinear: the tangent along x is n f
