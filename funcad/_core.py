@@ -14,6 +14,7 @@ that ``funcad.numpy`` fills at import time; this module never imports it.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 import sys
@@ -185,6 +186,20 @@ def _array_function_error(func, reason):
     name = name.replace("numpy._core.multiarray", "numpy").replace("numpy._core.fromnumeric",
                                                                     "numpy")
     return UnsupportedFunctionError(f"{name} is not supported on traced values: {reason}")
+
+
+def _is_scipy_special(ufunc) -> bool:
+    special = sys.modules.get("scipy.special")    # loaded if the user holds one of its ufuncs
+    return special is not None and getattr(special, ufunc.__name__, None) is ufunc
+
+
+def _load_scipy_rules(ufunc) -> bool:
+    """Import funcad.scipy.special (which registers its rules) the first time one of SciPy's
+    special-function ufuncs meets a traced value: ``import funcad`` never imports SciPy."""
+    if "funcad.scipy.special" in sys.modules or not _is_scipy_special(ufunc):
+        return False
+    importlib.import_module("funcad.scipy.special")
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -372,9 +387,13 @@ class Tracer:
             fn = ufunc_table.get(ufunc) or ufunc_table.get((ufunc, method))
         else:
             fn = ufunc_table.get((ufunc, method))
+        if fn is None and _load_scipy_rules(ufunc):      # rules register on first use
+            kwargs.update({} if out is None else {"out": out})
+            return self.__array_ufunc__(ufunc, method, *inputs, **kwargs)
         if fn is None:
             reason = unsupported_table.get(ufunc, "no differentiation rule is defined")
-            what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            home = "scipy.special" if _is_scipy_special(ufunc) else "np"
+            what = f"{home}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedFunctionError(f"{what} is not supported on traced values: {reason}")
         try:
             result = fn(*inputs, **kwargs)

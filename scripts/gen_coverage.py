@@ -225,8 +225,8 @@ CONVENTIONS = """## Conventions
   `fnp.at(x)[mask].<op>(scalar)` with a batched mask are supported.
 - **Ufunc methods.** `np.<ufunc>.outer`, `.reduce` and `.accumulate` work on traced values
   for every binary ufunc listed above (a left fold for non-associative ufuncs; `power` and
-  `arctan2` `.reduce` raise, since NumPy's own result is not its left fold); `.at` writes in
-  place and raises an error naming `fnp.at`.
+  `arctan2` `.reduce` raise on every CPU, since NumPy's own result is not their left fold on
+  CPUs with AVX-512); `.at` writes in place and raises an error naming `fnp.at`.
 
 ```python
 import numpy as np

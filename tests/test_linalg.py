@@ -149,12 +149,60 @@ def test_vmap_of_solve_broadcasts_extra_leading_axes():
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-def test_eigh_reads_one_triangle_only():
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_gradient_of_a_symmetric_input_is_v_vT(uplo):
+    # JAX's and PyTorch's convention: d w_k / dA = v_k v_k^T, symmetric, whichever triangle
+    # LAPACK reads
     a = _spd(_rng(7), 3)
-    g_lower = fad.grad(lambda a: fnp.sum(L.eigh(a)[0] ** 2))(a)
+    w, v = np.linalg.eigh(a)
+    for k in range(3):
+        g = fad.grad(lambda a: L.eigh(a, UPLO=uplo)[0][k])(a)
+        np.testing.assert_allclose(g, np.outer(v[:, k], v[:, k]), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(fad.grad(lambda a: L.eigvalsh(a, UPLO=uplo)[k])(a), g)
+        j = fad.jacfwd(lambda a: L.eigh(a, UPLO=uplo)[0][k])(a)
+        np.testing.assert_allclose(j, g, rtol=1e-10, atol=1e-12)
+    # a non-symmetric tangent counts through its symmetric part
+    e = _rng(3).standard_normal((3, 3))
+    _, t = fad.jvp(lambda a: L.eigvalsh(a, UPLO=uplo), (a,), (e,))
+    np.testing.assert_allclose(t, np.einsum("ik,ij,jk->k", v, (e + e.T) / 2, v), rtol=1e-10)
+
+
+def test_eigh_gradient_of_a_hermitian_input_is_v_vH():
+    rng = _rng(4)
+    z = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
+    a = z @ z.conj().T + np.diag([0.0, 3.0, 6.0])
+    w, v = np.linalg.eigh(a)
+    g = fad.grad(lambda a: L.eigvalsh(a)[2])(a)
+    # the bilinear convention: grad of a real function of complex A is conj of d/dA-bar
+    np.testing.assert_allclose(g, np.outer(v[:, 2], v[:, 2].conj()).T, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g, g.conj().T, atol=1e-12)
+
+
+def test_eigh_of_a_one_triangle_input_differentiates_that_triangle():
+    # an input that relies on UPLO (the other triangle garbage) is not Hermitian: its
+    # derivative is that of the triangle NumPy reads, mirrored
+    a = _spd(_rng(7), 3)
+    lower = np.tril(a) + np.triu(np.full((3, 3), 7.0), 1)
+    g_lower = fad.grad(lambda a: fnp.sum(L.eigh(a)[0] ** 2))(lower)
     assert np.all(np.triu(g_lower, 1) == 0)
-    g_upper = fad.grad(lambda a: fnp.sum(L.eigh(a, UPLO="U")[0] ** 2))(a)
+    w = np.linalg.eigvalsh(a)
+    np.testing.assert_allclose(np.sum(w ** 2), np.sum(np.linalg.eigvalsh(lower) ** 2))
+    np.testing.assert_allclose(g_lower, 2 * np.tril(a) + 2 * np.tril(a, -1), rtol=1e-10)
+    upper = np.triu(a)
+    g_upper = fad.grad(lambda a: fnp.sum(L.eigh(a, UPLO="U")[0] ** 2))(upper)
     assert np.all(np.tril(g_upper, -1) == 0)
+    fad.check_grads(lambda a: L.eigh(a)[0], (lower,), order=2)
+    # under vmap, each example gets its own convention
+    stack = np.stack([a, lower])
+    f = fad.grad(lambda a: L.eigvalsh(a)[1])
+    np.testing.assert_allclose(fad.vmap(f)(stack), np.stack([f(a), f(lower)]), rtol=1e-12)
+
+
+def test_eigh_round_off_asymmetry_still_counts_as_symmetric():
+    q, _ = np.linalg.qr(_rng(5).standard_normal((4, 4)))
+    a = q @ np.diag([1.0, 2.0, 3.0, 4.0]) @ q.T        # symmetric up to round-off only
+    g = fad.grad(lambda a: L.eigvalsh(a)[3])(a)
+    np.testing.assert_allclose(g, np.outer(q[:, 3], q[:, 3]), rtol=1e-8, atol=1e-10)
 
 
 def test_lstsq_matches_numpy():
@@ -237,9 +285,27 @@ def test_complete_factors_extra_columns_are_nan():
     fad.check_grads(lambda a: L.svd(a, compute_uv=False), (tall,), order=1)
 
 
-def test_rank_deficient_qr_gives_nan():
-    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
-    assert np.all(np.isnan(fad.grad(lambda a: fnp.sum(L.qr(a)[1]))(a)))
+@pytest.mark.parametrize("a", [
+    # exactly rank-deficient in floating point: integer multiples leave |R_11| of about
+    # eps * max|R| (0.09 to 0.14 of the tolerance on the kernels measured), a zero column an
+    # exact 0 (NaN too, not LinAlgError)
+    np.array([[1.0, 3.0], [2.0, 6.0], [3.0, 9.0], [4.0, 12.0]]),
+    np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]),
+    np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]]),          # wide: the leading block
+], ids=["multiples", "zero_column", "wide"])
+def test_rank_deficient_qr_gives_nan(a):
+    def f(a):
+        return fnp.sum(L.qr(a)[1]) + fnp.sum(L.qr(a)[0])
+    k = min(a.shape)      # wide: the columns past the leading block only enter R = Q^H A
+    assert np.all(np.isnan(fad.grad(f)(a)[:, :k]))
+    t = np.zeros_like(a)
+    t[:, :k] = 1.0
+    assert np.all(np.isnan(fad.jvp(f, (a,), (t,))[1]))
+
+
+def test_full_rank_qr_has_finite_derivative():
+    a = np.array([[1.0, 3.0], [2.0, 6.0], [3.0, 9.5]])
+    assert np.all(np.isfinite(fad.grad(lambda a: fnp.sum(L.qr(a)[1]))(a)))
 
 
 def test_eig_general_matrices():

@@ -69,3 +69,73 @@ def test_plain_arrays_go_straight_to_numpy():
 def test_zero_dimensional_traced_operand_is_an_error():
     with pytest.raises(ValueError, match="use \\* for scalars"):
         fad.grad(lambda s: fnp.sum(fnp.matmul(s, np.ones((2, 2)))))(1.0)
+
+
+# ---------------------------------------------------------------------------
+# einsum: the sublist form and operands with a repeated index
+# ---------------------------------------------------------------------------
+
+_SUBLISTS = [
+    ((2, 3), [0, 1], (3, 4), [1, 2], [0, 2]),
+    ((2, 3), [0, 1], (3, 4), [1, 2]),                  # implicit output
+    ((2, 3), [30, 1], (3, 4), [1, 0]),                 # implicit output sorted by label
+    ((2, 3, 4), [..., 0, 1], (4,), [1], [..., 0]),
+    ((2, 3, 4), [..., 1], (4,), [1]),
+    ((3, 3), [0, 0], None, None, [0]),                  # a diagonal
+    ((3, 3), [0, 0]),                                    # a trace
+]
+
+
+@pytest.mark.parametrize("case", _SUBLISTS, ids=[str(i) for i in range(len(_SUBLISTS))])
+@pytest.mark.parametrize("spelling", ["np", "fnp"])
+def test_einsum_sublist_matches_numpy_in_both_modes(case, spelling):
+    einsum = np.einsum if spelling == "np" else fnp.einsum
+    shapes = [c for c in case[0::2] if isinstance(c, tuple)]
+    subs = [c for c in case[1::2] if c is not None] + ([case[-1]] if len(case) % 2 else [])
+    ops = [_r(*s) for s in shapes]
+
+    def args(*xs):
+        out = []
+        for x, sub in zip(xs, subs):
+            out += [x, sub]
+        return out + subs[len(xs):]
+    want = np.einsum(*args(*ops))
+    np.testing.assert_allclose(einsum(*args(*ops)), want)
+    def f(*xs):
+        return einsum(*args(*xs))
+    v, t = fad.jvp(f, tuple(ops), tuple(ops))
+    np.testing.assert_allclose(v, want)
+    np.testing.assert_allclose(t, len(ops) * want)  # multilinear: the tangent along x is n f
+    check_grads(lambda *xs: fnp.sum(fnp.sin(f(*xs))), ops, order=2)
+
+
+def test_einsum_sublist_bad_label_says_what_is_allowed():
+    with pytest.raises(ValueError, match=r"integers in \[0, 52\) or Ellipsis, got 'i'"):
+        fad.grad(lambda a: fnp.sum(fnp.einsum(a, ["i", 0])))(np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("spec, shapes", [
+    ("ii->", [(3, 3)]), ("ii->i", [(3, 3)]), ("iij->j", [(3, 3, 2)]), ("ij,jj->i", [(2, 3), (3, 3)]),
+    ("iji->j", [(2, 3, 2)]), ("iii->", [(2, 2, 2)]), ("iik->", [(2, 2, 3)]),
+    ("bii->b", [(2, 3, 3)]),
+])
+def test_einsum_repeated_index_vjp_is_the_closed_form(spec, shapes):
+    ops = [_r(*s) for s in shapes]
+    out, vjp = fad.vjp(lambda *xs: fnp.einsum(spec, *xs), *ops)
+    g = _r(*np.shape(out))
+    got = vjp(g)
+    for k, x in enumerate(ops):     # <g, f(x + e_i)> - <g, f(x)>: einsum is linear in x
+        want = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            e = [np.zeros_like(o) if m == k else o for m, o in enumerate(ops)]
+            e[k][i] = 1.0
+            want[i] = np.sum(g * np.einsum(spec, *e))
+        np.testing.assert_allclose(got[k], want, rtol=1e-12, atol=1e-12)
+
+
+def test_einsum_trace_hessian_and_vmap():
+    a = _r(3, 3)
+    h = fad.hessian(lambda a: fnp.einsum("ii->", a) ** 2)(a)
+    np.testing.assert_allclose(h, 2 * np.einsum("ij,kl->ijkl", np.eye(3), np.eye(3)))
+    gs = fad.vmap(fad.grad(lambda a: fnp.einsum("ii->", a @ a)))(np.stack([a, 2 * a]))
+    np.testing.assert_allclose(gs, np.stack([2 * a.T, 4 * a.T]), rtol=1e-12)

@@ -213,7 +213,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
       axis: the axes (default all); edge_order: 1 or 2.
 
     Returns:
-      The gradient (a list of arrays when there are several axes).
+      The gradient: one array for one axis; for several, the container the installed NumPy
+      returns (a tuple on NumPy 2, a list before).
 
     Example:
         >>> import funcad.numpy as fnp
@@ -251,7 +252,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             first = (-1.5 * s(0, 1) + 2.0 * s(1, 2) - 0.5 * s(2, 3)) / h
             last = (0.5 * s(-3, -2) - 2.0 * s(-2, -1) + 1.5 * s(-1)) / h
         outs.append(concatenate([first, mid, last], axis=ax))
-    return outs[0] if len(outs) == 1 else outs
+    return outs[0] if len(outs) == 1 else _GRADIENT_SEQ(outs)
+
+
+_GRADIENT_SEQ = type(np.gradient(np.zeros((2, 2))))    # tuple on NumPy 2, list on NumPy 1
 
 
 @implements(np.trapezoid)

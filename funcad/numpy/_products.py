@@ -9,7 +9,7 @@ import numpy as np
 
 from .._batching import defbatch
 from .._forward import def_linear
-from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum,
+from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
 from ._elementwise import multiply
 from ._reductions import sum
@@ -197,9 +197,8 @@ def _einsum_vjp(j, g, ans, *operands, spec):
     other_terms = [t for k, t in enumerate(ins) if k != j]
     avail = set(out).union(*[set(t) for t in other_terms])
     if len(set(target)) != len(target):
-        raise NotImplementedError(f"einsum: the VJP of an operand with a repeated index "
-                                  f"('{target}' in '{spec}') is not supported; take the diagonal "
-                                  "first with fnp.diagonal")
+        return _einsum_vjp_repeated(g, others, out, other_terms, target, shape_of(operands[j]),
+                                    avail)
     kept = "".join(c for c in target if c in avail)
     r = einsum_p(g, *others, spec=_spec([out] + other_terms, kept))
     if kept != target:   # indices summed out only in this operand: broadcast back
@@ -208,6 +207,33 @@ def _einsum_vjp(j, g, ans, *operands, spec):
         from ._shape import broadcast_to
         r = broadcast_to(r, shp)
     return r
+
+
+def _einsum_vjp_repeated(g, others, out, other_terms, target, shape, avail):
+    """The cotangent of an operand with a repeated index ('ii', 'iij'): the contraction over
+    its distinct indices, written onto the diagonals by constant identity matrices (each
+    repeat of an index gets a fresh letter and a delta tying it to the first), and broadcast
+    over indices that only this operand has by constant ones."""
+    size = dict(zip(target, shape))
+    distinct = "".join(dict.fromkeys(target))
+    kept = "".join(c for c in distinct if c in avail)
+    r = einsum_p(g, *others, spec=_spec([out] + other_terms, kept))
+    dt = dtype_of(r)
+    spare = iter(c for c in string.ascii_letters if c not in target + out + "".join(other_terms))
+    renamed, consts, terms, seen = "", [], [], set()
+    for c in target:
+        if c in seen:                 # a repeat: a fresh letter tied to c by the identity
+            fresh = next(spare)
+            consts.append(np.eye(size[c], dtype=dt))
+            terms.append(c + fresh)
+            renamed += fresh
+            continue
+        seen.add(c)
+        renamed += c
+        if c not in avail and target.count(c) == 1:     # only here: broadcast
+            consts.append(np.ones(size[c], dtype=dt))
+            terms.append(c)
+    return einsum_p(r, *consts, spec=_spec([kept] + terms, renamed))
 
 
 defjvp_full(einsum_p, _einsum_jvp)
@@ -226,18 +252,49 @@ def _einsum_batch(vals, dims, *, spec):
 defbatch(einsum_p, _einsum_batch)
 
 
+def _sublist_subscripts(args):
+    """NumPy's sublist form ``(op0, sub0, op1, sub1, ..., [out])`` as a subscript string and
+    the operands: labels 0-25 are 'A'-'Z', 26-51 'a'-'z' (so the implicit output, sorted by
+    label, is the one NumPy gives), ``...`` is ``Ellipsis``."""
+    def letters(sub):
+        out = ""
+        for k in sub:
+            if k is Ellipsis:
+                out += "..."
+            elif isinstance(k, (int, np.integer)) and 0 <= k < 52:
+                out += string.ascii_uppercase[k] if k < 26 else string.ascii_lowercase[k - 26]
+            else:
+                raise ValueError(f"einsum: subscript labels in the sublist form are integers "
+                                 f"in [0, 52) or Ellipsis, got {k!r}")
+        return out
+    ops_, subs = list(args[0:len(args) - len(args) % 2:2]), args[1::2]
+    spec = ",".join(letters(s_) for s_ in subs)
+    if len(args) % 2:
+        spec += "->" + letters(args[-1])
+    return spec, ops_
+
+
 @implements(np.einsum)
 def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
            optimize=False):
-    """Differentiable ``np.einsum`` (string subscripts, with ``...`` and implicit output).
+    """Differentiable ``np.einsum``: string subscripts (with ``...`` and implicit output) or
+    the sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``. Operands may repeat an index
+    (``'ii->'``, ``'ii->i'``: traces and diagonals).
 
     Example:
-        >>> import funcad.numpy as fnp
+        >>> import funcad as fad, funcad.numpy as fnp
         >>> fnp.einsum("ij,jk->ik", fnp.ones((2, 3)), fnp.ones((3, 4))).shape
         (2, 4)
+        >>> fnp.einsum(fnp.ones((2, 3)), [0, 1], fnp.ones((3, 4)), [1, 2], [0, 2]).shape
+        (2, 4)
+        >>> fad.grad(lambda a: fnp.einsum("ii->", a))(fnp.ones((2, 2)))    # the trace
+        array([[1., 0.],
+               [0., 1.]])
     """
     if not isinstance(subscripts, str):
-        raise NotImplementedError("einsum: only string subscripts are supported on traced values")
+        if not is_traced(subscripts, *operands):
+            return np.einsum(subscripts, *operands, optimize=optimize)
+        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
     if not is_traced(*operands):
         return np.einsum(subscripts, *operands, optimize=optimize)
     ins, outs = _parse(subscripts, [shape_of(o) for o in operands])

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._batching import batch_reduction, defbatch, shift_axis
+from .._batching import batch_elementwise, batch_reduction, defbatch, shift_axis
 from .._util import canonical_axis
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
@@ -81,15 +81,30 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
         raise NotImplementedError("mean: where= is not supported on traced values")
     if not is_traced(a):
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    n = int(np.prod([shape_of(a)[i] for i in _axes(a, axis)], dtype=np.int64))
+    n = _count(a, axis)
     s = sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return s / n if np.issubdtype(dtype_of(s), np.inexact) else s / float(n)
+
+
+# identity with a NaN derivative: marks a value whose derivative does not exist (a variance
+# with ddof >= n is inf or NaN for every input, so no finite number is its derivative)
+_undefined = Primitive("undefined_derivative", lambda x: x)
+defjvp(_undefined, lambda t, ans, x: multiply(t, np.nan))
+defvjp(_undefined, lambda g, ans, x: multiply(g, np.nan), keep=False)
+batch_elementwise(_undefined)
+
+
+def _count(a, axis):
+    return int(np.prod([shape_of(a)[i] for i in _axes(a, axis)], dtype=np.int64))
 
 
 @implements(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     """Differentiable ``np.var`` (``ddof`` supported).
+
+    With ``ddof >= n`` the value is NumPy's (inf, or NaN for constant data, with NumPy's
+    warning) and the derivative is NaN: it does not exist.
 
     Example:
         >>> import funcad.numpy as fnp
@@ -107,14 +122,24 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         sq = real(multiply(d, conj(d)))
     else:
         sq = multiply(d, d)
-    n = int(np.prod([shape_of(a)[i] for i in _axes(a, axis)], dtype=np.int64))
-    return sum(sq, axis=axis, keepdims=keepdims) / float(max(n - ddof, 0))
+    s = sum(sq, axis=axis, keepdims=keepdims)
+    n = _count(a, axis)
+    if n - ddof > 0:
+        return s / float(n - ddof)
+    import warnings
+    warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _undefined(multiply(s, np.inf))     # NumPy's s / 0: inf, or NaN where s == 0
 
 
 @implements(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     """Differentiable ``np.std``; its derivative is infinite where the spread is 0.
+
+    With one sample per slice (and ``ddof=0``) the value is 0 for every input, so the
+    derivative is 0 (not the NaN of sqrt's derivative at 0). With ``ddof >= n`` the value
+    is NumPy's and the derivative NaN, as for :func:`var`.
 
     Example:
         >>> import funcad.numpy as fnp
@@ -125,7 +150,11 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         ddof = correction
     if not is_traced(a):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if _count(a, axis) == 1 and ddof < 1:
+        from ._elementwise import stop_gradient
+        return stop_gradient(v)   # x - mean(x) is exactly 0 (NaN for inf/NaN): sqrt(v) == v
+    return sqrt(v)
 
 
 # ---------------------------------------------------------------------------

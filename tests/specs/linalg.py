@@ -41,6 +41,26 @@ def _cat(*xs):
     return fnp.concatenate([fnp.ravel(x) for x in xs])
 
 
+def _herm(a):
+    """The Hermitian part (A + A^H) / 2, exactly Hermitian in floating point: eigh then uses the
+    symmetric convention, and finite differences move along Hermitian directions, as its
+    derivative does."""
+    return 0.5 * (a + fnp.conj(fnp.swapaxes(a, -1, -2)))
+
+
+def _signfix(w, v):
+    """(w, v) with each eigenvector's sign fixed by its largest entry (made positive): FD then
+    never straddles a sign flip of LAPACK's choice, which depends on the kernel."""
+    top = fnp.abs(v) == fnp.max(fnp.abs(v), axis=-2, keepdims=True)
+    return w, v * fnp.sign(fnp.sum(v * top, axis=-2, keepdims=True))
+
+
+def _phase_free(w, v):
+    """Phase-invariant and smooth functions of complex eigenvectors (|v|^2, not |v|, which
+    has a kink where an entry crosses 0)."""
+    return _cat(w, fnp.real(v * fnp.conj(v)), v @ (w[:, None] * fnp.conj(v.T)))
+
+
 def _hpd(z):
     return z @ fnp.conj(fnp.swapaxes(z, -1, -2)) + z.shape[-1] * np.eye(z.shape[-1])
 
@@ -55,10 +75,20 @@ SPECS = [
     Spec("pinv", lambda a: L.pinv(_sep(a)), [((4, 3),), ((2, 4),)], "unit"),
     Spec("cholesky", lambda a: L.cholesky(_spd(a)), SQ, "unit"),
     Spec("cholesky_lower_only", lambda a: L.cholesky(_dom(a)), SQ1, "unit"),
-    Spec("eigh", lambda a: _cat(*L.eigh(_sep(a))), SQ1, "unit"),
-    Spec("eigh_batched", lambda a: L.eigh(_sep(a))[1], [((2, 3, 3),)], "unit"),
-    Spec("eigh_upper", lambda a: _cat(*L.eigh(_sep(a), UPLO="U")), SQ1, "unit"),
-    Spec("eigvalsh", lambda a: L.eigvalsh(_sep(a)), SQ1, "unit"),
+    # eigh of a symmetric input: the symmetric convention (d w_k / dA = v_k v_k^T)
+    Spec("eigh", lambda a: _cat(*_signfix(*L.eigh(_sep(_herm(a))))), SQ1, "unit"),
+    Spec("eigh_batched", lambda a: _signfix(*L.eigh(_sep(_herm(a))))[1], [((2, 3, 3),)],
+         "unit"),
+    Spec("eigh_upper", lambda a: _cat(*_signfix(*L.eigh(_sep(_herm(a)), UPLO="U"))), SQ1,
+         "unit"),
+    Spec("eigvalsh", lambda a: L.eigvalsh(_sep(_herm(a))), SQ1, "unit"),
+    # ... of an input that is not symmetric: the derivative of the triangle NumPy reads
+    Spec("eigh_one_triangle", lambda a: _cat(*_signfix(*L.eigh(_sep(a)))), SQ1, "unit"),
+    Spec("eigh_one_triangle_batched", lambda a: _signfix(*L.eigh(_sep(a)))[1],
+         [((2, 3, 3),)], "unit"),
+    Spec("eigh_one_triangle_upper", lambda a: _cat(*_signfix(*L.eigh(_sep(a), UPLO="U"))), SQ1,
+         "unit"),
+    Spec("eigvalsh_one_triangle", lambda a: L.eigvalsh(_sep(a)), SQ1, "unit"),
     Spec("svd", lambda a: _cat(*L.svd(_sep(a), full_matrices=False)),
          [((3, 3),), ((4, 3),), ((2, 4),)], "unit"),
     Spec("eig_real", lambda a: _cat(*L.eig(_sep(a))), SQ1, "unit"),
@@ -96,8 +126,11 @@ SPECS = [
     Spec("det_complex", lambda z: L.det(z + 6 * np.eye(3)), SQ1, "complex"),
     Spec("slogdet_complex", lambda z: fnp.stack(L.slogdet(z + 6 * np.eye(3))), SQ1, "complex"),
     Spec("cholesky_complex", lambda z: L.cholesky(_hpd(z)), SQ1, "complex"),
-    Spec("eigh_complex", lambda z: (lambda w, v: _cat(w, fnp.abs(v), v @ (w[:, None] * fnp.conj(
-        v.T))))(*L.eigh(0.1 * z + np.diag([0.0, 3.0, 6.0]))), SQ1, "complex"),
+    Spec("eigh_complex", lambda z: _phase_free(*L.eigh(0.1 * _herm(z) + np.diag([0.0, 3.0,
+                                                                                6.0]))),
+         SQ1, "complex"),
+    Spec("eigh_complex_one_triangle", lambda z: _phase_free(*L.eigh(0.1 * z + np.diag(
+        [0.0, 3.0, 6.0]))), SQ1, "complex"),
     Spec("svd_complex", lambda z: (lambda u, s, vh: _cat(s, fnp.abs(u), fnp.abs(vh), u @ vh))(
         *L.svd(0.1 * z + np.diag([6.0, 3.0, 1.0]))), SQ1, "complex"),
     Spec("svd_complex_wide", lambda z: (lambda u, s, vh: _cat(s, fnp.abs(vh), u @ vh))(

@@ -107,11 +107,41 @@ def cholesky(a, /, *, upper=False):
 
 
 # ---------------------------------------------------------------------------
-# eigh: M = V^H dS V; dw = real(diag M); dV = V (F o M), F_ij = 1/(w_j - w_i)
+# eigh: M = V^H dS V; dw = real(diag M); dV = V (F o M), F_ij = 1/(w_j - w_i).
+# dS is the Hermitian part (dA + dA^H) / 2 for a Hermitian input (JAX's and PyTorch's
+# convention: d w_k / dA = v_k v_k^H), and the triangle LAPACK reads, mirrored, for an input
+# that is not Hermitian (only there is that the derivative of the value NumPy returns).
 # ---------------------------------------------------------------------------
 
-eigh_p = Primitive("linalg.eigh", lambda a, *, UPLO: tuple(np.linalg.eigh(a, UPLO=UPLO)),
+eigh_p = Primitive("linalg.eigh", lambda a, herm, *, UPLO: tuple(np.linalg.eigh(a, UPLO=UPLO)),
                    multiple_results=True)
+
+
+def _is_hermitian(a):
+    """Boolean (...,): ``a`` is Hermitian up to round-off, ``max|A - A^H| <= sqrt(eps) max|A|``.
+
+    Round-off leaves ~eps asymmetry (a product ``Q D Q^T``) and a matrix that relies on
+    ``UPLO`` has an O(1) one, so the threshold sits far from both.
+    """
+    a = ops.stop_gradient(a)
+    dev = ops.max(ops.abs(a - H(a)), axis=(-2, -1))
+    big = ops.max(ops.abs(a), axis=(-2, -1))
+    return ops.less_equal(dev, big * float(np.sqrt(np.finfo(real_dtype(a)).eps)))
+
+
+def _eigh_perturbation(t, herm, uplo):
+    """The Hermitian perturbation dS that eigh sees for the tangent ``t`` (and, transposed,
+    the cotangent of A from the one of S: both maps are self-adjoint or have
+    :func:`_herm_from_T`)."""
+    return _eigh_select(herm, lambda: 0.5 * (t + H(t)), lambda: _herm_from(t, uplo))
+
+
+def _eigh_select(herm, sym, tri):
+    if not anywhere(ops.logical_not(herm)):
+        return sym()
+    if not anywhere(herm):
+        return tri()
+    return ops.where(ops.expand_dims(ops.expand_dims(herm, -1), -1), sym(), tri())
 
 
 def _pair_div(w, x, need, deg, squared: bool = False):
@@ -143,9 +173,9 @@ def _kink_nan(w, deg, g):
 
 
 def _eigh_jvp(primals, tangents, ans, *, UPLO):
-    (_a,), (t,) = primals, tangents
+    (_a, herm), (t, _) = primals, tangents
     w, v = ans
-    m = H(v) @ _herm_from(t, UPLO) @ v
+    m = H(v) @ _eigh_perturbation(t, herm, UPLO) @ v
     dm = diag(m)
     dw = ops.real(dm) if is_complex(dm) else dm
     deg = degenerate(w)
@@ -156,7 +186,7 @@ def _eigh_jvp(primals, tangents, ans, *, UPLO):
     return [dw + _degenerate_nan(w, deg, mixing), v @ _pair_div(w, m, mixing, deg)]
 
 
-def _eigh_vjp(j, g, ans, a, *, UPLO):
+def _eigh_vjp(j, g, ans, a, herm, *, UPLO):
     if j != 0:
         return None
     gw, gv = g
@@ -168,12 +198,13 @@ def _eigh_vjp(j, g, ans, a, *, UPLO):
         gw = gw + _kink_nan(w, deg, gw)
         need = either(used_cols(gv))
     inner = diagm(gw) + _pair_div(w, T(v) @ gv, need, deg)
-    return _herm_from_T(ops.conj(v) @ inner @ T(v), UPLO)
+    gs = ops.conj(v) @ inner @ T(v)
+    return _eigh_select(herm, lambda: 0.5 * (gs + H(gs)), lambda: _herm_from_T(gs, UPLO))
 
 
 defjvp_full(eigh_p, _eigh_jvp)
-defvjp_argnum(eigh_p, _eigh_vjp, keep=False)
-batch_core(eigh_p, (2,))
+defvjp_argnum(eigh_p, _eigh_vjp, keep=(False, True))
+batch_core(eigh_p, (2, 0))
 
 
 # NumPy's own result types, so traced and plain results have the same pytree structure
@@ -184,32 +215,36 @@ EighResult = type(np.linalg.eigh(np.eye(1)))
 def eigh(a, UPLO="L"):
     """Differentiable ``np.linalg.eigh``: eigenvalues (ascending) and eigenvectors.
 
-    Reads one triangle of ``a`` (``UPLO``), as NumPy does. Eigenvectors are unique
-    only up to sign (phase for complex): the derivative keeps ``V^H dV`` with a zero
-    diagonal, so for complex inputs differentiate phase-invariant quantities
-    (``|V|``, ``V diag V^H``). At a repeated eigenvalue the eigenvector derivative is
-    NaN (undefined) where it is used, and so is the eigenvalue derivative along a
-    perturbation that splits it (see docs/linalg.md).
+    Reads one triangle of ``a`` (``UPLO``), as NumPy does. For a Hermitian input the
+    derivative follows JAX's and PyTorch's symmetric convention: a perturbation counts
+    through its Hermitian part, so ``d w_k / dA = v_k v_k^H`` (a symmetric gradient). For an
+    input that is not Hermitian (the other triangle left unset) it is the derivative of the
+    triangle that is read. Eigenvectors are unique only up to sign (phase for complex): the
+    derivative keeps ``V^H dV`` with a zero diagonal, so for complex inputs differentiate
+    phase-invariant quantities (``|V|``, ``V diag V^H``). At a repeated eigenvalue the
+    eigenvector derivative is NaN (undefined) where it is used, and so is the eigenvalue
+    derivative along a perturbation that splits it (see docs/linalg.md).
 
     Example:
         >>> import numpy as np, funcad as fad, funcad.numpy as fnp
         >>> a = np.array([[2.0, 1.0], [1.0, 2.0]])
-        >>> fad.grad(lambda a: fnp.linalg.eigh(a)[0][1])(a)
-        array([[0.5, 0. ],
-               [1. , 0.5]])
+        >>> fad.grad(lambda a: fnp.linalg.eigh(a)[0][1])(a)     # v v^T, v = [1, 1] / sqrt(2)
+        array([[0.5, 0.5],
+               [0.5, 0.5]])
     """
     if UPLO not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     if not is_traced(a):
         return np.linalg.eigh(a, UPLO=UPLO)
     _check_square(a, "eigh")
-    w, v = eigh_p(a, UPLO=UPLO)
+    w, v = eigh_p(a, _is_hermitian(a), UPLO=UPLO)
     return make_result(EighResult, w, v)
 
 
 @route(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
-    """Differentiable ``np.linalg.eigvalsh`` (eigenvalues of a Hermitian matrix, ascending).
+    """Differentiable ``np.linalg.eigvalsh`` (eigenvalues of a Hermitian matrix, ascending);
+    derivatives as :func:`eigh` (``v_k v_k^H`` for a Hermitian input).
 
     Example:
         >>> import numpy as np, funcad as fad, funcad.numpy as fnp
@@ -427,13 +462,24 @@ def _qr_k_T(g):
             + H(g) * mask(n, kind="tril", k=-1, dtype=dt))
 
 
-def _rank_guard(r):
-    """1, or NaN for a (numerically) rank-deficient R: the QR derivative does not exist there."""
+def _rank_guard(r, m):
+    """``(r_solve, guard)`` for the QR rules: ``guard`` is 1, or NaN for a rank-deficient R
+    (the QR derivative does not exist there), and ``r_solve`` is R with its negligible diagonal
+    entries set to 1 so that the rule's solves never raise (the result is NaN anyway).
+
+    Negligible means ``|R_ii| <= eps * max(m, n) * max|R|``, the rank tolerance of ``lstsq``
+    and ``matrix_rank``: an exactly rank-deficient input leaves round-off of about
+    ``eps * max|R|`` there (or an exact 0), on every BLAS kernel.
+    """
     n = shape_of(r)[-1]
     d = ops.abs(diag(r))
-    tol = ops.max(d, axis=-1, keepdims=True) * float(n * np.finfo(real_dtype(r)).eps)
-    bad = ops.sum(nan_where(ops.less_equal(d, tol), d), axis=-1)
-    return ops.expand_dims(ops.expand_dims(bad, -1), -1) + 1.0
+    big = ops.max(ops.abs(r), axis=(-2, -1))
+    tol = ops.expand_dims(big, -1) * float(max(m, n) * np.finfo(real_dtype(r)).eps)
+    bad = ops.less_equal(d, tol)
+    guard = ops.expand_dims(ops.expand_dims(ops.sum(nan_where(bad, d), axis=-1), -1), -1) + 1.0
+    if anywhere(bad):
+        r = r + diagm(ops.where(bad, real_dtype(r).type(1.0), real_dtype(r).type(0.0)))
+    return r, guard
 
 
 def _qr_jvp(primals, tangents, ans, *, complete):
@@ -449,9 +495,9 @@ def _qr_jvp(primals, tangents, ans, *, complete):
 
 
 def _qr_jvp_reduced(t, q, r):
-    b = _rsolve(t, r)
+    rs, guard = _rank_guard(r, shape_of(q)[-2])
+    b = _rsolve(t, rs)
     kk = _qr_k(H(q) @ b)
-    guard = _rank_guard(r)
     return [(b - q @ kk) * guard, kk @ r * guard]
 
 
@@ -469,9 +515,10 @@ def _qr_vjp(j, g, ans, a, *, complete):
 def _qr_vjp_reduced(g, ans):
     gq, gr = g
     q, r = ans
+    rs, guard = _rank_guard(r, shape_of(q)[-2])
     gk = -(T(q) @ gq) + gr @ T(r)
     gb = gq + ops.conj(q) @ _qr_k_T(gk)
-    return T(solve_p(r, T(gb))) * _rank_guard(r)            # gb R^-T
+    return T(solve_p(rs, T(gb))) * guard            # gb R^-T
 
 
 defjvp_full(qr_p, _qr_jvp)
@@ -487,9 +534,9 @@ def qr(a, mode="reduced"):
     """Differentiable ``np.linalg.qr`` (modes 'reduced', 'complete', 'r').
 
     Needs full column rank in the leading square block: the derivative of a
-    (numerically) rank-deficient input is NaN, or ``LinAlgError`` when R is
-    exactly singular. For wide matrices (m < n) Q comes from the first m columns
-    and ``R[:, m:] = Q^H A[:, m:]``. ``mode='complete'`` with m > n has extra
+    (numerically) rank-deficient input is NaN, where ``|R_ii| <= eps * max(m, n) *
+    max|R|`` (the rank tolerance of ``lstsq``). For wide matrices (m < n) Q comes
+    from the first m columns and ``R[:, m:] = Q^H A[:, m:]``. ``mode='complete'`` with m > n has extra
     columns of Q that are not unique: their derivative is NaN where they are used.
 
     Example:
