@@ -159,3 +159,11 @@ def test_scipy_special_ufuncs_work_after_import_funcad_alone():
     assert out[2] == "[0.25, 0.25]"
     np.testing.assert_allclose(eval(out[3]), [-2 / np.sqrt(np.pi)] * 2, rtol=1e-12)
     assert out[4] == "UnsupportedFunctionError scipy.special.ndtr is not supported on traced values"
+
+
+def test_division_by_a_python_zero_has_numpy_semantics():
+    # the rule used Python's 1 / y: ZeroDivisionError instead of NumPy's inf
+    with np.errstate(divide="ignore"):
+        assert fad.grad(lambda x: x / 0.0)(1.0) == np.inf
+        assert fad.jvp(lambda x: x / 0, (1.0,), (1.0,))[1] == np.inf
+        assert fad.grad(lambda x: x / 2)(1.0) == 0.5

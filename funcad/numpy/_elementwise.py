@@ -56,8 +56,13 @@ export(subtract, "subtract", np.subtract)
 # products and quotients
 # ---------------------------------------------------------------------------
 
+def _recip(y):
+    # 1 / y; a Python number goes through NumPy, so x / 0.0 has derivative inf, as NumPy's value
+    return np.divide(1.0, y) if type(y) in (int, float) else 1 / y
+
+
 multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
-divide = binary("divide", np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y,
+divide = binary("divide", np.divide, lambda ans, x, y: _recip(y), lambda ans, x, y: -ans / y,
                 keep=(False, True), keep_ans=True)
 export(divide, "true_divide")
 def_linear(multiply, joint=False)   # in either factor alone
