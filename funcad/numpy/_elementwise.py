@@ -7,6 +7,8 @@ Derivatives are written in funcad ops, so they differentiate again.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._forward import _match_shape, def_linear
@@ -57,8 +59,11 @@ export(subtract, "subtract", np.subtract)
 # ---------------------------------------------------------------------------
 
 def _recip(y):
-    # 1 / y; a Python number goes through NumPy, so x / 0.0 has derivative inf, as NumPy's value
-    return np.divide(1.0, y) if type(y) in (int, float) else 1 / y
+    # 1 / y; a Python zero gives NumPy's signed inf (not ZeroDivisionError), and a Python
+    # number stays a Python float (weakly typed: float32 gradients stay float32)
+    if type(y) in (int, float) and y == 0:
+        return math.copysign(math.inf, y)
+    return 1 / y
 
 
 multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
