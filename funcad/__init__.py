@@ -11,6 +11,12 @@ Example:
     array([0.        , 0.84147098])
 """
 
+import numpy as _np
+
+if tuple(int(v) for v in _np.__version__.split(".")[:2]) < (2, 2):   # pyproject.toml's minimum
+    raise ImportError(f"funcad needs NumPy >= 2.2 and this is NumPy {_np.__version__}: "
+                      f"pip install 'numpy>=2.2'")
+
 from . import numpy  # noqa: F401  (fills the dispatch tables)
 from . import tree
 from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat

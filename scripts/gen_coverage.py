@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import pathlib
+import re
 import sys
 
 import numpy as np
@@ -75,8 +76,9 @@ def _like_only(f) -> bool:
     """Whether NumPy dispatches ``f`` only on its ``like=`` argument (creation functions)."""
     try:
         return "like" in inspect.signature(f).parameters
-    except (TypeError, ValueError):
-        return False
+    except (TypeError, ValueError):   # NumPy < 2.3 builtins: the signature heads the docstring
+        m = re.match(rf"\s*{re.escape(f.__name__)}\(([^)]*)\)", getattr(f, "__doc__", "") or "")
+        return bool(m) and "like=" in m.group(1)
 
 
 def works_as_np(f, status) -> str:

@@ -3,7 +3,7 @@
 Each case runs one function body (written against an ``xp`` namespace) through a funcad
 transform and through the JAX transform of the same name with the same arguments, and compares
 the two results container by container (dict keys, tuple/list lengths) and leaf by leaf.
-Skipped when JAX is not installed (CI does not install it).
+Skipped when JAX is not installed; CI's `parity` leg installs it and fails if they skip.
 """
 
 from __future__ import annotations
