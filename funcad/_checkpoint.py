@@ -18,14 +18,13 @@ import functools
 from typing import Callable
 
 from . import tree as _tree
-from ._batching import batch_rules
+from ._args import StaticSplit, resolve_args
+from ._batching import batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
-from ._custom_common import (_Call, _Split, batch_size, cached, check_no_tracer, pull_back,
-                             resolve_args, run_plain, vmap_flat)
-from ._forward import defjvp, jvp_rules
-from ._reverse import RevTrace, defvjp, defvjp_argnum, vjp_rules
+from ._custom import _Call, cached, check_no_tracer, run_plain
+from ._forward import defjvp, jvp_flat, jvp_rules
+from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back, vjp_rules
 from ._util import ShapeDtype, dtype_of, shape_of
-from .api import jvp_flat
 from .errors import FuncadError
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
@@ -330,7 +329,7 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         args = resolve_args(fun, args, kwargs)
-        sp = _Split(fun, static_argnums, args, "checkpoint", "static_argnums")
+        sp = StaticSplit(fun, static_argnums, args, "checkpoint", "static_argnums")
         if not any(isinstance(x, Tracer) for x in sp.leaves) or not _under_reverse():
             return fun(*args)
         box: dict = {}

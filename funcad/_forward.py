@@ -13,12 +13,12 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, ops
+from ._core import Primitive, Trace, Tracer, new_trace, ops
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp",
-           "linear_in", "def_linear"]
+           "linear_in", "def_linear", "jvp_flat"]
 
 # prim -> rule(primals, tangents, ans, **params) -> tangent (or list for multiple results)
 jvp_rules: dict[Primitive, Callable] = {}
@@ -162,3 +162,27 @@ def def_linear_jvp(prim: Primitive) -> None:
 
     jvp_rules[prim] = rule
     def_linear(prim)
+
+
+# ---------------------------------------------------------------------------
+# jvp_flat: the forward-mode core of the transforms (jvp, jacfwd, linearize, custom rules)
+# ---------------------------------------------------------------------------
+
+def jvp_flat(fun_flat: Callable, primals: list, tangents: list):
+    """Push tangents through ``fun_flat(list) -> list`` with dual numbers.
+
+    Returns ``(outs, out_tangents)``; an output that does not depend on the inputs has
+    the tangent ``None``.
+    """
+    with new_trace(JVPTrace) as trace:
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        outs = fun_flat(ins)
+    po, to = [], []
+    for o in outs:
+        if type(o) is JVPTracer and o._trace is trace:
+            po.append(o.primal)
+            to.append(o.tangent)
+        else:
+            po.append(o)
+            to.append(None)
+    return po, to

@@ -15,8 +15,9 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
+from ._args import _diff_inputs, _fit, _FlatFun
 from ._core import Trace, Tracer, bind, full_lower, new_trace
-from ._forward import linear_in
+from ._forward import jvp_flat, linear_in
 from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
 from ._util import ShapeDtype, dtype_of, shape_of, short_repr
 
@@ -158,7 +159,7 @@ class _Linear:
         self.check(flat, tree, self.in_avals, self.in_tree, "tangent")
         env = _replay(self.tape, self.frees, self.in_nodes, flat)
         outs = [env[n] if n >= 0 else c for n, c in zip(self.out_nodes, self.consts)]
-        return _tree.unflatten(self.out_tree, [_as(o, a) for o, a in zip(outs, self.out_avals)])
+        return _tree.unflatten(self.out_tree, [_fit(o, a) for o, a in zip(outs, self.out_avals)])
 
     def transpose(self, ct):
         flat, tree = _tree.flatten(ct)
@@ -169,21 +170,8 @@ class _Linear:
                 raise TypeError(f"linear_transpose: the function uses '{p.name}', which has no "
                                 "transpose rule; is the function linear in its inputs?")
         res = backward_pass(self.tape, list(zip(self.out_nodes, flat)), self.in_nodes)
-        ins = [_as(r, a) for r, a in zip(res, self.in_avals)]
+        ins = [_fit(r, a) for r, a in zip(res, self.in_avals)]
         return tuple(_tree.unflatten(self.in_tree, ins))
-
-
-def _as(x, aval):
-    """None -> zeros; cast to the recorded dtype."""
-    if x is None:
-        return np.zeros(aval.shape, aval.dtype)
-    if not isinstance(x, Tracer):
-        x = np.asarray(x)
-        if x.dtype != aval.dtype:
-            if x.dtype.kind == "c" and np.dtype(aval.dtype).kind != "c":
-                x = x.real        # a real input's cotangent: its real part (no ComplexWarning)
-            x = x.astype(aval.dtype)
-    return x
 
 
 def _avals(xs):
@@ -323,7 +311,6 @@ def linearize(fun: Callable, *primals):
         >>> float(f_jvp(2.0))
         2.0
     """
-    from .api import _diff_inputs, _FlatFun, jvp_flat
     nums = tuple(range(len(primals)))
     flat, in_tree = _diff_inputs(tuple(primals), nums, "linearize")
     ff = _FlatFun(fun, tuple(primals), {}, nums, in_tree, False, "linearize")
