@@ -184,6 +184,29 @@ def _fit(ct, primal):
     return ct
 
 
+def split_outputs(outs, trace, field: str, default):
+    """The outputs of a function run on ``trace``'s tracers, split: for each, its value one
+    level down and its ``field`` (tangent, tape node) if ``trace`` owns it, else the output
+    itself (a constant) and ``default``."""
+    vals, extra = [], []
+    for o in outs:
+        if isinstance(o, Tracer) and o._trace is trace:
+            vals.append(o._concrete())
+            extra.append(getattr(o, field))
+        else:
+            vals.append(o)
+            extra.append(default)
+    return vals, extra
+
+
+def put_at(full, pos, xs) -> list:
+    """A copy of the list ``full`` with ``full[pos[i]] = xs[i]``."""
+    out = list(full)
+    for k, x in zip(pos, xs):
+        out[k] = x
+    return out
+
+
 def _unwrap_aux(aux, trace=None):
     """Strip the levels of finished transforms from auxiliary outputs."""
     def low(x):
@@ -329,7 +352,7 @@ def fun_name(fun) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def resolve_args(fun, args, kwargs):
+def _resolve_args(fun, args, kwargs):
     """``fun``'s arguments as one positional tuple (keyword arguments bound by name)."""
     if not kwargs:
         return tuple(args)
@@ -342,9 +365,11 @@ def resolve_args(fun, args, kwargs):
 
 
 class StaticSplit:
-    """Split positional args into static (nondiff_argnums) ones and flat traced leaves."""
+    """A custom function's arguments (keywords bound by name), split into static ones
+    (nondiff_argnums) and flat leaves; ``traced``: does a leaf carry a tracer?"""
 
-    def __init__(self, fun, nondiff_argnums, args, where, argname="nondiff_argnums"):
+    def __init__(self, fun, nondiff_argnums, args, kwargs, where, argname="nondiff_argnums"):
+        args = _resolve_args(fun, args, kwargs)
         n = len(args)
         self.nd = tuple(sorted(a % n for a in nondiff_argnums)) if n else ()
         for a in nondiff_argnums:
@@ -360,6 +385,7 @@ class StaticSplit:
         self.static = tuple(args[i] for i in self.nd)
         self.dyn_idx = tuple(i for i in range(n) if i not in self.nd)
         self.leaves, self.in_tree = _tree.flatten(tuple(args[i] for i in self.dyn_idx))
+        self.traced = any(isinstance(x, Tracer) for x in self.leaves)
         for i in self.dyn_idx:
             for x in _tree.leaves(args[i]):
                 if not isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex)):

@@ -18,7 +18,8 @@ import functools
 from typing import Callable
 
 from . import tree as _tree
-from ._args import StaticSplit, resolve_args
+from ._args import StaticSplit
+from ._batching import _loop as batch_loop
 from ._batching import batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
 from ._custom import _Call, cached, check_no_tracer, run_plain
@@ -213,12 +214,7 @@ def saved_version(prim: Primitive) -> Primitive:
         rule = batch_rules.get(prim)
         if rule is not None:
             return rule(list(vals[1:]), list(dims[1:]), **kw)
-        size = batch_size(vals[1:], dims[1:])
-        outs = [prim(*[v[i] if d is not None else v for v, d in zip(vals[1:], dims[1:])], **kw)
-                for i in range(size)]
-        if prim.multiple_results:
-            return [ops.stack([o[k] for o in outs]) for k in range(len(outs[0]))]
-        return ops.stack(outs)
+        return batch_loop(prim, batch_size(vals[1:], dims[1:]), vals[1:], dims[1:], kw)
 
     batch_rules[p] = batch
     _saved_versions[prim] = p
@@ -328,10 +324,9 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        args = resolve_args(fun, args, kwargs)
-        sp = StaticSplit(fun, static_argnums, args, "checkpoint", "static_argnums")
-        if not any(isinstance(x, Tracer) for x in sp.leaves) or not _under_reverse():
-            return fun(*args)
+        sp = StaticSplit(fun, static_argnums, args, kwargs, "checkpoint", "static_argnums")
+        if not sp.traced or not _under_reverse():
+            return fun(*sp.args)
         box: dict = {}
 
         def fun_flat(*leaves):

@@ -36,7 +36,7 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
-from ._args import StaticSplit, _fit, _zeros_for, fun_name, resolve_args
+from ._args import StaticSplit, _fit, _zeros_for, fun_name
 from ._batching import BatchTrace, batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, new_trace, ops
 from ._forward import jvp_flat, jvp_rules
@@ -268,10 +268,9 @@ class custom_jvp:
         if self.jvp is None:
             raise CustomRuleError(f"custom_jvp function '{name}' has no JVP rule; define one "
                                   f"with @{name}.defjvp (or {name}.defjvps) before calling it")
-        args = resolve_args(self.fun, args, kwargs)
-        sp = StaticSplit(self.fun, self.nondiff_argnums, args, "custom_jvp")
-        if not any(isinstance(x, Tracer) for x in sp.leaves):
-            return self.fun(*args)
+        sp = StaticSplit(self.fun, self.nondiff_argnums, args, kwargs, "custom_jvp")
+        if not sp.traced:
+            return self.fun(*sp.args)
         box: dict = {}
 
         def fun_flat(*leaves):
@@ -519,10 +518,9 @@ class custom_vjp:
         if self.fwd is None:
             raise CustomRuleError(f"custom_vjp function '{name}' has no VJP rule; define one "
                                   f"with {name}.defvjp(fwd, bwd) before calling it")
-        args = resolve_args(self.fun, args, kwargs)
-        sp = StaticSplit(self.fun, self.nondiff_argnums, args, "custom_vjp")
-        if getattr(self._fwd_depth, "n", 0) or not any(isinstance(x, Tracer) for x in sp.leaves):
-            return self.fun(*args)
+        sp = StaticSplit(self.fun, self.nondiff_argnums, args, kwargs, "custom_vjp")
+        if getattr(self._fwd_depth, "n", 0) or not sp.traced:
+            return self.fun(*sp.args)
         box: dict = {}
         n_dyn = len(sp.dyn_idx)
 

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._args import split_outputs
 from ._core import Primitive, Trace, Tracer, new_trace, ops
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
@@ -177,12 +178,4 @@ def jvp_flat(fun_flat: Callable, primals: list, tangents: list):
     with new_trace(JVPTrace) as trace:
         ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outs = fun_flat(ins)
-    po, to = [], []
-    for o in outs:
-        if type(o) is JVPTracer and o._trace is trace:
-            po.append(o.primal)
-            to.append(o.tangent)
-        else:
-            po.append(o)
-            to.append(None)
-    return po, to
+    return split_outputs(outs, trace, "tangent", None)

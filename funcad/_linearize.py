@@ -10,12 +10,12 @@ backward with the ordinary VJP rules.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from . import tree as _tree
-from ._args import _diff_inputs, _fit, _FlatFun
+from ._args import _diff_inputs, _fit, _FlatFun, split_outputs
 from ._core import Trace, Tracer, bind, full_lower, new_trace
 from ._forward import jvp_flat, linear_in
 from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
@@ -184,18 +184,9 @@ def _record(flat_fun, flat_ins, where, in_tree, out_tree_box) -> _Linear:
         ins = [lt.new_input(np.zeros(shape_of(x), dtype_of(x))) for x in flat_ins]
         in_nodes = [t.node for t in ins]
         outs = flat_fun(ins)
-    nodes, consts, vals = [], [], []
-    for o in outs:
-        if type(o) is _LinTracer and o._trace is lt:
-            nodes.append(o.node)
-            consts.append(o.val)
-            vals.append(o.val)
-        else:
-            nodes.append(-1)
-            consts.append(o)
-            vals.append(o)
+    vals, nodes = split_outputs(outs, lt, "node", -1)
     lt.tape.outputs = nodes
-    return _Linear(lt.tape, in_nodes, nodes, consts, _avals(flat_ins), _avals(vals), in_tree,
+    return _Linear(lt.tape, in_nodes, nodes, vals, _avals(flat_ins), _avals(vals), in_tree,
                    out_tree_box(), where)
 
 
@@ -263,7 +254,7 @@ def transpose_linear(fun_flat: Callable, like: list, cts: list, what: str) -> li
         ins = [lt.new_input(_generic(rng, x)) for x in like]
         in_nodes = [t.node for t in ins]
         outs = fun_flat(ins)
-    nodes = [o.node if type(o) is _LinTracer and o._trace is lt else -1 for o in outs]
+    nodes = split_outputs(outs, lt, "node", -1)[1]
     bad = first_nonlinear(lt.tape, nodes)
     if bad is not None:
         raise NotLinearError(f"{what} applies {bad}")
@@ -288,7 +279,7 @@ class NotLinearError(TypeError):
     """A function that must be linear in its inputs applies a nonlinear op to them."""
 
 
-def linearize(fun: Callable, *primals):
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(fun(*primals), f_jvp)``: the JVP at ``primals`` as a recorded linear map.
 
     ``fun`` runs once (one ``jvp`` whose tangent operations are recorded).

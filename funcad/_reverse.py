@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._args import _fit
+from ._args import _fit, put_at, split_outputs
 from ._core import Primitive, Trace, Tracer, new_trace
 from ._util import ShapeDtype, dtype_of, is_inexact, shape_of
 from .errors import NoRuleError
@@ -394,14 +394,7 @@ def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
         ins = [trace.new_input(p) for p in primals]
         in_nodes = [t.node for t in ins]   # before fun runs: x[i] = v may rebind an input
         outs = fun_flat(ins)
-    out_vals, out_nodes = [], []
-    for o in outs:
-        if type(o) is RevTracer and o._trace is trace:
-            out_vals.append(o.value)
-            out_nodes.append(o.node)
-        else:
-            out_vals.append(o)
-            out_nodes.append(-1)
+    out_vals, out_nodes = split_outputs(outs, trace, "node", -1)
     tape = trace.tape
     tape.outputs = out_nodes
 
@@ -416,14 +409,7 @@ def pull_back(f: Callable, args, g) -> list:
     """Cotangents of the float entries of ``args`` for ``f(*args) -> list`` and output
     cotangents ``g``, by a fresh reverse pass (``None`` for the other entries)."""
     pos = [k for k, a in enumerate(args) if is_inexact(dtype_of(a))]
-
-    def f_flat(xs):
-        full = list(args)
-        for k, x in zip(pos, xs):
-            full[k] = x
-        return f(*full)
-
-    _, pullback, _ = vjp_flat(f_flat, [args[k] for k in pos])
+    _, pullback, _ = vjp_flat(lambda xs: f(*put_at(args, pos, xs)), [args[k] for k in pos])
     cts = [None] * len(args)
     for k, c in zip(pos, pullback(list(g))):
         cts[k] = c

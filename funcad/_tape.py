@@ -8,7 +8,7 @@ from typing import Any, Callable, ParamSpec, cast
 import numpy as np
 
 from . import tree as _tree
-from ._args import leaf_labels
+from ._args import leaf_labels, put_at
 from ._reverse import _INPUT, _PROJ, Tape, vjp_flat
 from ._util import ShapeDtype, is_inexact
 
@@ -188,10 +188,7 @@ def make_tape(fun: Callable[P, Any]) -> Callable[P, TapeView]:
         out_tree = []
 
         def f_flat(xs):
-            full = list(flat)
-            for k, x in zip(pos, xs):
-                full[k] = x
-            out = fun(*_tree.unflatten(in_tree, full))
+            out = fun(*_tree.unflatten(in_tree, put_at(flat, pos, xs)))
             leaves, td = _tree.flatten(out)
             out_tree.append(td)
             return leaves
@@ -248,10 +245,7 @@ def saved_residuals(fun: Callable[..., Any], *args: Any) -> list[dict]:
     pos = [k for k, x in enumerate(flat) if is_inexact(np.asarray(x).dtype)]
 
     def f_flat(xs):
-        full = list(flat)
-        for k, x in zip(pos, xs):
-            full[k] = x
-        return _tree.leaves(fun(*_tree.unflatten(in_tree, full)))
+        return _tree.leaves(fun(*_tree.unflatten(in_tree, put_at(flat, pos, xs))))
 
     with np.errstate(all="ignore"):
         _, _, tape = vjp_flat(f_flat, [np.asarray(flat[k]) for k in pos])

@@ -22,7 +22,7 @@ from ._args import (_check_scalar, _check_tangents, _diff_inputs, _fit, _FlatFun
 from ._core import Tracer, new_trace
 from ._forward import jvp_flat
 from ._jacobians import hessian, jacfwd, jacobian, jacrev
-from ._linearize import linearize as _linearize
+from ._linearize import linearize
 from ._reverse import RevTrace, RevTracer, backward_pass, vjp_flat
 from ._util import shape_of
 from ._vmap import vmap
@@ -263,18 +263,6 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     if has_aux:
         return out, tout, _unwrap_aux(ff.aux, None)
     return out, tout
-
-
-def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
-    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
-
-    Example:
-        >>> import numpy as np, funcad as fad
-        >>> y, f_jvp = fad.linearize(np.sin, 0.0)
-        >>> float(f_jvp(2.0))
-        2.0
-    """
-    return _linearize(fun, *primals)     # records the tangent program once
 
 
 # ---------------------------------------------------------------------------
