@@ -22,7 +22,7 @@ from ._args import StaticSplit
 from ._batching import _loop as batch_loop
 from ._batching import batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
-from ._custom import _Call, cached, check_no_tracer, run_plain
+from ._custom import UserCall, cached, check_no_tracer, run_plain
 from ._forward import defjvp, jvp_flat, jvp_rules
 from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back, vjp_rules
 from ._util import ShapeDtype, dtype_of, shape_of
@@ -283,7 +283,7 @@ def _ckpt_batch(vals, dims, *, call):
         return vmap_flat(lambda *sa: call.replay(list(sa[:k]), *sa[k:]),
                          [0] * k + list(dims), size)(*saved, *args)
 
-    new = _Call(call.name, call.box, record=vmap_flat(call.record, dims, size), replay=replay)
+    new = UserCall(call.name, call.box, record=vmap_flat(call.record, dims, size), replay=replay)
     return checkpoint_p(*vals, call=new)
 
 
@@ -334,7 +334,7 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
             box["n_out"] = len(out)
             return out
 
-        call = _Call(name, box, record=_record(fun_flat, pol, name, box),
+        call = UserCall(name, box, record=_record(fun_flat, pol, name, box),
                      replay=_replay(fun_flat, pol, name, box))
         outs = checkpoint_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs[:box["n_out"]])

@@ -2,7 +2,7 @@
 
 A call of a custom function with traced arguments binds one primitive
 (``custom_jvp_call`` or ``custom_vjp_call``) on the flattened array leaves; the
-user's functions travel in a :class:`_Call` parameter. Each interpreter has its
+user's functions travel in a :class:`UserCall` parameter. Each interpreter has its
 rule here, side by side:
 
 * custom_jvp. Forward: the user's rule. Reverse: the rule is differentiated by
@@ -22,7 +22,7 @@ rule here, side by side:
 
 The call machinery both share with checkpoint (``_checkpoint.py``) is in the first section:
 running a user function on plain values behind a barrier, caching one backward computation,
-and :class:`_Call` (the flat callables, a primitive parameter). The arguments' split into
+and :class:`UserCall` (the flat callables, a primitive parameter). The arguments' split into
 static and traced ones is ``_args.StaticSplit``; the flat cores (``jvp_flat``, ``vjp_flat``,
 ``pull_back``, ``vmap_flat``) live with their interpreters.
 """
@@ -110,7 +110,7 @@ def cached(call, g, compute):
     return cts
 
 
-class _Call:
+class UserCall:
     """One traced call of a custom function: the flat callables (a primitive parameter)."""
 
     def __init__(self, name, n_out_box, **fns):
@@ -186,7 +186,7 @@ def _cjvp_batch(vals, dims, *, call):
         k = len(both) // 2
         return both[:k], both[k:]
 
-    new = _Call(call.name, call.box, fun=vmap_flat(call.fun, dims, size), rule=rule)
+    new = UserCall(call.name, call.box, fun=vmap_flat(call.fun, dims, size), rule=rule)
     return custom_jvp_p(*vals, call=new)
 
 
@@ -294,7 +294,7 @@ class custom_jvp:
             _check_leaves(to, po, name, "the JVP rule", "tangent_out must match primal_out.")
             return po, [_fit(t, p) for t, p in zip(to, po)]
 
-        call = _Call(name, box, fun=fun_flat, rule=rule_flat)
+        call = UserCall(name, box, fun=fun_flat, rule=rule_flat)
         outs = custom_jvp_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs)
 
@@ -460,7 +460,7 @@ def _cvjp_batch(vals, dims, *, call):
         return [c if d is not None or c is None else ops.sum(c, axis=0)
                 for c, d in zip(cts, dims)]
 
-    new = _Call(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size),
+    new = UserCall(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size),
                 fwd_plain=vmap_flat(call.fwd_plain, dims, size), bwd=bwd)
     return custom_vjp_p(*vals, call=new)
 
@@ -572,6 +572,6 @@ class custom_vjp:
             return [None if c is None or not _is_float(a) else _fit(c, a)
                     for c, a in zip(flat, sp.leaves)]
 
-        call = _Call(name, box, fwd=fwd_flat, fwd_plain=fwd_plain, bwd=bwd_flat)
+        call = UserCall(name, box, fwd=fwd_flat, fwd_plain=fwd_plain, bwd=bwd_flat)
         outs = custom_vjp_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs[:box["n_out"]])

@@ -21,6 +21,7 @@ from ._reverse import vjp_flat
 from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
 from ._sparse import basis as one_hot_basis
 from ._util import dtype_of, is_complex, is_inexact, shape_of
+from .numpy import concatenate, reshape
 
 P = ParamSpec("P")
 
@@ -58,7 +59,6 @@ def _basis_chunks(leaves, chunk_size):
 
 def _assemble(chunks, out_leaves, in_leaves, out_tree, in_tree, single_in, fwd):
     """Glue per-chunk results into JAX-shaped Jacobians: out.shape + in.shape, nested."""
-    from .numpy import concatenate, reshape
     rows = []
     if fwd:   # chunks: list (per chunk) of list (per out leaf) of (k, *out_shape)
         stacked = [concatenate([c[j] for c in chunks], axis=0) if len(chunks) > 1
