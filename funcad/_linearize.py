@@ -19,7 +19,7 @@ from ._args import _diff_inputs, _fit, _FlatFun, split_outputs
 from ._core import Trace, Tracer, bind, full_lower, new_trace
 from ._forward import jvp_flat, linear_in
 from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
-from ._util import ShapeDtype, dtype_of, shape_of, short_repr
+from ._util import ShapeDtype, dtype_of, is_complex, is_inexact, shape_of, short_repr
 
 __all__ = ["linearize", "linear_transpose", "transpose_linear"]
 
@@ -270,9 +270,9 @@ def _generic(rng, x):
     """A fixed-seed normal sample shaped and typed like ``x``."""
     shape, dt = shape_of(x), np.dtype(dtype_of(x))
     v = rng.standard_normal(shape)
-    if dt.kind == "c":
+    if is_complex(dt):
         v = v + 1j * rng.standard_normal(shape)
-    return np.asarray(v, dtype=dt) if dt.kind in "fc" else np.zeros(shape, dt)
+    return np.asarray(v, dtype=dt) if is_inexact(dt) else np.zeros(shape, dt)
 
 
 class NotLinearError(TypeError):
