@@ -67,8 +67,6 @@ KNOWN = {
     ("cycle", ("funcad._core", "funcad._views")):
         "_views holds Tracer's view tracking: _core imports it at its bottom and it reads "
         "Tracer and ops from _core",
-    ("up", ("funcad.tree", "funcad.numpy")):
-        "tree.ravel_pytree concatenates traced leaves with funcad.numpy",
     ("up", ("funcad._core", "funcad.scipy.special")):
         "the ufunc hook loads SciPy's rules on first use (import funcad never imports SciPy)",
     ("up", ("funcad._protocols", "funcad.scipy.special")):
