@@ -3,7 +3,8 @@
 The graph is read from the source (each file's AST, imports inside functions included,
 relative imports resolved, ``importlib.import_module("funcad...")`` with a literal name
 too), so an import hidden in a function body counts like one at the top of the file. The
-layers are the house table of STYLE.md, as the code is really built:
+layers are the house table of STYLE.md, as the code is really built (in parentheses: the
+names the engine rework gives its modules):
 
     L0  _util, errors, tree          helpers, exceptions, pytrees
     L1  _core, _views                Primitive, bind, the trace stack, Tracer (+ its views,
