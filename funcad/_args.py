@@ -1,13 +1,19 @@
 """Argument handling shared by the transforms: argnums, differentiable inputs, the user's
-function as a flat list -> list function, output checks, cotangent fitting."""
+function as a flat list -> list function, static vs traced arguments of custom functions,
+output checks, cotangent fitting.
+
+A helper of the interpreters' flat cores (``vjp_flat`` fits cotangents here) and of the
+transforms above them; it imports only the core and the L0 helpers."""
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 
 from . import tree as _tree
 from ._core import Tracer, ops
-from ._util import dtype_of, shape_of, short_repr, user_site_of
+from ._util import dtype_of, is_complex, is_inexact, shape_of, short_repr, user_site_of
 from .errors import ConcretizationError
 
 
@@ -31,18 +37,6 @@ def _norm_argnums(argnums, nargs: int, where: str):
     return nums, single
 
 
-def _is_complex(dt) -> bool:
-    return np.dtype(dt).kind == "c"
-
-
-def _is_float(dt) -> bool:
-    return np.dtype(dt).kind == "f"
-
-
-def _is_inexact(dt) -> bool:
-    return np.dtype(dt).kind in "fc"
-
-
 def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = False):
     """Check a leaf we differentiate with respect to; return it as an array (never mutated)."""
     if isinstance(x, Tracer):
@@ -62,8 +56,8 @@ def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = Fal
         except Exception as e:  # pragma: no cover - odd objects
             raise TypeError(f"{what} is not an array: {short_repr(x)}") from e
         dt = x.dtype
-    if _is_complex(dt) or _is_float(dt):
-        if holomorphic and not _is_complex(dt):
+    if is_inexact(dt):
+        if holomorphic and not is_complex(dt):
             raise TypeError(f"holomorphic=True needs complex inputs; {what} has dtype {dt}. "
                             "Pass x.astype(complex)")
         return x
@@ -81,7 +75,6 @@ def _leaf_name(treedef, k: int, argnames) -> str:
 def arg_names(fun, nargs: int) -> list:
     """The names of ``fun``'s first ``nargs`` positional parameters (``args[2]`` for the
     ones that land in ``*args``; ``argument i`` when the signature is unknown)."""
-    import inspect
     try:
         params = list(inspect.signature(fun).parameters.values())
     except (TypeError, ValueError):
@@ -165,18 +158,20 @@ def _one(dt):
 
 
 def _zeros_for(p):
+    """Zeros shaped and typed like ``p`` (a value or a ShapeDtype)."""
     return np.zeros(shape_of(p), dtype_of(p))
 
 
 def _fit(ct, primal):
-    """Match a cotangent/tangent to its primal: zeros for None, the primal's dtype."""
+    """Match a derivative (tangent or cotangent) to its primal, a value or a ShapeDtype:
+    zeros for None, the primal's dtype (a real primal takes the real part)."""
     if ct is None:
         return _zeros_for(primal)
     pd = dtype_of(primal)
     if not isinstance(ct, Tracer):
         ct = np.asarray(ct)
-        if ct.dtype != pd and _is_inexact(pd):
-            if _is_complex(ct.dtype) and not _is_complex(pd):
+        if ct.dtype != pd and is_inexact(pd):
+            if is_complex(ct.dtype) and not is_complex(pd):
                 ct = ct.real
             ct = ct.astype(pd)
         if ct.shape != shape_of(primal):
@@ -184,9 +179,32 @@ def _fit(ct, primal):
                 f"internal error: a derivative of shape {ct.shape} was computed for a value of "
                 f"shape {shape_of(primal)} (a rule did not sum its cotangent back to its input's "
                 "shape); please report it")
-    elif dtype_of(ct) != pd and _is_inexact(pd):
-        ct = ops.astype(ops.real(ct) if not _is_complex(pd) else ct, pd)
+    elif dtype_of(ct) != pd and is_inexact(pd):
+        ct = ops.astype(ops.real(ct) if not is_complex(pd) else ct, pd)
     return ct
+
+
+def split_outputs(outs, trace, field: str, default):
+    """The outputs of a function run on ``trace``'s tracers, split: for each, its value one
+    level down and its ``field`` (tangent, tape node) if ``trace`` owns it, else the output
+    itself (a constant) and ``default``."""
+    vals, extra = [], []
+    for o in outs:
+        if isinstance(o, Tracer) and o._trace is trace:
+            vals.append(o._concrete())
+            extra.append(getattr(o, field))
+        else:
+            vals.append(o)
+            extra.append(default)
+    return vals, extra
+
+
+def put_at(full, pos, xs) -> list:
+    """A copy of the list ``full`` with ``full[pos[i]] = xs[i]``."""
+    out = list(full)
+    for k, x in zip(pos, xs):
+        out[k] = x
+    return out
 
 
 def _unwrap_aux(aux, trace=None):
@@ -316,11 +334,71 @@ def _check_tangents(primals_flat, tangents_flat, p_tree, t_tree, where):
             raise ValueError(f"{where}: tangent {k} has shape {shape_of(t)} but its primal has "
                              f"shape {shape_of(p)}; tangents must match the primals' shapes")
         tdt, pdt = dtype_of(t), dtype_of(p)
-        if not _is_inexact(tdt):
+        if not is_inexact(tdt):
             raise TypeError(f"{where}: tangent {k} has dtype {tdt}; tangents must be float "
                             f"(its primal has dtype {pdt})")
-        if _is_complex(tdt) and not _is_complex(pdt):
+        if is_complex(tdt) and not is_complex(pdt):
             raise TypeError(f"{where}: tangent {k} is complex ({tdt}) but its primal is real "
                             f"({pdt})")
         out.append(t)
     return out
+
+
+# ---------------------------------------------------------------------------
+# the arguments of a custom function (custom_jvp, custom_vjp, checkpoint)
+# ---------------------------------------------------------------------------
+
+def fun_name(fun) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _resolve_args(fun, args, kwargs):
+    """``fun``'s arguments as one positional tuple (keyword arguments bound by name)."""
+    if not kwargs:
+        return tuple(args)
+    ba = inspect.signature(fun).bind(*args, **kwargs)
+    ba.apply_defaults()
+    if ba.kwargs:
+        raise TypeError(f"custom function '{fun_name(fun)}': keyword-only arguments are not "
+                        f"supported ({sorted(ba.kwargs)}); make them positional")
+    return tuple(ba.args)
+
+
+class StaticSplit:
+    """A custom function's arguments (keywords bound by name), split into static ones
+    (nondiff_argnums) and flat leaves; ``traced``: does a leaf carry a tracer?"""
+
+    def __init__(self, fun, nondiff_argnums, args, kwargs, where, argname="nondiff_argnums"):
+        args = _resolve_args(fun, args, kwargs)
+        n = len(args)
+        self.nd = tuple(sorted(a % n for a in nondiff_argnums)) if n else ()
+        for a in nondiff_argnums:
+            if not -n <= a < n:
+                raise ValueError(f"{where} '{fun_name(fun)}': {argname}={nondiff_argnums} "
+                                 f"is out of range for a call with {n} positional arguments")
+        for i in self.nd:
+            if any(isinstance(x, Tracer) for x in _tree.leaves(args[i])):
+                raise TypeError(f"{where} '{fun_name(fun)}': argument {i} is in {argname} but "
+                                "is a traced value; those arguments must be static (functions, "
+                                f"ints, flags). Remove it from {argname}.")
+        self.args = args
+        self.static = tuple(args[i] for i in self.nd)
+        self.dyn_idx = tuple(i for i in range(n) if i not in self.nd)
+        self.leaves, self.in_tree = _tree.flatten(tuple(args[i] for i in self.dyn_idx))
+        self.traced = any(isinstance(x, Tracer) for x in self.leaves)
+        for i in self.dyn_idx:
+            for x in _tree.leaves(args[i]):
+                if not isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex)):
+                    raise TypeError(
+                        f"{where} '{fun_name(fun)}': argument {i} is not an array (a "
+                        f"{type(x).__name__}: {short_repr(x)}); pass static arguments with "
+                        f"{argname}=({i},)")
+
+    def rebuild(self, leaves):
+        full = list(self.args)
+        for i, v in zip(self.dyn_idx, _tree.unflatten(self.in_tree, list(leaves))):
+            full[i] = v
+        return full
+
+    def dyn(self, leaves):
+        return tuple(_tree.unflatten(self.in_tree, list(leaves)))

@@ -14,12 +14,13 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, conversion_site, ops
+from ._core import Primitive, Trace, Tracer, conversion_site, new_trace, ops
 from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
 from .errors import BatchingError
 
 __all__ = ["BatchTrace", "BatchTracer", "batch_rules", "defbatch", "batch_elementwise",
-           "batch_reduction", "move_batch_axis", "fallback_used"]
+           "batch_reduction", "move_batch_axis", "fallback_used", "batch_size", "unbatch",
+           "vmap_flat"]
 
 batch_rules: dict[Primitive, Callable] = {}
 fallback_used: set = set()
@@ -249,3 +250,30 @@ def batch_reduction(prim: Primitive, axis_param: str = "axis") -> None:
 
 def move_batch_axis(x, src: int, dst: int):
     return x if src == dst else ops.moveaxis(x, src, dst)
+
+
+# ---------------------------------------------------------------------------
+# vmap_flat: the batching core of the transforms (vmap, jacfwd, jacrev, custom rules)
+# ---------------------------------------------------------------------------
+
+def unbatch(x, trace, size: int):
+    """An output of a batched function as a plain value batched along axis 0: an output
+    that does not vary along the batch (not traced by ``trace``) is broadcast."""
+    if type(x) is BatchTracer and x._trace is trace:
+        return x.val
+    if x is None:
+        return None
+    x = x if isinstance(x, Tracer) else np.asarray(x)
+    return ops.broadcast_to(x, (size,) + tuple(shape_of(x)))
+
+
+def vmap_flat(f: Callable, dims, size: int) -> Callable:
+    """``f(*leaves) -> list`` vectorized: operands batched along axis 0 where dims[i] == 0."""
+
+    def batched(*vals):
+        with new_trace(BatchTrace, size) as t:
+            ins = [v if d is None else BatchTracer(t, v) for v, d in zip(vals, dims)]
+            outs = f(*ins)
+        return [unbatch(o, t, size) for o in outs]
+
+    return batched

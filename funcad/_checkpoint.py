@@ -18,14 +18,14 @@ import functools
 from typing import Callable
 
 from . import tree as _tree
-from ._batching import batch_rules
+from ._args import StaticSplit
+from ._batching import _loop as batch_loop
+from ._batching import batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
-from ._custom_common import (_Call, _Split, batch_size, cached, check_no_tracer, pull_back,
-                             resolve_args, run_plain, vmap_flat)
-from ._forward import defjvp, jvp_rules
-from ._reverse import RevTrace, defvjp, defvjp_argnum, vjp_rules
+from ._custom import UserCall, cached, check_no_tracer, run_plain
+from ._forward import defjvp, jvp_flat, jvp_rules
+from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back, vjp_rules
 from ._util import ShapeDtype, dtype_of, shape_of
-from .api import jvp_flat
 from .errors import FuncadError
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
@@ -214,12 +214,7 @@ def saved_version(prim: Primitive) -> Primitive:
         rule = batch_rules.get(prim)
         if rule is not None:
             return rule(list(vals[1:]), list(dims[1:]), **kw)
-        size = batch_size(vals[1:], dims[1:])
-        outs = [prim(*[v[i] if d is not None else v for v, d in zip(vals[1:], dims[1:])], **kw)
-                for i in range(size)]
-        if prim.multiple_results:
-            return [ops.stack([o[k] for o in outs]) for k in range(len(outs[0]))]
-        return ops.stack(outs)
+        return batch_loop(prim, batch_size(vals[1:], dims[1:]), vals[1:], dims[1:], kw)
 
     batch_rules[p] = batch
     _saved_versions[prim] = p
@@ -288,7 +283,7 @@ def _ckpt_batch(vals, dims, *, call):
         return vmap_flat(lambda *sa: call.replay(list(sa[:k]), *sa[k:]),
                          [0] * k + list(dims), size)(*saved, *args)
 
-    new = _Call(call.name, call.box, record=vmap_flat(call.record, dims, size), replay=replay)
+    new = UserCall(call.name, call.box, record=vmap_flat(call.record, dims, size), replay=replay)
     return checkpoint_p(*vals, call=new)
 
 
@@ -329,10 +324,9 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        args = resolve_args(fun, args, kwargs)
-        sp = _Split(fun, static_argnums, args, "checkpoint", "static_argnums")
-        if not any(isinstance(x, Tracer) for x in sp.leaves) or not _under_reverse():
-            return fun(*args)
+        sp = StaticSplit(fun, static_argnums, args, kwargs, "checkpoint", "static_argnums")
+        if not sp.traced or not _under_reverse():
+            return fun(*sp.args)
         box: dict = {}
 
         def fun_flat(*leaves):
@@ -340,7 +334,7 @@ def checkpoint(fun: Callable, policy: Callable | None = None, *, static_argnums=
             box["n_out"] = len(out)
             return out
 
-        call = _Call(name, box, record=_record(fun_flat, pol, name, box),
+        call = UserCall(name, box, record=_record(fun_flat, pol, name, box),
                      replay=_replay(fun_flat, pol, name, box))
         outs = checkpoint_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs[:box["n_out"]])

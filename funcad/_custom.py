@@ -2,7 +2,7 @@
 
 A call of a custom function with traced arguments binds one primitive
 (``custom_jvp_call`` or ``custom_vjp_call``) on the flattened array leaves; the
-user's functions travel in a :class:`_Call` parameter. Each interpreter has its
+user's functions travel in a :class:`UserCall` parameter. Each interpreter has its
 rule here, side by side:
 
 * custom_jvp. Forward: the user's rule. Reverse: the rule is differentiated by
@@ -20,7 +20,11 @@ rule here, side by side:
   the plain function) and on traced values for nested derivatives (its call of
   the function binds the primitive again, so the rule applies at every level).
 
-The helpers both share with checkpoint are in ``_custom_common.py``.
+The call machinery both share with checkpoint (``_checkpoint.py``) is in the first section:
+running a user function on plain values behind a barrier, caching one backward computation,
+and :class:`UserCall` (the flat callables, a primitive parameter). The arguments' split into
+static and traced ones is ``_args.StaticSplit``; the flat cores (``jvp_flat``, ``vjp_flat``,
+``pull_back``, ``vmap_flat``) live with their interpreters.
 """
 
 from __future__ import annotations
@@ -32,19 +36,119 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
-from ._batching import BatchTrace, batch_rules
-from ._core import Primitive, Tracer, ops
-from ._custom_common import (_Call, _check_leaves, _fit_out, _name, _Split, batch_size, cached,
-                             check_no_tracer, is_float, pull_back, resolve_args, run_plain,
-                             vmap_flat, zeros_like_leaf)
-from ._forward import jvp_rules
-from ._reverse import defvjp_argnum
-from ._util import short_repr
-from .api import jvp_flat
+from ._args import StaticSplit, _fit, _zeros_for, fun_name
+from ._batching import BatchTrace, batch_rules, batch_size, vmap_flat
+from ._core import Primitive, Trace, Tracer, new_trace, ops
+from ._forward import jvp_flat, jvp_rules
 from ._linearize import NotLinearError, transpose_linear
-from .errors import ConcretizationError, CustomRuleError, UnsupportedFunctionError
+from ._reverse import defvjp_argnum, pull_back
+from ._util import dtype_of, is_inexact, shape_of, short_repr
+from .errors import (ConcretizationError, CustomRuleError, EscapedTracerError, FuncadError,
+                     UnsupportedFunctionError)
 
 __all__ = ["custom_jvp", "custom_vjp", "CustomRuleError"]
+
+# ---------------------------------------------------------------------------
+# the call of a user function through a primitive (shared with checkpoint)
+# ---------------------------------------------------------------------------
+
+class _Plain(Trace):
+    """Pushed while a custom function runs on plain values inside other transforms, so
+    arrays that funcad.numpy creates there stay plain (``pure`` is the identity)."""
+
+    __slots__ = ()
+    kind = "plain"
+
+    def pure(self, x):
+        return x
+
+    def process(self, prim, args, params):  # pragma: no cover - it owns no tracers
+        raise AssertionError("the plain barrier owns no tracers")
+
+
+def run_plain(f, args):
+    """``f(*args)`` on plain values with a barrier against outer transforms' lifting."""
+    with new_trace(_Plain):
+        return f(*args)
+
+
+def check_no_tracer(outs, name: str, what: str):
+    """A custom/checkpointed function run on plain values must not return traced values."""
+    for o in outs:
+        if isinstance(o, Tracer):
+            t = o._trace
+            raise CustomRuleError(
+                f"{what} '{name}' closes over a value traced by an enclosing transform "
+                f"({t.kind}@{t.level}): a global or a variable of the function it is defined "
+                f"in. funcad runs '{name}' on plain values and applies your rule, so it cannot "
+                "follow a derivative through that closure. Pass the value as an argument of "
+                f"'{name}' instead (non-array arguments go in nondiff_argnums).")
+    return outs
+
+
+_last = threading.local()   # (call, g, cotangents) of the latest backward computation
+
+
+def cached(call, g, compute):
+    """Cotangents of all operands at once; the backward sweep asks once per operand.
+
+    One slot for the whole thread: the sweep asks for every operand of an entry in a
+    row, and nothing is held once it moves on (a per-call cache would keep every
+    block's cotangents alive until the tape dies).
+    """
+    last = getattr(_last, "v", None)
+    if last is not None and last[0] is call and last[1] is g:
+        return last[2]
+    try:
+        cts = compute()
+    except EscapedTracerError as e:
+        raise FuncadError(
+            f"the backward pass of '{call.name}' re-ran code that uses a traced value the "
+            "function closes over (its transform has already returned). Pass that value as an "
+            "argument of the custom/checkpointed function instead.") from e
+    _last.v = (call, g, cts)
+    return cts
+
+
+class UserCall:
+    """One traced call of a custom function: the flat callables (a primitive parameter)."""
+
+    def __init__(self, name, n_out_box, **fns):
+        self.name = name
+        self.box = n_out_box     # dict shared with batched copies: out_tree, res_tree
+        self.fns = fns
+
+    def __getattr__(self, k):
+        try:
+            return self.__dict__["fns"][k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+    def __repr__(self):
+        return self.name
+
+    def output_label(self, j: int):
+        """What output j of the primitive is, when it is not a user-visible output."""
+        n = self.box.get("n_out")
+        if n is None or j < n:
+            return None
+        if "saved_labels" in self.box:
+            return "saved " + self.box["saved_labels"][j - n]
+        return f"residual {j - n} of fwd"
+
+
+def _check_leaves(got, want, name, what, fix):
+    """Compare two lists of leaves' shapes; raise CustomRuleError with both lists."""
+    gs = [shape_of(x) if x is not None else "None" for x in got]
+    ws = [shape_of(x) for x in want]
+    if len(gs) != len(ws) or any(g != "None" and g != w for g, w in zip(gs, ws)):
+        raise CustomRuleError(f"{what} of '{name}' returned leaves with shapes {gs}, expected "
+                              f"{ws}. {fix}")
+
+
+def _is_float(x) -> bool:
+    return is_inexact(dtype_of(x))
+
 
 # ---------------------------------------------------------------------------
 # custom_jvp
@@ -60,7 +164,7 @@ custom_jvp_p = Primitive("custom_jvp_call", _cjvp_impl, multiple_results=True)
 def _cjvp_jvp(primals, tangents, ans, *, call):
     if all(t is None for t in tangents):
         return [None] * len(ans)
-    ts = [zeros_like_leaf(p) if t is None else t for p, t in zip(primals, tangents)]
+    ts = [_zeros_for(p) if t is None else t for p, t in zip(primals, tangents)]
     return call.rule(primals, ts)[1]
 
 
@@ -69,7 +173,7 @@ def _cjvp_vjp(j, g, ans, *args, call):
     def lin(*ts):
         return call.rule(list(args), list(ts))[1]
 
-    return cached(call, g, lambda: pull_back(lin, [zeros_like_leaf(a) for a in args], g))[j]
+    return cached(call, g, lambda: pull_back(lin, [_zeros_for(a) for a in args], g))[j]
 
 
 def _cjvp_batch(vals, dims, *, call):
@@ -82,7 +186,7 @@ def _cjvp_batch(vals, dims, *, call):
         k = len(both) // 2
         return both[:k], both[k:]
 
-    new = _Call(call.name, call.box, fun=vmap_flat(call.fun, dims, size), rule=rule)
+    new = UserCall(call.name, call.box, fun=vmap_flat(call.fun, dims, size), rule=rule)
     return custom_jvp_p(*vals, call=new)
 
 
@@ -144,7 +248,7 @@ class custom_jvp:
         def rule(*a):
             static, primals, tangents = a[:-2], a[-2], a[-1]
             if len(per_arg) != len(primals):
-                raise CustomRuleError(f"defjvps of '{_name(self.fun)}' got {len(per_arg)} "
+                raise CustomRuleError(f"defjvps of '{fun_name(self.fun)}' got {len(per_arg)} "
                                       f"functions for {len(primals)} differentiable arguments")
             out = self.fun(*_merge(self.nondiff_argnums, static, primals))
             tan = None
@@ -154,20 +258,19 @@ class custom_jvp:
                 c = f(t, out, *primals)
                 tan = c if tan is None else _tree.map(lambda u, v: u + v, tan, c)
             if tan is None:
-                tan = _tree.map(zeros_like_leaf, out)
+                tan = _tree.map(_zeros_for, out)
             return out, tan
 
         self.jvp = rule
 
     def __call__(self, *args, **kwargs):
-        name = _name(self.fun)
+        name = fun_name(self.fun)
         if self.jvp is None:
             raise CustomRuleError(f"custom_jvp function '{name}' has no JVP rule; define one "
                                   f"with @{name}.defjvp (or {name}.defjvps) before calling it")
-        args = resolve_args(self.fun, args, kwargs)
-        sp = _Split(self.fun, self.nondiff_argnums, args, "custom_jvp")
-        if not any(isinstance(x, Tracer) for x in sp.leaves):
-            return self.fun(*args)
+        sp = StaticSplit(self.fun, self.nondiff_argnums, args, kwargs, "custom_jvp")
+        if not sp.traced:
+            return self.fun(*sp.args)
         box: dict = {}
 
         def fun_flat(*leaves):
@@ -189,9 +292,9 @@ class custom_jvp:
                     f"  rule tangent_out: {t_tree}\nReturn (primal_out, tangent_out) shaped like "
                     "the function's output.")
             _check_leaves(to, po, name, "the JVP rule", "tangent_out must match primal_out.")
-            return po, [_fit_out(t, p) for t, p in zip(to, po)]
+            return po, [_fit(t, p) for t, p in zip(to, po)]
 
-        call = _Call(name, box, fun=fun_flat, rule=rule_flat)
+        call = UserCall(name, box, fun=fun_flat, rule=rule_flat)
         outs = custom_jvp_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs)
 
@@ -275,7 +378,7 @@ def _cvjp_jvp(primals, tangents, ans, *, call):
     res = list(ans[n:])
     try:
         t_out = transpose_linear(lambda gs: call.bwd(res, gs, primals), list(ans[:n]),
-                                 [t if is_float(p) else None for p, t in zip(primals, tangents)],
+                                 [t if _is_float(p) else None for p, t in zip(primals, tangents)],
                                  "bwd")
     except NotLinearError as e:
         raise CustomRuleError(
@@ -297,7 +400,7 @@ def _cvjp_jvp(primals, tangents, ans, *, call):
         # the custom function goes through this rule again
         _, ts = jvp_flat(lambda xs: _fwd_traced(call, xs, t_out), list(primals), list(tangents))
         t_res = ts[n:]
-    return [None if t is None else _fit_out(t, a) for t, a in zip(t_out, ans[:n])] + t_res
+    return [None if t is None else _fit(t, a) for t, a in zip(t_out, ans[:n])] + t_res
 
 
 def _fwd_traced(call, xs, t_out=None):
@@ -315,7 +418,7 @@ def _fwd_traced(call, xs, t_out=None):
               default=None)
     for k in range(n):
         o = outs[k]
-        live = t_out[k] is not None if t_out is not None else is_float(o)
+        live = t_out[k] is not None if t_out is not None else _is_float(o)
         if live and top is not None and getattr(o, "_trace", None) is not top:
             raise CustomRuleError(
                 f"fwd of custom_vjp function '{call.name}' returned output {k} as a constant "
@@ -357,7 +460,7 @@ def _cvjp_batch(vals, dims, *, call):
         return [c if d is not None or c is None else ops.sum(c, axis=0)
                 for c, d in zip(cts, dims)]
 
-    new = _Call(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size),
+    new = UserCall(call.name, call.box, fwd=vmap_flat(call.fwd, dims, size),
                 fwd_plain=vmap_flat(call.fwd_plain, dims, size), bwd=bwd)
     return custom_vjp_p(*vals, call=new)
 
@@ -411,14 +514,13 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args, **kwargs):
-        name = _name(self.fun)
+        name = fun_name(self.fun)
         if self.fwd is None:
             raise CustomRuleError(f"custom_vjp function '{name}' has no VJP rule; define one "
                                   f"with {name}.defvjp(fwd, bwd) before calling it")
-        args = resolve_args(self.fun, args, kwargs)
-        sp = _Split(self.fun, self.nondiff_argnums, args, "custom_vjp")
-        if getattr(self._fwd_depth, "n", 0) or not any(isinstance(x, Tracer) for x in sp.leaves):
-            return self.fun(*args)
+        sp = StaticSplit(self.fun, self.nondiff_argnums, args, kwargs, "custom_vjp")
+        if getattr(self._fwd_depth, "n", 0) or not sp.traced:
+            return self.fun(*sp.args)
         box: dict = {}
         n_dyn = len(sp.dyn_idx)
 
@@ -467,9 +569,9 @@ class custom_vjp:
                 _check_leaves(got, want, name, f"bwd (cotangent for argument {sp.dyn_idx[k]})",
                               "Each cotangent must have its argument's shape.")
                 flat += got
-            return [None if c is None or not is_float(a) else _fit_out(c, a)
+            return [None if c is None or not _is_float(a) else _fit(c, a)
                     for c, a in zip(flat, sp.leaves)]
 
-        call = _Call(name, box, fwd=fwd_flat, fwd_plain=fwd_plain, bwd=bwd_flat)
+        call = UserCall(name, box, fwd=fwd_flat, fwd_plain=fwd_plain, bwd=bwd_flat)
         outs = custom_vjp_p(*sp.leaves, call=call)
         return _tree.unflatten(box["out_tree"], outs[:box["n_out"]])

@@ -13,12 +13,13 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer, ops
+from ._args import split_outputs
+from ._core import Primitive, Trace, Tracer, new_trace, ops
 from ._util import ShapeDtype, dtype_of, shape_of
 from .errors import NoRuleError
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp",
-           "linear_in", "def_linear"]
+           "linear_in", "def_linear", "jvp_flat"]
 
 # prim -> rule(primals, tangents, ans, **params) -> tangent (or list for multiple results)
 jvp_rules: dict[Primitive, Callable] = {}
@@ -162,3 +163,19 @@ def def_linear_jvp(prim: Primitive) -> None:
 
     jvp_rules[prim] = rule
     def_linear(prim)
+
+
+# ---------------------------------------------------------------------------
+# jvp_flat: the forward-mode core of the transforms (jvp, jacfwd, linearize, custom rules)
+# ---------------------------------------------------------------------------
+
+def jvp_flat(fun_flat: Callable, primals: list, tangents: list):
+    """Push tangents through ``fun_flat(list) -> list`` with dual numbers.
+
+    Returns ``(outs, out_tangents)``; an output that does not depend on the inputs has
+    the tangent ``None``.
+    """
+    with new_trace(JVPTrace) as trace:
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        outs = fun_flat(ins)
+    return split_outputs(outs, trace, "tangent", None)

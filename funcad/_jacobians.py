@@ -1,6 +1,7 @@
-"""Jacobians and Hessians: ``jacfwd`` is vmap of jvp over the input basis, ``jacrev`` is vmap
-of the pullback over the output basis, ``hessian`` is ``jacfwd(jacrev(f))`` and ``hvp`` is
-``jvp`` of ``grad`` (``hessp`` is the same in scipy's ``hessp(x, p, *args)`` form)."""
+"""Jacobians and Hessians: ``jacfwd`` is vmap of ``jvp_flat`` over the input basis, ``jacrev``
+is vmap of the pullback over the output basis, ``jacobian`` picks the cheaper of the two and
+``hessian`` is ``jacfwd(jacrev(f))``. (``hvp`` and ``hessp``, ``jvp`` of ``grad``, are in
+``api.py``.)"""
 
 from __future__ import annotations
 
@@ -11,31 +12,20 @@ from typing import Any, Callable, ParamSpec, Sequence, overload
 import numpy as np
 
 from . import tree as _tree
-from ._args import _ONE_ARG_TREE, _OneArgFun, one_array_arg
-from ._batching import BatchTracer
+from ._args import (_ONE_ARG_TREE, _diff_inputs, _FlatFun, _norm_argnums, _one, _OneArgFun,
+                    _unwrap_aux, one_array_arg)
+from ._batching import BatchTracer, unbatch
 from ._core import Tracer, new_trace, ops
+from ._forward import jvp_flat
+from ._reverse import vjp_flat
 from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
 from ._sparse import basis as one_hot_basis
-from ._util import dtype_of, shape_of
-from ._vmap import _unbatch
-from .api import (
-    _diff_inputs,
-    _FlatFun,
-    _is_complex,
-    _is_inexact,
-    _norm_argnums,
-    _one,
-    _unwrap_aux,
-    grad,
-    jvp,
-    jvp_flat,
-    value_and_grad,
-    vjp_flat,
-)
+from ._util import dtype_of, is_complex, is_inexact, shape_of
+from .numpy import concatenate, reshape
 
 P = ParamSpec("P")
 
-__all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp", "hessp"]
+__all__ = ["jacfwd", "jacrev", "jacobian", "hessian"]
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +59,6 @@ def _basis_chunks(leaves, chunk_size):
 
 def _assemble(chunks, out_leaves, in_leaves, out_tree, in_tree, single_in, fwd):
     """Glue per-chunk results into JAX-shaped Jacobians: out.shape + in.shape, nested."""
-    from .numpy import concatenate, reshape
     rows = []
     if fwd:   # chunks: list (per chunk) of list (per out leaf) of (k, *out_shape)
         stacked = [concatenate([c[j] for c in chunks], axis=0) if len(chunks) > 1
@@ -171,7 +160,7 @@ def _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size):
             ts = [BatchTracer(bt, b) for b in basis]
             po, to = jvp_flat(ff, flat, ts)
         outs = po
-        chunks.append([_unbatch(t, bt, k) if t is not None else None for t in to])
+        chunks.append([unbatch(t, bt, k) if t is not None else None for t in to])
     _check_float_outputs(outs, "jacfwd", holomorphic)
     if len(chunks) == 1 and not any(isinstance(v, Tracer) for v in chunks[0] + outs):
         j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
@@ -199,7 +188,7 @@ def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
 def _check_float_outputs(outs, where, holomorphic):
     for o in outs:
         dt = dtype_of(o)
-        if not _is_inexact(dt):
+        if not is_inexact(dt):
             raise TypeError(f"{where}: output has dtype {dt}; only float or complex outputs have "
                             "a Jacobian")
     if where != "jacfwd":
@@ -213,7 +202,7 @@ def _check_complex(xs, where, holomorphic, what, alt):
     and jacrev real outputs (a non-holomorphic complex map has no complex Jacobian)."""
     for x in xs:
         dt = dtype_of(x)
-        cplx = _is_complex(dt)
+        cplx = is_complex(dt)
         if holomorphic and not cplx:
             raise TypeError(f"{where} with holomorphic=True needs complex {what}, got dtype {dt}")
         if not holomorphic and cplx:
@@ -265,7 +254,7 @@ def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk
         with new_trace(JacobianTrace, k) as bt:
             cts = [BatchTracer(bt, b) for b in basis]
             in_cts = pullback(cts)
-        chunks.append([densify(_unbatch(c, bt, k)) for c in in_cts])
+        chunks.append([densify(unbatch(c, bt, k)) for c in in_cts])
     return _assemble(chunks, outs, flat, out_tree, in_tree, single, fwd=False)
 
 
@@ -324,16 +313,16 @@ def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: b
         flat, in_tree, single, ff = _inputs(fun, args, kwargs, argnums, has_aux, holomorphic,
                                             "jacobian")
         if mode is None and _size(flat) <= FWD_MAX_INPUTS and (
-                holomorphic or not any(_is_complex(dtype_of(x)) for x in flat)):
+                holomorphic or not any(is_complex(dtype_of(x)) for x in flat)):
             outs = ff(flat)              # a plain evaluation: how many outputs?
-            if not all(_is_inexact(dtype_of(o)) for o in outs):
+            if not all(is_inexact(dtype_of(o)) for o in outs):
                 _check_float_outputs(outs, "jacobian", holomorphic)
             if _size(outs) >= _size(flat) or (
-                    not holomorphic and any(_is_complex(dtype_of(o)) for o in outs)):
+                    not holomorphic and any(is_complex(dtype_of(o)) for o in outs)):
                 return _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size)
         outs, pullback, _ = vjp_flat(ff, flat)
         if mode is None and not holomorphic and any(
-                _is_complex(dtype_of(o)) for o in outs):
+                is_complex(dtype_of(o)) for o in outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         _check_float_outputs(outs, "jacobian", holomorphic)
         if mode is None and _size(flat) < _size(outs):
@@ -363,76 +352,3 @@ def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bo
                [2., 0.]])
     """
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
-
-
-def hvp(fun: Callable[..., Any], primals: Sequence[Any],
-        tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """Hessian-vector product without forming the Hessian: ``jvp`` of ``grad``.
-
-    Returns:
-      ``(fun(*primals), H @ tangents)``; with several primals, the product is a
-      tuple with one entry per primal.
-
-    Example:
-        >>> import numpy as np, funcad as fad
-        >>> y, hv = fad.hvp(lambda x: np.sum(x ** 3), (np.array([1.0, 2.0]),),
-        ...                 (np.array([1.0, 0.0]),))
-        >>> float(y), hv
-        (9.0, array([6., 0.]))
-    """
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("hvp: primals and tangents must be tuples, e.g. hvp(f, (x,), (v,))")
-    n = len(primals)
-    vg = value_and_grad(fun, argnums=0 if n == 1 else tuple(range(n)))  # int: grad's short way
-    (val, _), (_, hv) = jvp(vg, tuple(primals), tuple(tangents))
-    return val, hv
-
-
-def hessp(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
-    """``hessp(x, p, *args) = H(x) @ p``, the Hessian-vector product in scipy's form.
-
-    One forward-over-reverse pass (``jvp`` of ``grad``) per call: the Hessian is never
-    formed. The signature is the one ``scipy.optimize.minimize`` expects for its
-    ``hessp`` argument (methods ``trust-ncg``, ``trust-krylov``, ``newton-cg``,
-    ``trust-constr``), so the one-liner is
-    ``minimize(f, x0, method="trust-ncg", jac=fad.grad(f), hessp=fad.hessp(f))``.
-
-    Args:
-      fun: a scalar function ``fun(x, *args)``.
-      argnums: the position of ``x`` among ``fun``'s positional arguments (the Hessian is
-        with respect to it; the other arguments are passed through unchanged).
-
-    Returns:
-      ``hessp(x, p, *args)``: ``H @ p`` shaped like ``x`` (``x`` and ``p`` may be pytrees
-      of one structure).
-
-    Example:
-        >>> import numpy as np, funcad as fad
-        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-        >>> fad.hessp(rosen)(np.zeros(3), np.array([1.0, 0.0, 0.0]))   # H[:, 0]
-        array([2., 0., 0.])
-        >>> try:
-        ...     from scipy.optimize import minimize
-        ... except ImportError:              # scipy is optional
-        ...     minimize = None
-        >>> if minimize is not None:
-        ...     res = minimize(rosen, np.zeros(5), method="trust-ncg",
-        ...                    jac=fad.grad(rosen), hessp=fad.hessp(rosen))
-        ...     assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
-    """
-    if type(argnums) is not int or argnums < 0:
-        raise TypeError(f"hessp: argnums must be a non-negative int, got {argnums!r}")
-
-    def hvp_at(x, p, *args):
-        def at(xx):
-            full = args[:argnums] + (xx,) + args[argnums:]
-            return fun(*full)
-        if type(x) is np.ndarray and x.dtype.kind == "f" and not isinstance(p, Tracer):
-            p = np.asarray(p, dtype=x.dtype)            # scipy may pass a list or ints
-        _, hv = jvp(grad(at), (x,), (p,))
-        return hv
-
-    name = getattr(fun, "__name__", "fun")
-    hvp_at.__name__ = hvp_at.__qualname__ = f"hessp({name})"
-    hvp_at.__doc__ = f"H(x) @ p for {name} (funcad.hessp)."
-    return hvp_at

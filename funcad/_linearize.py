@@ -10,15 +10,16 @@ backward with the ordinary VJP rules.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from . import tree as _tree
+from ._args import _diff_inputs, _fit, _FlatFun, split_outputs
 from ._core import Trace, Tracer, bind, full_lower, new_trace
-from ._forward import linear_in
+from ._forward import jvp_flat, linear_in
 from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
-from ._util import ShapeDtype, dtype_of, shape_of, short_repr
+from ._util import ShapeDtype, dtype_of, is_complex, is_inexact, shape_of, short_repr
 
 __all__ = ["linearize", "linear_transpose", "transpose_linear"]
 
@@ -158,7 +159,7 @@ class _Linear:
         self.check(flat, tree, self.in_avals, self.in_tree, "tangent")
         env = _replay(self.tape, self.frees, self.in_nodes, flat)
         outs = [env[n] if n >= 0 else c for n, c in zip(self.out_nodes, self.consts)]
-        return _tree.unflatten(self.out_tree, [_as(o, a) for o, a in zip(outs, self.out_avals)])
+        return _tree.unflatten(self.out_tree, [_fit(o, a) for o, a in zip(outs, self.out_avals)])
 
     def transpose(self, ct):
         flat, tree = _tree.flatten(ct)
@@ -169,21 +170,8 @@ class _Linear:
                 raise TypeError(f"linear_transpose: the function uses '{p.name}', which has no "
                                 "transpose rule; is the function linear in its inputs?")
         res = backward_pass(self.tape, list(zip(self.out_nodes, flat)), self.in_nodes)
-        ins = [_as(r, a) for r, a in zip(res, self.in_avals)]
+        ins = [_fit(r, a) for r, a in zip(res, self.in_avals)]
         return tuple(_tree.unflatten(self.in_tree, ins))
-
-
-def _as(x, aval):
-    """None -> zeros; cast to the recorded dtype."""
-    if x is None:
-        return np.zeros(aval.shape, aval.dtype)
-    if not isinstance(x, Tracer):
-        x = np.asarray(x)
-        if x.dtype != aval.dtype:
-            if x.dtype.kind == "c" and np.dtype(aval.dtype).kind != "c":
-                x = x.real        # a real input's cotangent: its real part (no ComplexWarning)
-            x = x.astype(aval.dtype)
-    return x
 
 
 def _avals(xs):
@@ -196,18 +184,9 @@ def _record(flat_fun, flat_ins, where, in_tree, out_tree_box) -> _Linear:
         ins = [lt.new_input(np.zeros(shape_of(x), dtype_of(x))) for x in flat_ins]
         in_nodes = [t.node for t in ins]
         outs = flat_fun(ins)
-    nodes, consts, vals = [], [], []
-    for o in outs:
-        if type(o) is _LinTracer and o._trace is lt:
-            nodes.append(o.node)
-            consts.append(o.val)
-            vals.append(o.val)
-        else:
-            nodes.append(-1)
-            consts.append(o)
-            vals.append(o)
+    vals, nodes = split_outputs(outs, lt, "node", -1)
     lt.tape.outputs = nodes
-    return _Linear(lt.tape, in_nodes, nodes, consts, _avals(flat_ins), _avals(vals), in_tree,
+    return _Linear(lt.tape, in_nodes, nodes, vals, _avals(flat_ins), _avals(vals), in_tree,
                    out_tree_box(), where)
 
 
@@ -275,7 +254,7 @@ def transpose_linear(fun_flat: Callable, like: list, cts: list, what: str) -> li
         ins = [lt.new_input(_generic(rng, x)) for x in like]
         in_nodes = [t.node for t in ins]
         outs = fun_flat(ins)
-    nodes = [o.node if type(o) is _LinTracer and o._trace is lt else -1 for o in outs]
+    nodes = split_outputs(outs, lt, "node", -1)[1]
     bad = first_nonlinear(lt.tape, nodes)
     if bad is not None:
         raise NotLinearError(f"{what} applies {bad}")
@@ -291,16 +270,16 @@ def _generic(rng, x):
     """A fixed-seed normal sample shaped and typed like ``x``."""
     shape, dt = shape_of(x), np.dtype(dtype_of(x))
     v = rng.standard_normal(shape)
-    if dt.kind == "c":
+    if is_complex(dt):
         v = v + 1j * rng.standard_normal(shape)
-    return np.asarray(v, dtype=dt) if dt.kind in "fc" else np.zeros(shape, dt)
+    return np.asarray(v, dtype=dt) if is_inexact(dt) else np.zeros(shape, dt)
 
 
 class NotLinearError(TypeError):
     """A function that must be linear in its inputs applies a nonlinear op to them."""
 
 
-def linearize(fun: Callable, *primals):
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(fun(*primals), f_jvp)``: the JVP at ``primals`` as a recorded linear map.
 
     ``fun`` runs once (one ``jvp`` whose tangent operations are recorded).
@@ -323,7 +302,6 @@ def linearize(fun: Callable, *primals):
         >>> float(f_jvp(2.0))
         2.0
     """
-    from .api import _diff_inputs, _FlatFun, jvp_flat
     nums = tuple(range(len(primals)))
     flat, in_tree = _diff_inputs(tuple(primals), nums, "linearize")
     ff = _FlatFun(fun, tuple(primals), {}, nums, in_tree, False, "linearize")

@@ -16,12 +16,13 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import Primitive, Trace, Tracer
-from ._util import ShapeDtype, dtype_of, shape_of
+from ._args import _fit, put_at, split_outputs
+from ._core import Primitive, Trace, Tracer, new_trace
+from ._util import ShapeDtype, dtype_of, is_inexact, shape_of
 from .errors import NoRuleError
 
 __all__ = ["RevTrace", "RevTracer", "Tape", "vjp_rules", "vjp_needs", "defvjp", "defvjp_argnum",
-           "backward_pass"]
+           "backward_pass", "vjp_flat", "pull_back"]
 
 # prim -> (per-argument vjp functions, which args to keep, keep ans)
 vjp_rules: dict[Primitive, tuple] = {}
@@ -375,3 +376,41 @@ def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,
     if prim.multiple_results:
         keep_ans = True
     vjp_rules[prim] = (fn, keep if isinstance(keep, bool) else tuple(keep), keep_ans)
+
+
+# ---------------------------------------------------------------------------
+# vjp_flat: the reverse-mode core of the transforms (grad, vjp, jacrev, custom rules)
+# ---------------------------------------------------------------------------
+
+def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
+    """Run ``fun_flat(list) -> list`` once on the tape. Returns ``(outs, pullback, tape)``.
+
+    ``pullback(cts, consume=False)`` sweeps the tape back from one cotangent per output
+    and returns one cotangent per primal, fitted to it (zeros where no path leads);
+    ``consume=True`` (a caller that pulls back exactly once) frees the tape as it sweeps.
+    ``record=True`` keeps every entry's shape and dtype (``make_tape`` prints them).
+    """
+    with new_trace(RevTrace, record) as trace:
+        ins = [trace.new_input(p) for p in primals]
+        in_nodes = [t.node for t in ins]   # before fun runs: x[i] = v may rebind an input
+        outs = fun_flat(ins)
+    out_vals, out_nodes = split_outputs(outs, trace, "node", -1)
+    tape = trace.tape
+    tape.outputs = out_nodes
+
+    def pullback(cts, consume=False):
+        res = backward_pass(tape, list(zip(out_nodes, cts)), in_nodes, consume)
+        return [_fit(r, p) for r, p in zip(res, primals)]
+
+    return out_vals, pullback, tape
+
+
+def pull_back(f: Callable, args, g) -> list:
+    """Cotangents of the float entries of ``args`` for ``f(*args) -> list`` and output
+    cotangents ``g``, by a fresh reverse pass (``None`` for the other entries)."""
+    pos = [k for k, a in enumerate(args) if is_inexact(dtype_of(a))]
+    _, pullback, _ = vjp_flat(lambda xs: f(*put_at(args, pos, xs)), [args[k] for k in pos])
+    cts = [None] * len(args)
+    for k, c in zip(pos, pullback(list(g))):
+        cts[k] = c
+    return cts

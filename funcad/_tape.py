@@ -8,8 +8,9 @@ from typing import Any, Callable, ParamSpec, cast
 import numpy as np
 
 from . import tree as _tree
-from ._reverse import _INPUT, _PROJ, Tape
-from ._util import ShapeDtype
+from ._args import leaf_labels, put_at
+from ._reverse import _INPUT, _PROJ, Tape, vjp_flat
+from ._util import ShapeDtype, is_inexact
 
 P = ParamSpec("P")
 
@@ -179,21 +180,15 @@ def make_tape(fun: Callable[P, Any]) -> Callable[P, TapeView]:
         %3 = sum(%2; axis=(0,), keepdims=False)  -> f64[]
         output: %3
     """
-    from ._args import leaf_labels
-    from .api import vjp_flat
-
     @functools.wraps(fun)
     def run(*args: Any) -> TapeView:
         flat, in_tree = _tree.flatten(args)
-        pos = [k for k, x in enumerate(flat) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
+        pos = [k for k, x in enumerate(flat) if is_inexact(np.asarray(x).dtype)]
         arrs = [np.asarray(flat[k]) for k in pos]
         out_tree = []
 
         def f_flat(xs):
-            full = list(flat)
-            for k, x in zip(pos, xs):
-                full[k] = x
-            out = fun(*_tree.unflatten(in_tree, full))
+            out = fun(*_tree.unflatten(in_tree, put_at(flat, pos, xs)))
             leaves, td = _tree.flatten(out)
             out_tree.append(td)
             return leaves
@@ -246,16 +241,11 @@ def saved_residuals(fun: Callable[..., Any], *args: Any) -> list[dict]:
         >>> [r["source"] for r in fad.saved_residuals(lambda x: np.sum(np.sin(x)), np.ones(3))]
         ['argument 0']
     """
-    from .api import vjp_flat
-
     flat, in_tree = _tree.flatten(args)
-    pos = [k for k, x in enumerate(flat) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
+    pos = [k for k, x in enumerate(flat) if is_inexact(np.asarray(x).dtype)]
 
     def f_flat(xs):
-        full = list(flat)
-        for k, x in zip(pos, xs):
-            full[k] = x
-        return _tree.leaves(fun(*_tree.unflatten(in_tree, full)))
+        return _tree.leaves(fun(*_tree.unflatten(in_tree, put_at(flat, pos, xs))))
 
     with np.errstate(all="ignore"):
         _, _, tape = vjp_flat(f_flat, [np.asarray(flat[k]) for k in pos])

@@ -51,8 +51,13 @@ def dtype_of(x):
         return dt if dt is not None else np.result_type(x)
 
 
-def is_float_dtype(dt) -> bool:
-    return np.issubdtype(dt, np.inexact)
+def is_inexact(dt) -> bool:
+    """A float or complex dtype: values of it have derivatives."""
+    return np.dtype(dt).kind in "fc"
+
+
+def is_complex(dt) -> bool:
+    return np.dtype(dt).kind == "c"
 
 
 def canonical_axis(axis, ndim: int):

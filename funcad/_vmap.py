@@ -8,10 +8,10 @@ from typing import Callable
 import numpy as np
 
 from . import tree as _tree
+from ._args import call_user
 from ._batching import BatchTrace, BatchTracer
 from ._core import Tracer, new_trace, ops
 from ._util import shape_of
-from .api import call_user
 from .errors import BatchingError
 
 __all__ = ["vmap"]
@@ -162,12 +162,3 @@ def _batch_size(flat, axes, axis_size) -> int:
         raise BatchingError("vmap: no input is mapped (all in_axes are None); pass "
                             "axis_size=")
     return size
-
-
-def _unbatch(x, trace, size):
-    if type(x) is BatchTracer and x._trace is trace:
-        return x.val
-    if x is None:
-        return None
-    x = x if isinstance(x, Tracer) else np.asarray(x)
-    return ops.broadcast_to(x, (size,) + tuple(shape_of(x)))

@@ -1,10 +1,12 @@
 """The user-facing transforms: thin pytree wrappers over small ``*_flat`` cores.
 
-This module holds grad, value_and_grad, vjp, jvp and linearize. The composite
-transforms are compositions and live beside it: ``vmap`` in ``_vmap.py``;
-``jacfwd`` (vmap of jvp over the standard basis), ``jacrev`` (vmap of the
-pullback over the output basis), ``hessian`` (``jacfwd(jacrev(f))``) and
-``hvp`` (``jvp`` of ``grad``) in ``_jacobians.py``. All are re-exported here.
+The cores live with their interpreters: ``jvp_flat`` with forward mode (``_forward.py``),
+``vjp_flat`` with reverse mode (``_reverse.py``), ``vmap_flat`` with batching
+(``_batching.py``); the argument handling they share is in ``_args.py``. This module holds
+grad, value_and_grad, vjp, jvp, linearize, hvp and hessp; the composite transforms live
+beside it and are re-exported here: ``vmap`` in ``_vmap.py``; ``jacfwd`` (vmap of jvp over
+the standard basis), ``jacrev`` (vmap of the pullback over the output basis), ``jacobian``
+and ``hessian`` (``jacfwd(jacrev(f))``) in ``_jacobians.py``.
 """
 
 from __future__ import annotations
@@ -15,66 +17,24 @@ from typing import Any, Callable, Literal, ParamSpec, Sequence, overload
 import numpy as np
 
 from . import tree as _tree
-from ._args import (  # noqa: F401 - the argument helpers are re-exported for the transforms
-    _as_diff_leaf,
-    _check_scalar,
-    _check_tangents,
-    _diff_inputs,
-    _fit,
-    _FlatFun,
-    _is_complex,
-    _is_float,
-    _is_inexact,
-    _leaf_name,
-    _norm_argnums,
-    _one,
-    _OneArgFun,
-    _split_aux,
-    _substitute,
-    _unwrap_aux,
-    _zeros_for,
-    call_user,
-    one_array_arg,
-)
+from ._args import (_check_scalar, _check_tangents, _diff_inputs, _fit, _FlatFun, _norm_argnums,
+                    _one, _OneArgFun, _split_aux, _unwrap_aux, call_user, one_array_arg)
 from ._core import Tracer, new_trace
-from ._forward import JVPTrace, JVPTracer
-from ._reverse import RevTrace, RevTracer, backward_pass
+from ._forward import jvp_flat
+from ._jacobians import hessian, jacfwd, jacobian, jacrev
+from ._linearize import linearize
+from ._reverse import RevTrace, RevTracer, backward_pass, vjp_flat
 from ._util import shape_of
+from ._vmap import vmap
 
 P = ParamSpec("P")
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
            "hessian", "hvp", "hessp", "vmap", "vjp_flat", "jvp_flat"]
 
 
-
 # ---------------------------------------------------------------------------
 # reverse mode
 # ---------------------------------------------------------------------------
-
-def vjp_flat(fun_flat: Callable, primals: list, record: bool = False):
-    """Run ``fun_flat(list) -> list`` once on the tape. Returns (outs, pullback, tape)."""
-    with new_trace(RevTrace, record) as trace:
-        ins = [trace.new_input(p) for p in primals]
-        in_nodes = [t.node for t in ins]   # before fun runs: x[i] = v may rebind an input
-        outs = fun_flat(ins)
-    out_vals, out_nodes = [], []
-    for o in outs:
-        if type(o) is RevTracer and o._trace is trace:
-            out_vals.append(o.value)
-            out_nodes.append(o.node)
-        else:
-            out_vals.append(o)
-            out_nodes.append(-1)
-    tape = trace.tape
-    tape.outputs = out_nodes
-
-    def pullback(cts, consume=False):
-        # consume=True (a caller that pulls back exactly once) frees the tape as it sweeps
-        res = backward_pass(tape, list(zip(out_nodes, cts)), in_nodes, consume)
-        return [_fit(r, p) for r, p in zip(res, primals)]
-
-    return out_vals, pullback, tape
-
 
 def _vg_array(fun, args, kwargs, argnum, x, has_aux, holomorphic, where):
     """value_and_grad with respect to one array argument: no pytree work on the way in.
@@ -262,22 +222,6 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
 # forward mode
 # ---------------------------------------------------------------------------
 
-def jvp_flat(fun_flat: Callable, primals: list, tangents: list):
-    """Push tangents through ``fun_flat`` with dual numbers; returns (outs, out_tangents)."""
-    with new_trace(JVPTrace) as trace:
-        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
-        outs = fun_flat(ins)
-    po, to = [], []
-    for o in outs:
-        if type(o) is JVPTracer and o._trace is trace:
-            po.append(o.primal)
-            to.append(o.tangent)
-        else:
-            po.append(o)
-            to.append(None)
-    return po, to
-
-
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple[Any, ...]:
     """Forward mode: evaluate ``fun`` on dual numbers ``primal + tangent * eps``.
@@ -321,19 +265,78 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     return out, tout
 
 
-def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
-    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
+# ---------------------------------------------------------------------------
+# Hessian-vector products: jvp of grad
+# ---------------------------------------------------------------------------
+
+def hvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Hessian-vector product without forming the Hessian: ``jvp`` of ``grad``.
+
+    Returns:
+      ``(fun(*primals), H @ tangents)``; with several primals, the product is a
+      tuple with one entry per primal.
 
     Example:
         >>> import numpy as np, funcad as fad
-        >>> y, f_jvp = fad.linearize(np.sin, 0.0)
-        >>> float(f_jvp(2.0))
-        2.0
+        >>> y, hv = fad.hvp(lambda x: np.sum(x ** 3), (np.array([1.0, 2.0]),),
+        ...                 (np.array([1.0, 0.0]),))
+        >>> float(y), hv
+        (9.0, array([6., 0.]))
     """
-    from ._linearize import linearize as _linearize  # records the tangent program once
-    return _linearize(fun, *primals)
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("hvp: primals and tangents must be tuples, e.g. hvp(f, (x,), (v,))")
+    n = len(primals)
+    vg = value_and_grad(fun, argnums=0 if n == 1 else tuple(range(n)))  # int: grad's short way
+    (val, _), (_, hv) = jvp(vg, tuple(primals), tuple(tangents))
+    return val, hv
 
 
-# the composite transforms live in their own modules; re-exported here
-from ._jacobians import hessian, hessp, hvp, jacfwd, jacobian, jacrev  # noqa: E402,F401
-from ._vmap import _unbatch, vmap  # noqa: E402,F401
+def hessp(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """``hessp(x, p, *args) = H(x) @ p``, the Hessian-vector product in scipy's form.
+
+    One forward-over-reverse pass (``jvp`` of ``grad``) per call: the Hessian is never
+    formed. The signature is the one ``scipy.optimize.minimize`` expects for its
+    ``hessp`` argument (methods ``trust-ncg``, ``trust-krylov``, ``newton-cg``,
+    ``trust-constr``), so the one-liner is
+    ``minimize(f, x0, method="trust-ncg", jac=fad.grad(f), hessp=fad.hessp(f))``.
+
+    Args:
+      fun: a scalar function ``fun(x, *args)``.
+      argnums: the position of ``x`` among ``fun``'s positional arguments (the Hessian is
+        with respect to it; the other arguments are passed through unchanged).
+
+    Returns:
+      ``hessp(x, p, *args)``: ``H @ p`` shaped like ``x`` (``x`` and ``p`` may be pytrees
+      of one structure).
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        >>> fad.hessp(rosen)(np.zeros(3), np.array([1.0, 0.0, 0.0]))   # H[:, 0]
+        array([2., 0., 0.])
+        >>> try:
+        ...     from scipy.optimize import minimize
+        ... except ImportError:              # scipy is optional
+        ...     minimize = None
+        >>> if minimize is not None:
+        ...     res = minimize(rosen, np.zeros(5), method="trust-ncg",
+        ...                    jac=fad.grad(rosen), hessp=fad.hessp(rosen))
+        ...     assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
+    """
+    if type(argnums) is not int or argnums < 0:
+        raise TypeError(f"hessp: argnums must be a non-negative int, got {argnums!r}")
+
+    def hvp_at(x, p, *args):
+        def at(xx):
+            full = args[:argnums] + (xx,) + args[argnums:]
+            return fun(*full)
+        if type(x) is np.ndarray and x.dtype.kind == "f" and not isinstance(p, Tracer):
+            p = np.asarray(p, dtype=x.dtype)            # scipy may pass a list or ints
+        _, hv = jvp(grad(at), (x,), (p,))
+        return hv
+
+    name = getattr(fun, "__name__", "fun")
+    hvp_at.__name__ = hvp_at.__qualname__ = f"hessp({name})"
+    hvp_at.__doc__ = f"H(x) @ p for {name} (funcad.hessp)."
+    return hvp_at

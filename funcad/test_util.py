@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import tree as _tree
+from ._util import is_complex
 from .api import jvp, vjp
 
 __all__ = ["check_grads", "numerical_jvp"]
@@ -29,7 +30,7 @@ def _leaves_dtype(args):
 def _rand_like(rng, x):
     x = np.asarray(x)
     v = rng.standard_normal(x.shape)
-    if np.issubdtype(x.dtype, np.complexfloating):
+    if is_complex(x.dtype):
         v = v + 1j * rng.standard_normal(x.shape)
     return v.astype(x.dtype)
 

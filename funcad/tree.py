@@ -478,8 +478,9 @@ def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
 
     The vector is float64 (complex128 when a leaf is complex). ``unravel(v)`` splits a
     vector of the same length back into the tree's structure, each leaf with its
-    original shape and dtype. Both directions are funcad operations, so they work on
-    traced values: ``grad(lambda v: loss(unravel(v)))`` differentiates through them.
+    original shape and dtype. Both directions are NumPy calls that dispatch to funcad
+    on traced values (``__array_function__``), so ``grad(lambda v: loss(unravel(v)))``
+    differentiates through them.
 
     Args:
       tree: a pytree of arrays or numbers (an empty tree gives a vector of length 0).
@@ -498,9 +499,7 @@ def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
         >>> fad.grad(lambda v: unravel(v)["w"].sum())(flat)
         array([0., 0., 1., 1., 1., 1.])
     """
-    import numpy as np
-
-    from . import numpy as fnp
+    import numpy as np       # (its functions reach funcad.numpy for traced leaves)
 
     pairs, treedef = flatten_with_path(tree)
     shapes, dtypes, sizes = [], [], []
@@ -512,9 +511,9 @@ def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
     flat_dt = np.result_type(np.float64, *dtypes) if dtypes else np.dtype(np.float64)
     if flat_dt.kind not in "fc":
         flat_dt = np.dtype(np.float64)
-    parts = [fnp.ravel(fnp.asarray(x)).astype(flat_dt) if dt != flat_dt
-             else fnp.ravel(x) for (_, x), dt in zip(pairs, dtypes)]
-    flat = (fnp.concatenate(parts) if len(parts) > 1 else parts[0] if parts
+    parts = [np.ravel(x).astype(flat_dt) if dt != flat_dt else np.ravel(x)
+             for (_, x), dt in zip(pairs, dtypes)]
+    flat = (np.concatenate(parts) if len(parts) > 1 else parts[0] if parts
             else np.zeros(0, flat_dt))
     total = sum(sizes)
 
@@ -524,10 +523,10 @@ def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
                              f"{treedef}), got shape {tuple(getattr(v, 'shape', ()))}")
         out, start = [], 0
         for shp, dt, n in zip(shapes, dtypes, sizes):
-            piece = fnp.reshape(v[start:start + n], shp)
+            piece = np.reshape(v[start:start + n], shp)
             if piece.dtype != dt:
                 if np.dtype(dt).kind != "c" and np.dtype(piece.dtype).kind == "c":
-                    piece = fnp.real(piece)
+                    piece = np.real(piece)
                 piece = piece.astype(dt)
             out.append(piece)
             start += n

@@ -94,23 +94,4 @@ print("ok")
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
 
 
-def test_layering_imports_point_down():
-    import ast
-    import pathlib
-    root = pathlib.Path(fad.__file__).parent
-    layer = {"_util": 0, "errors": 0, "tree": 0, "_core": 1, "_forward": 2, "_reverse": 2,
-             "_batching": 2, "_sparse_value": 2, "_sparse": 2, "extend": 3}
-    bad = []
-    for mod, lvl in layer.items():
-        src = (root / f"{mod}.py").read_text()
-        for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                target = (node.module or "").split(".")[0]
-                if target in layer and layer[target] > lvl:
-                    bad.append(f"{mod} imports {target}")
-                if target in ("numpy", "api", "optim", "nn"):
-                    bad.append(f"{mod} imports {target}")
-                if mod in ("_forward", "_reverse", "_batching") and target in (
-                        "_forward", "_reverse", "_batching", "_sparse") and target != mod:
-                    bad.append(f"interpreter {mod} imports interpreter {target}")
-    assert not bad, bad
+# the layering of every module (cycles, upward arrows, loading alone) is tests/test_layers.py
