@@ -14,8 +14,9 @@ from . import tree as _tree
 from ._args import _ONE_ARG_TREE, _OneArgFun, one_array_arg
 from ._batching import BatchTracer
 from ._core import Tracer, new_trace, ops
-from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
-from ._sparse import basis as one_hot_basis
+from ._jacobian_trace import JacobianTrace
+from ._onehot import OneHotRows, densify, use_sparse
+from ._onehot import basis as one_hot_basis
 from ._util import dtype_of, shape_of
 from ._vmap import _unbatch
 from .api import (
