@@ -20,7 +20,7 @@ from ._util import _SCALAR_TYPES, dtype_of, shape_of
 from .errors import BatchingError
 
 __all__ = ["BatchTrace", "BatchTracer", "batch_rules", "defbatch", "batch_elementwise",
-           "batch_reduction", "move_batch_axis", "fallback_used"]
+           "batch_reduction", "fallback_used"]
 
 batch_rules = RuleView("batch")     # a view of prim.rules.batch, for code that wants a table
 fallback_used: set = set()
@@ -159,10 +159,6 @@ def defbatch(prim: Primitive, rule: Callable) -> None:
     prim.rules.elementwise = False     # the fast path must not bypass a rule of its own
 
 
-def _ndim(v) -> int:
-    return len(shape_of(v))
-
-
 def bdim_to_front(v, d, size=None):
     """Make an operand batched along axis 0 (broadcasting it when unbatched)."""
     if d is not None:
@@ -232,12 +228,8 @@ def batch_reduction(prim: Primitive, axis_param: str = "axis") -> None:
 
     def rule(vals, dims, **params):
         x = vals[0]
-        nd = _ndim(x) - 1
+        nd = len(shape_of(x)) - 1
         params[axis_param] = shift_axis(params.get(axis_param), nd)
         return prim(x, *vals[1:], **params)
 
     prim.rules.batch = rule
-
-
-def move_batch_axis(x, src: int, dst: int):
-    return x if src == dst else ops.moveaxis(x, src, dst)

@@ -27,7 +27,8 @@ from ._protocols import (ArrayProtocols, _array_function_error, _is_scipy_specia
                          ufunc_table, unsupported_table)
 from ._rules import Rules, primitives
 from ._util import ShapeDtype, dtype_of, shape_of
-from .errors import ConcretizationError, EscapedTracerError, TracerArrayConversionError
+from .errors import (ConcretizationError, EscapedTracerError, TracerArrayConversionError,
+                     UnsupportedFunctionError)
 
 __all__ = ["Primitive", "Rules", "bind", "Trace", "Tracer", "new_trace", "ops", "ufunc_table",
            "function_table", "unsupported_table", "primitives", "full_lower", "conversion_site"]
@@ -41,9 +42,9 @@ class Primitive:
     """A named operation: array operands positional, static parameters keyword-only.
 
     ``rules`` holds its rule for every interpreter (a :class:`~funcad._rules.Rules`,
-    filled by the helpers in ``funcad.extend``). ``nondiff`` marks a primitive whose derivative is zero
-    everywhere (comparisons, argmax, floor): forward and reverse mode pass its
-    result through as a constant.
+    filled by the helpers in ``funcad.extend``). ``nondiff`` marks a primitive whose
+    derivative is zero everywhere (comparisons, argmax, floor): forward and reverse mode
+    pass its result through as a constant.
     """
 
     __slots__ = ("name", "impl", "multiple_results", "nondiff", "rules", "__weakref__")

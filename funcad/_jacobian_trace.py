@@ -11,7 +11,6 @@ rule to values and indices alike) are in :data:`sparse_rules`.
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 from typing import Callable
 

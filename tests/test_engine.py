@@ -112,6 +112,7 @@ def test_layering_imports_point_down():
                 if target in ("numpy", "api", "optim", "nn"):
                     bad.append(f"{mod} imports {target}")
                 if mod in ("_forward", "_reverse", "_batching") and target in (
-                        "_forward", "_reverse", "_batching", "_onehot", "_jacobian_trace") and target != mod:
+                        "_forward", "_reverse", "_batching", "_onehot",
+                        "_jacobian_trace") and target != mod:
                     bad.append(f"interpreter {mod} imports interpreter {target}")
     assert not bad, bad
