@@ -46,7 +46,7 @@ class VJPRule:
     # optional: needs[j] lists the operands that operand j's VJP reads, so x * c with a
     # constant c keeps c but not x (only the VJPs of operands with a parent run)
     needs: tuple | None = None
-    # (parent bits, arity) -> operand indices a tape entry stores as shape and dtype
+    # 1 << arity | parent bits -> operand indices a tape entry stores as shape and dtype
     strip_cache: dict = field(default_factory=dict, repr=False)
 
     def pull(self, j: int, g, ans, args, params: dict):
@@ -60,7 +60,7 @@ class VJPRule:
     def stripped(self, bits: int, n: int) -> tuple:
         """Operands an entry stores as ShapeDtype: not kept, or read by no VJP that runs
         (``bits``: which of the ``n`` operands have a parent on the tape)."""
-        key = (bits, n)
+        key = 1 << n | bits
         out = self.strip_cache.get(key)
         if out is None:
             keep, needs = self.keep, self.needs
