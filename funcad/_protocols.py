@@ -3,7 +3,8 @@
 ``float(x)``, ``np.asarray(x)``, ``x.tobytes()``, pickling ...: each would turn a traced
 value into a concrete one and drop its derivative, so each raises an error that names the
 user's line and the way out (docs/sharp-bits.md lists them). :class:`ArrayProtocols` holds
-these methods; :class:`funcad._core.Tracer` inherits them. The dispatch tables (``ops``,
+these methods and the common ndarray methods that compute a new array (``x.sum()``,
+``x.astype()``); :class:`funcad._core.Tracer` inherits them. The dispatch tables (``ops``,
 ``ufunc_table``, ``function_table``, ``unsupported_table``) are filled by funcad.numpy at
 import time; this module never imports it.
 """
@@ -199,6 +200,41 @@ class ArrayProtocols:
 
     def __hash__(self):
         return id(self)
+
+    # -- methods (the common ndarray ones) --------------------------------
+    @property
+    def T(self): return self.transpose()
+    @property
+    def real(self): return ops.real(self)
+    @property
+    def imag(self): return ops.imag(self)
+    def conj(self): return ops.conj(self)
+    def conjugate(self): return ops.conj(self)
+    def sum(self, axis=None, dtype=None, keepdims=False): return ops.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
+    def mean(self, axis=None, dtype=None, keepdims=False): return ops.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
+    def prod(self, axis=None, dtype=None, keepdims=False): return ops.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
+    def max(self, axis=None, keepdims=False): return ops.max(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return ops.min(self, axis=axis, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False): return ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)  # noqa: E501
+    def std(self, axis=None, ddof=0, keepdims=False): return ops.std(self, axis=axis, ddof=ddof, keepdims=keepdims)  # noqa: E501
+    def argmax(self, axis=None): return ops.argmax(self, axis=axis)
+    def argmin(self, axis=None): return ops.argmin(self, axis=axis)
+    def cumsum(self, axis=None): return ops.cumsum(self, axis=axis)
+    def cumprod(self, axis=None): return ops.cumprod(self, axis=axis)
+    def dot(self, o): return ops.dot(self, o)
+    def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
+    def round(self, decimals=0): return ops.round(self, decimals)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return ops.astype(self, dtype)  # noqa: E501
+    def copy(self, order="C"): return ops.copy(self)
+    def flatten(self, order="C"): return ops.reshape(ops.copy(self), (-1,), order=order)
+    def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
+    def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
+    def any(self, axis=None, keepdims=False): return ops.any(self, axis=axis, keepdims=keepdims)
+    def all(self, axis=None, keepdims=False): return ops.all(self, axis=axis, keepdims=keepdims)
+    def nonzero(self): return ops.nonzero(self)
+    def sort(self, axis=-1):
+        raise TypeError("x.sort() sorts in place, which a traced value cannot do; use "
+                        "x = funcad.numpy.sort(x)")
 
 
 def conversion_site():
