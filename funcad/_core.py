@@ -27,6 +27,9 @@ from ._protocols import (ArrayProtocols, _array_function_error, _is_scipy_specia
                          ufunc_table, unsupported_table)
 from ._rules import Rules, primitives
 from ._util import ShapeDtype, dtype_of, shape_of
+from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex, is_view_index,
+                     link, make_view, may_view, refresh_views, reshape_back, write_back,
+                     write_out, write_result)
 from .errors import (ConcretizationError, EscapedTracerError, TracerArrayConversionError,
                      UnsupportedFunctionError)
 
@@ -388,9 +391,3 @@ class Tracer(ArrayProtocols):
 def _trace_name(x):
     t = getattr(x, "_trace", None)
     return "none" if t is None else f"{t.kind}@{t.level}"
-
-
-# the view machinery needs Tracer; its functions are looked up when the methods run
-from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex,  # noqa: E402
-                     is_view_index, link, make_view, may_view, refresh_views, reshape_back,
-                     write_back, write_out, write_result)
