@@ -252,8 +252,8 @@ def main(argv=None) -> None:
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.dense_bases:
-        from funcad import _sparse
-        _sparse.ENABLED = False
+        from funcad import _onehot
+        _onehot.ENABLED = False
     if a.memory_child:
         _memory_child(a.memory_child)
         return

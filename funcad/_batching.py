@@ -15,14 +15,14 @@ from typing import Callable
 import numpy as np
 
 from ._core import Primitive, Trace, Tracer, conversion_site, new_trace, ops
-from ._util import _SCALAR_TYPES, ShapeDtype, dtype_of, shape_of
+from ._rules import RuleView
+from ._util import _SCALAR_TYPES, dtype_of, shape_of
 from .errors import BatchingError
 
 __all__ = ["BatchTrace", "BatchTracer", "batch_rules", "defbatch", "batch_elementwise",
-           "batch_reduction", "move_batch_axis", "fallback_used", "batch_size", "unbatch",
-           "vmap_flat"]
+           "batch_reduction", "fallback_used", "batch_size", "unbatch", "vmap_flat"]
 
-batch_rules: dict[Primitive, Callable] = {}
+batch_rules = RuleView("batch")     # a view of prim.rules.batch, for code that wants a table
 fallback_used: set = set()
 
 
@@ -32,14 +32,6 @@ class BatchTracer(Tracer):
     def __init__(self, trace, val):
         self._trace = trace
         self.val = val
-
-    @property
-    def aval(self):
-        v = self.val
-        if isinstance(v, Tracer):
-            a = v.aval
-            return ShapeDtype(a.shape[1:], a.dtype)
-        return ShapeDtype(shape_of(v)[1:], dtype_of(v))
 
     @property
     def shape(self) -> tuple:
@@ -86,12 +78,13 @@ class BatchTrace(Trace):
         return BatchTracer(self, ops.broadcast_to(x, (self.size,) + tuple(shape_of(x))))
 
     def process(self, prim, args, params):
-        if prim in _elementwise:
+        rules = prim.rules
+        if rules.elementwise:
             out = _elementwise_fast(self, prim, args, params)
             if out is not None:
                 return BatchTracer(self, out)
         vals, dims = self.split(args)
-        rule = batch_rules.get(prim)
+        rule = rules.batch
         if rule is None:
             out = _loop(prim, self.size, vals, dims, params)
         else:
@@ -114,7 +107,6 @@ class BatchTrace(Trace):
         return vals, dims
 
 
-_elementwise: set = set()      # primitives batched by batch_elementwise
 _PLAIN = (np.ndarray, float, int)   # operands NumPy takes directly (no lower tracer)
 
 
@@ -163,12 +155,8 @@ def _loop(prim, size, vals, dims, params):
 
 def defbatch(prim: Primitive, rule: Callable) -> None:
     """Register ``rule(vals, dims, **params) -> out batched along axis 0``."""
-    batch_rules[prim] = rule
-    _elementwise.discard(prim)     # the fast path must not bypass a rule of its own
-
-
-def _ndim(v) -> int:
-    return len(shape_of(v))
+    prim.rules.batch = rule
+    prim.rules.elementwise = False     # the fast path must not bypass a rule of its own
 
 
 def bdim_to_front(v, d, size=None):
@@ -222,9 +210,8 @@ def batch_elementwise(prim: Primitive) -> None:
             aligned.append(v)
         return prim(*aligned, **params)
 
-    batch_rules[prim] = rule
-    if not prim.multiple_results:     # the fast path returns one array
-        _elementwise.add(prim)
+    prim.rules.batch = rule
+    prim.rules.elementwise = not prim.multiple_results     # the fast path returns one array
 
 
 def shift_axis(axis, ndim: int):
@@ -241,15 +228,11 @@ def batch_reduction(prim: Primitive, axis_param: str = "axis") -> None:
 
     def rule(vals, dims, **params):
         x = vals[0]
-        nd = _ndim(x) - 1
+        nd = len(shape_of(x)) - 1
         params[axis_param] = shift_axis(params.get(axis_param), nd)
         return prim(x, *vals[1:], **params)
 
-    batch_rules[prim] = rule
-
-
-def move_batch_axis(x, src: int, dst: int):
-    return x if src == dst else ops.moveaxis(x, src, dst)
+    prim.rules.batch = rule
 
 
 # ---------------------------------------------------------------------------

@@ -20,12 +20,12 @@ from typing import Callable
 from . import tree as _tree
 from ._args import StaticSplit
 from ._batching import _loop as batch_loop
-from ._batching import batch_rules, batch_size, vmap_flat
+from ._batching import batch_size, defbatch, vmap_flat
 from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
 from ._custom import UserCall, cached, check_no_tracer, run_plain
-from ._forward import defjvp, jvp_flat, jvp_rules
-from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back, vjp_rules
-from ._util import ShapeDtype, dtype_of, shape_of
+from ._forward import defjvp, defjvp_full, jvp_flat
+from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back
+from ._util import shape_of
 from .errors import FuncadError
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
@@ -38,7 +38,7 @@ __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
 name_p = Primitive("checkpoint_name", lambda x, *, name: x)
 defjvp(name_p, lambda t, ans, x, *, name: t)
 defvjp(name_p, lambda g, ans, x, *, name: g, keep=False)
-batch_rules[name_p] = lambda vals, dims, *, name: name_p(vals[0], name=name)
+defbatch(name_p, lambda vals, dims, *, name: name_p(vals[0], name=name))
 
 
 def checkpoint_name(x, name: str):
@@ -65,16 +65,14 @@ def checkpoint_name(x, name: str):
 # policies: policy(prim, *args, **params) -> keep this result?
 # ---------------------------------------------------------------------------
 
-_DOTS = frozenset({"matmul", "einsum", "dot", "tensordot", "dot_general"})
-
-
 class checkpoint_policies:
     """What a checkpointed function keeps for the backward pass (everything else is recomputed).
 
     Attributes:
       nothing_saveable: keep nothing (the default).
       everything_saveable: keep every result (no recomputation; for comparison).
-      dots_saveable: keep the results of matmul/einsum (dot, tensordot and @ use them).
+      dots_saveable: keep the results of matrix products: the primitives declared with
+        ``def_dot`` (matmul and einsum; dot, tensordot and @ use them).
       save_only_these_names: ``save_only_these_names("a", "b")`` keeps values tagged
         with :func:`checkpoint_name`.
 
@@ -97,7 +95,7 @@ class checkpoint_policies:
 
     @staticmethod
     def dots_saveable(prim, *args, **params) -> bool:
-        return prim.name in _DOTS
+        return prim.rules.dot
 
     @staticmethod
     def save_only_these_names(*names: str) -> Callable:
@@ -119,11 +117,6 @@ class _SaveTracer(Tracer):
     def __init__(self, trace, val):
         self._trace = trace
         self.val = val
-
-    @property
-    def aval(self):
-        v = self.val
-        return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
 
     def _become(self, other):
         self.val = other.val
@@ -189,34 +182,28 @@ def saved_version(prim: Primitive) -> Primitive:
         return p
     p = Primitive(f"{prim.name}[saved]", lambda saved, *args, **params: saved,
                   multiple_results=prim.multiple_results)
-    jrule = jvp_rules.get(prim)
+    jrule = prim.rules.jvp
     if jrule is not None:
-        jvp_rules[p] = lambda ps, ts, ans, **kw: jrule(ps[1:], ts[1:], ans, **kw)
-    vrule = vjp_rules.get(prim)
+        defjvp_full(p, lambda ps, ts, ans, **kw: jrule(ps[1:], ts[1:], ans, **kw))
+    vrule = prim.rules.vjp
     if vrule is not None:
-        fns, keep, keep_ans = vrule
-
         def vjp(j, g, ans, saved, *args, **kw):
-            if j == 0:
-                return None
-            if type(fns) is tuple:
-                f = fns[j - 1]
-                return None if f is None else f(g, ans, *args, **kw)
-            return fns(j - 1, g, ans, *args, **kw)
+            return None if j == 0 else vrule.pull(j - 1, g, ans, args, kw)
 
+        keep = vrule.keep
         keep2 = (False,) + ((False,) * 256 if keep is False else () if keep is True else keep)
-        defvjp_argnum(p, vjp, keep=keep2, keep_ans=keep_ans)
+        defvjp_argnum(p, vjp, keep=keep2, keep_ans=vrule.keep_ans)
 
     def batch(vals, dims, **kw):   # recompute under vmap (correct; the saving is lost there)
         if all(d is None for d in dims[1:]):       # only the saved value varies: same value
             out = prim(*vals[1:], **kw)
             return ops.broadcast_to(out, shape_of(vals[0])[:1] + tuple(shape_of(out)))
-        rule = batch_rules.get(prim)
+        rule = prim.rules.batch
         if rule is not None:
             return rule(list(vals[1:]), list(dims[1:]), **kw)
         return batch_loop(prim, batch_size(vals[1:], dims[1:]), vals[1:], dims[1:], kw)
 
-    batch_rules[p] = batch
+    defbatch(p, batch)
     _saved_versions[prim] = p
     return p
 
@@ -287,9 +274,9 @@ def _ckpt_batch(vals, dims, *, call):
     return checkpoint_p(*vals, call=new)
 
 
-jvp_rules[checkpoint_p] = _ckpt_jvp
+defjvp_full(checkpoint_p, _ckpt_jvp)
 defvjp_argnum(checkpoint_p, _ckpt_vjp, keep=True)
-batch_rules[checkpoint_p] = _ckpt_batch
+defbatch(checkpoint_p, _ckpt_batch)
 
 
 def _under_reverse() -> bool:

@@ -7,47 +7,50 @@ the call, and every lower level sees only constants. Every transform call gets
 a fresh level from a counter that never repeats, so nested transforms cannot
 confuse their perturbations.
 
-The operator dunders and the NumPy hooks on :class:`Tracer` look up the
-functions they need in tables (``ops``, ``ufunc_table``, ``function_table``)
-that ``funcad.numpy`` fills at import time; this module never imports it.
+Each primitive carries its rule record (``prim.rules``, see ``_rules.py``): every
+interpreter reads its own rule there. The operator dunders and the NumPy hooks on
+:class:`Tracer` look up the functions they need in tables (``ops``, ``ufunc_table``,
+``function_table``) that ``funcad.numpy`` fills at import time (``_protocols.py``,
+with the conversions that raise); this module never imports it.
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
-import re
-import sys
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from ._util import short_repr, user_site
-from .errors import (ConcretizationError, EscapedTracerError, FuncadError,
-                     TracerArrayConversionError, TracerBufferError, UnsupportedFunctionError)
+from ._protocols import (ArrayProtocols, _array_function_error, _is_scipy_special,
+                         _load_scipy_rules, conversion_site, full_lower, function_table, ops,
+                         ufunc_table, unsupported_table)
+from ._rules import Rules, primitives
+from ._util import ShapeDtype, dtype_of, shape_of
+from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex, is_view_index,
+                     link, make_view, may_view, refresh_views, reshape_back, write_back,
+                     write_out, write_result)
+from .errors import (ConcretizationError, EscapedTracerError, TracerArrayConversionError,
+                     UnsupportedFunctionError)
 
-__all__ = ["Primitive", "bind", "Trace", "Tracer", "new_trace", "ops", "ufunc_table",
-           "function_table", "unsupported_table", "primitives", "full_lower"]
+__all__ = ["Primitive", "Rules", "bind", "Trace", "Tracer", "new_trace", "ops", "ufunc_table",
+           "function_table", "unsupported_table", "primitives", "full_lower", "conversion_site"]
 
 
 # ---------------------------------------------------------------------------
 # Primitives and bind
 # ---------------------------------------------------------------------------
 
-primitives: dict[str, "Primitive"] = {}   # every primitive ever made, by name
-
-
 class Primitive:
     """A named operation: array operands positional, static parameters keyword-only.
 
-    Rules for each interpreter live in that interpreter's table (see
-    ``funcad.extend``). ``nondiff`` marks a primitive whose derivative is zero
-    everywhere (comparisons, argmax, floor): forward and reverse mode pass its
-    result through as a constant.
+    ``rules`` holds its rule for every interpreter (a :class:`~funcad._rules.Rules`,
+    filled by the helpers in ``funcad.extend``). ``nondiff`` marks a primitive whose
+    derivative is zero everywhere (comparisons, argmax, floor): forward and reverse mode
+    pass its result through as a constant.
     """
 
-    __slots__ = ("name", "impl", "multiple_results", "nondiff", "__weakref__")
+    __slots__ = ("name", "impl", "multiple_results", "nondiff", "rules", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False,
                  nondiff: bool = False):
@@ -55,6 +58,7 @@ class Primitive:
         self.impl = impl
         self.multiple_results = multiple_results
         self.nondiff = nondiff
+        self.rules = Rules()
         primitives[name] = self
 
     def __call__(self, *args, **params):
@@ -163,84 +167,45 @@ def active_traces() -> list:
 
 
 # ---------------------------------------------------------------------------
-# Tables filled by funcad.numpy
-# ---------------------------------------------------------------------------
-
-class _Ops:
-    """Namespace of funcad.numpy functions the Tracer dunders need (filled at import)."""
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise RuntimeError(f"funcad.numpy has not registered '{name}'; import funcad first")
-
-
-ops: Any = _Ops()
-ufunc_table: dict = {}        # np.ufunc -> funcad function
-function_table: dict = {}     # numpy function -> funcad function
-unsupported_table: dict = {}  # numpy function -> reason it cannot be traced
-
-
-def _array_function_error(func, reason):
-    name = getattr(func, "__module__", "numpy") + "." + getattr(func, "__name__", str(func))
-    name = name.replace("numpy._core.multiarray", "numpy").replace("numpy._core.fromnumeric",
-                                                                    "numpy")
-    return UnsupportedFunctionError(f"{name} is not supported on traced values: {reason}")
-
-
-def _is_scipy_special(ufunc) -> bool:
-    special = sys.modules.get("scipy.special")    # loaded if the user holds one of its ufuncs
-    return special is not None and getattr(special, ufunc.__name__, None) is ufunc
-
-
-def _load_scipy_rules(ufunc) -> bool:
-    """Import funcad.scipy.special (which registers its rules) the first time one of SciPy's
-    special-function ufuncs meets a traced value: ``import funcad`` never imports SciPy."""
-    if "funcad.scipy.special" in sys.modules or not _is_scipy_special(ufunc):
-        return False
-    importlib.import_module("funcad.scipy.special")
-    return True
-
-
-# ---------------------------------------------------------------------------
 # Tracer
 # ---------------------------------------------------------------------------
 
-class Tracer:
+class Tracer(ArrayProtocols):
     """A value being traced by a transform. Behaves like a NumPy array.
 
-    Subclasses store their own payload and implement ``aval`` (a value with the
-    tracer's shape and dtype, without the trace) and ``_concrete`` (the
-    underlying NumPy value, for Python control flow).
+    Subclasses store their own payload and implement ``_concrete`` (the value one
+    level down, for Python control flow) and ``_become`` (take another tracer's
+    payload: in-place writes). ``shape`` and ``dtype`` default to the payload's;
+    a subclass whose payload has another shape (vmap's batch axis) overrides them.
     """
 
     __slots__ = ("_trace", "_vbase", "_views", "__weakref__")    # views: see link
     __array_priority__ = 1000
-
-    # -- abstract ----------------------------------------------------------
-    @property
-    def aval(self):  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def _concrete(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
     # -- array attributes -------------------------------------------------
     @property
+    def aval(self) -> ShapeDtype:
+        """The tracer's shape and dtype, without the trace."""
+        return ShapeDtype(tuple(self.shape), self.dtype)
+
+    @property
     def shape(self) -> tuple:
-        return self.aval.shape
+        return shape_of(self._concrete())
 
     @property
     def dtype(self):
-        return self.aval.dtype
+        return dtype_of(self._concrete())
 
     @property
     def ndim(self) -> int:
-        return len(self.aval.shape)
+        return len(self.shape)
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.aval.shape, dtype=np.int64))
+        return int(np.prod(self.shape, dtype=np.int64))
 
     def __len__(self):
         shp = self.shape
@@ -251,134 +216,6 @@ class Tracer:
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
-
-    # -- conversions: each keeps tracing or raises (docs/sharp-bits.md lists them) --
-    def __bool__(self):
-        return bool(self._concrete())
-
-    def _drop(self, what):
-        at, math_fix = conversion_site()
-        if math_fix:
-            raise ConcretizationError(f"{what} of a traced value {short_repr(self)}{at}: "
-                                      f"{math_fix}")
-        raise ConcretizationError(
-            f"{what} of a traced value {short_repr(self)}{at} would drop its derivative. Keep it "
-            "an array, or call fad.stop_gradient(x) first if a zero derivative is meant. If this "
-            "came from writing a traced value into a plain NumPy array (a = np.zeros(3); "
-            "a[0] = x), create the array from a traced value (np.zeros_like(y)) or with "
-            "funcad.numpy.zeros instead, or use "
-            "a = funcad.numpy.at(a)[0].set(x).")
-
-    def __float__(self):
-        self._drop("float()")
-
-    def __int__(self):
-        if np.issubdtype(self.dtype, np.integer):      # an integer has no derivative to drop
-            return int(full_lower(self))
-        self._drop("int()")
-
-    def __complex__(self):
-        self._drop("complex()")
-
-    def __index__(self):
-        if np.issubdtype(self.dtype, np.integer):      # an integer has no derivative to drop
-            return int(full_lower(self))
-        self._drop("use as an index")
-
-    def item(self, *args):
-        self._drop(".item()")
-
-    def tolist(self):
-        self._drop(".tolist()")
-
-    def __round__(self, ndigits=None):
-        if ndigits is None:
-            self._drop("round()")
-        return ops.round(self, ndigits)
-
-    def _no_buffer(self, what, cls=TracerBufferError):
-        where, _ = user_site()
-        raise cls(
-            f"{what} of a traced value {short_repr(self)}"
-            f"{f' (at {where})' if where else ''} would read its memory and drop the derivative. "
-            "Keep it an array (x.astype(...) converts dtypes), or apply it to "
-            "fad.stop_gradient(x) if a constant is meant.")
-
-    def tobytes(self, order="C"):
-        self._no_buffer("x.tobytes()")
-
-    def tofile(self, *args, **kwargs):
-        self._no_buffer("x.tofile()")
-
-    def __bytes__(self):
-        self._no_buffer("bytes(x)")
-
-    def __buffer__(self, flags):     # Python >= 3.12: memoryview(x), np.frombuffer(x)
-        self._no_buffer("the buffer protocol (memoryview(x), np.frombuffer(x))", TypeError)
-
-    # attribute probes (NumPy's coercion, hasattr) see an AttributeError; users see why
-    @property
-    def data(self):
-        self._no_buffer("x.data")
-
-    @property
-    def ctypes(self):
-        self._no_buffer("x.ctypes")
-
-    @property
-    def __array_interface__(self):
-        self._no_buffer("x.__array_interface__")
-
-    @property
-    def __array_struct__(self):
-        self._no_buffer("x.__array_struct__")
-
-    def __array__(self, dtype=None, copy=None):
-        hint = ops.__dict__.get("conversion_hint")    # NumPy callers named with their fix
-        hint = hint(self) if hint is not None else ""
-        if hint:
-            raise TracerArrayConversionError(hint)
-        where, library = user_site()
-        call = f"{library} called np.asarray" if library else "np.array/np.asarray was called"
-        fix = ("funcad.numpy.asarray / fnp.array / fnp.stack / fnp.concatenate (fnp.r_), which "
-               "accept traced values, or np.zeros_like(y) and then writes")
-        if library and not library.startswith("np."):
-            alt = "funcad." + library
-            mod = sys.modules.get(alt.rpartition(".")[0])
-            fix = (f"{alt}" if mod is not None and hasattr(mod, alt.rpartition(".")[2])
-                   else f"{alt} once it exists, or wrap the call in fad.custom_vjp")
-        raise TracerArrayConversionError(
-            f"{call} on a traced value {short_repr(self)}"
-            f"{f' (at {where})' if where else ''}; the result would lose the derivative. "
-            f"Use {fix}; or fad.stop_gradient(x) if a constant is meant.")
-
-    def __format__(self, spec):
-        if not spec:
-            return str(self)
-        try:
-            v = full_lower(self)
-        except FuncadError as e:
-            raise TypeError(f"format(x, {spec!r}) of a value batched by vmap: each example has "
-                            "its own value; format it outside vmap") from e
-        return format(v, spec)
-
-    # copies are new tracers on the same trace (the default would copy the trace itself)
-    def __copy__(self):
-        return ops.copy(self)
-
-    def __deepcopy__(self, memo):
-        return ops.copy(self)
-
-    def __reduce_ex__(self, protocol=None):
-        raise TypeError(
-            f"pickling a traced value {short_repr(self)} is not possible: it belongs to a "
-            "running transform. Pickle the transform's result, or fad.stop_gradient(x) if a "
-            "constant is meant.")
-
-    __reduce__ = __getstate__ = __reduce_ex__
-
-    def __hash__(self):
-        return id(self)
 
     # -- NumPy protocols --------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -506,41 +343,6 @@ class Tracer:
     def at(self):
         return ops.at(self)
 
-    # -- methods (the common ndarray ones) --------------------------------
-    @property
-    def T(self): return self.transpose()
-    @property
-    def real(self): return ops.real(self)
-    @property
-    def imag(self): return ops.imag(self)
-    def conj(self): return ops.conj(self)
-    def conjugate(self): return ops.conj(self)
-    def sum(self, axis=None, dtype=None, keepdims=False): return ops.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
-    def mean(self, axis=None, dtype=None, keepdims=False): return ops.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
-    def prod(self, axis=None, dtype=None, keepdims=False): return ops.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)  # noqa: E501
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis=axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis=axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False): return ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)  # noqa: E501
-    def std(self, axis=None, ddof=0, keepdims=False): return ops.std(self, axis=axis, ddof=ddof, keepdims=keepdims)  # noqa: E501
-    def argmax(self, axis=None): return ops.argmax(self, axis=axis)
-    def argmin(self, axis=None): return ops.argmin(self, axis=axis)
-    def cumsum(self, axis=None): return ops.cumsum(self, axis=axis)
-    def cumprod(self, axis=None): return ops.cumprod(self, axis=axis)
-    def dot(self, o): return ops.dot(self, o)
-    def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
-    def round(self, decimals=0): return ops.round(self, decimals)
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return ops.astype(self, dtype)  # noqa: E501
-    def copy(self, order="C"): return ops.copy(self)
-    def flatten(self, order="C"): return ops.reshape(ops.copy(self), (-1,), order=order)
-    def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
-    def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
-    def any(self, axis=None, keepdims=False): return ops.any(self, axis=axis, keepdims=keepdims)
-    def all(self, axis=None, keepdims=False): return ops.all(self, axis=axis, keepdims=keepdims)
-    def nonzero(self): return ops.nonzero(self)
-    def sort(self, axis=-1):
-        raise TypeError("x.sort() sorts in place, which a traced value cannot do; use "
-                        "x = funcad.numpy.sort(x)")
-
     # -- methods that return NumPy views: the result writes through to x and sees x's writes
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -585,33 +387,7 @@ class Tracer:
         return make_view(self, ViewOp(lambda b: ops.copy(b), lambda b, v: v))
 
 
-def conversion_site():
-    """-> (" (at file:line: source)" of the user's line, or "";  the np. spelling to use when
-    that line calls a math function, or None). Only called when raising."""
-    where, _ = user_site(sys._getframe(1))
-    m = re.search(r"\bmath\.(\w+)\s*\(", where or "")
-    fix = None
-    if m:
-        name = m.group(1)
-        fix = (f"math.{name} works on Python floats only: use np.{name}(x), which is traced."
-               if hasattr(np, name) else f"math.{name} works on Python floats only: write it "
-               "with np. functions, which are traced.")
-    return (f" (at {where})" if where else ""), fix
-
 
 def _trace_name(x):
     t = getattr(x, "_trace", None)
     return "none" if t is None else f"{t.kind}@{t.level}"
-
-
-def full_lower(x):
-    """The plain NumPy value under any number of tracer levels (used for control flow)."""
-    while isinstance(x, Tracer):
-        x = x._concrete()
-    return x
-
-
-# the view machinery needs Tracer; its functions are looked up when the methods run
-from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex,  # noqa: E402
-                     is_view_index, link, make_view, may_view, refresh_views, reshape_back,
-                     write_back, write_out, write_result)

@@ -15,20 +15,16 @@ import numpy as np
 
 from ._args import split_outputs
 from ._core import Primitive, Trace, Tracer, new_trace, ops
-from ._util import ShapeDtype, dtype_of, shape_of
+from ._rules import Linearity, RuleView
+from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
 __all__ = ["JVPTrace", "JVPTracer", "jvp_rules", "defjvp", "defjvp_full", "def_linear_jvp",
            "linear_in", "def_linear", "jvp_flat"]
 
-# prim -> rule(primals, tangents, ans, **params) -> tangent (or list for multiple results)
-jvp_rules: dict[Primitive, Callable] = {}
-
-# prim -> (operand indices, joint): the primitive is linear in those operands when the others
-# are held fixed; ``joint`` says linear in all of them together (add), otherwise in any one of
-# them alone (multiply). Read by the checks that a recorded program is linear (the transpose
-# of a custom_vjp's bwd, linear_transpose).
-linear_in: dict[Primitive, tuple] = {}
+# views of the rule records (prim.rules.jvp, prim.rules.linear) for code that wants a table
+jvp_rules = RuleView("jvp")
+linear_in = RuleView("linear")
 
 
 class JVPTracer(Tracer):
@@ -38,11 +34,6 @@ class JVPTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-
-    @property
-    def aval(self):
-        p = self.primal
-        return p.aval if isinstance(p, Tracer) else ShapeDtype(shape_of(p), dtype_of(p))
 
     @property
     def shape(self) -> tuple:
@@ -89,7 +80,7 @@ class JVPTrace(Trace):
         ans = (prim if lower else prim.impl)(*primals, **params)
         if prim.nondiff:
             return ans
-        rule = jvp_rules.get(prim)
+        rule = prim.rules.jvp
         if rule is None:
             raise NoRuleError(f"'{prim.name}' has no forward-mode (JVP) rule")
         t = rule(primals, tangents, ans, **params)
@@ -129,12 +120,12 @@ def defjvp(prim: Primitive, *per_arg: Callable | None) -> None:
             out = c if out is None else out + c
         return _match_shape(out, ans)
 
-    jvp_rules[prim] = rule
+    prim.rules.jvp = rule
 
 
 def defjvp_full(prim: Primitive, rule: Callable) -> None:
     """Register a JVP rule ``rule(primals, tangents, ans, **params)`` directly."""
-    jvp_rules[prim] = rule
+    prim.rules.jvp = rule
 
 
 def def_linear(prim: Primitive, args=None, joint: bool = True) -> None:
@@ -144,7 +135,7 @@ def def_linear(prim: Primitive, args=None, joint: bool = True) -> None:
     branches); ``joint=False``: linear in any one of them while the others are
     fixed (``multiply``, ``matmul``).
     """
-    linear_in[prim] = (None if args is None else frozenset(args), joint)
+    prim.rules.linear = Linearity(None if args is None else frozenset(args), joint)
 
 
 def def_linear_jvp(prim: Primitive) -> None:
@@ -161,7 +152,7 @@ def def_linear_jvp(prim: Primitive) -> None:
               for p, t in zip(primals, tangents)]
         return prim(*ts, **params)
 
-    jvp_rules[prim] = rule
+    prim.rules.jvp = rule
     def_linear(prim)
 
 

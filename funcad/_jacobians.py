@@ -17,9 +17,10 @@ from ._args import (_ONE_ARG_TREE, _diff_inputs, _FlatFun, _norm_argnums, _one, 
 from ._batching import BatchTracer, unbatch
 from ._core import Tracer, new_trace, ops
 from ._forward import jvp_flat
+from ._jacobian_trace import JacobianTrace
+from ._onehot import OneHotRows, densify, use_sparse
+from ._onehot import basis as one_hot_basis
 from ._reverse import vjp_flat
-from ._sparse import JacobianTrace, OneHotRows, densify, use_sparse
-from ._sparse import basis as one_hot_basis
 from ._util import dtype_of, is_complex, is_inexact, shape_of
 from .numpy import concatenate, reshape
 

@@ -17,17 +17,11 @@ import numpy as np
 from . import tree as _tree
 from ._args import _diff_inputs, _fit, _FlatFun, split_outputs
 from ._core import Trace, Tracer, bind, full_lower, new_trace
-from ._forward import jvp_flat, linear_in
-from ._reverse import _INPUT, _PROJ, Tape, backward_pass, vjp_rules
+from ._forward import jvp_flat
+from ._reverse import INPUT, PROJ, Tape, backward_pass, parents_of, values_of
 from ._util import ShapeDtype, dtype_of, is_complex, is_inexact, shape_of, short_repr
 
 __all__ = ["linearize", "linear_transpose", "transpose_linear"]
-
-
-def _rows(tape: Tape) -> list:
-    """The tape's stored entry list (``rows`` in the engine's layout, else ``entries``)."""
-    rows = getattr(tape, "rows", None)
-    return tape.entries if rows is None else rows
 
 
 class _LinTracer(Tracer):
@@ -37,11 +31,6 @@ class _LinTracer(Tracer):
         self._trace = trace
         self.val = val
         self.node = node       # tape index; -1: a constant lifted into this trace
-
-    @property
-    def aval(self):
-        v = self.val
-        return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
 
     def _become(self, other):
         self.val, self.node = other.val, other.node
@@ -61,40 +50,39 @@ class _LinTrace(Trace):
         self.tape = Tape()
 
     def new_input(self, value) -> _LinTracer:
-        rows = _rows(self.tape)
-        rows.append((_INPUT, (), (), None, None))
-        return _LinTracer(self, value, len(rows) - 1)
+        entries = self.tape.entries
+        entries.append((INPUT, None, None))
+        return _LinTracer(self, value, len(entries) - 1)
 
     def pure(self, x):
         return _LinTracer(self, x, -1)
 
     def process(self, prim, args, params):
-        vals, parents, kept = [], [], []
+        vals = []
+        rule = prim.rules.vjp
+        entry = [prim, params or None, None]      # the tape's layout (see _reverse)
         for a in args:
             if type(a) is _LinTracer and a._trace is self:
                 vals.append(a.val)
-                parents.append(a.node)
-                kept.append(a.val if a.node < 0 else
-                            ShapeDtype(shape_of(a.val), dtype_of(a.val)))
+                entry += (a.node, a.val if a.node < 0 else
+                          ShapeDtype(shape_of(a.val), dtype_of(a.val)))
             else:
                 vals.append(a)
-                parents.append(-1)
-                kept.append(a)
+                entry += (-1, a)
         ans = bind(prim, vals, params)
-        if all(p < 0 for p in parents):
+        if all(p < 0 for p in entry[3::2]):
             return ([_LinTracer(self, o, -1) for o in ans] if prim.multiple_results
                     else _LinTracer(self, ans, -1))
-        rule = vjp_rules.get(prim)
-        keep_ans = prim.multiple_results or (rule is not None and rule[2])
-        entries = _rows(self.tape)
-        entries.append((prim, tuple(parents), tuple(kept), params or None,
-                        ans if keep_ans else None))
+        if prim.multiple_results or (rule is not None and rule.keep_ans):
+            entry[2] = ans
+        entries = self.tape.entries
+        entries.append(tuple(entry))
         node = len(entries) - 1
         if not prim.multiple_results:
             return _LinTracer(self, ans, node)
         outs = []
         for j, o in enumerate(ans):
-            entries.append((_PROJ, node, j, None, None))
+            entries.append((PROJ, j, None, node, None))
             outs.append(_LinTracer(self, o, len(entries) - 1))
         return outs
 
@@ -105,11 +93,11 @@ _NOPARAMS: dict = {}
 def _frees(tape: Tape, keep) -> list:
     """For each entry, the values whose last use it is (freed right after: memory is reused)."""
     last = {}
-    for i, (prim, parents, *_) in enumerate(_rows(tape)):
-        for p in ((parents,) if prim is _PROJ else parents if prim is not _INPUT else ()):
+    for i, e in enumerate(tape.entries):
+        for p in parents_of(e):
             if p >= 0:
                 last[p] = i
-    out: list = [[] for _ in _rows(tape)]
+    out: list = [[] for _ in tape.entries]
     for p, i in last.items():
         if p not in keep:
             out[i].append(p)
@@ -118,17 +106,19 @@ def _frees(tape: Tape, keep) -> list:
 
 def _replay(tape: Tape, frees, in_nodes, tangents) -> list:
     """Evaluate the recorded program on new inputs (through ``bind``: it nests)."""
-    rows = _rows(tape)
-    env: list = [None] * len(rows)
+    entries = tape.entries
+    env: list = [None] * len(entries)
     for n, t in zip(in_nodes, tangents):
         env[n] = t
-    for i, (prim, parents, vals, params, _) in enumerate(rows):
-        if prim is _INPUT:
+    for i, e in enumerate(entries):
+        prim, params = e[0], e[1]
+        if prim is INPUT:
             continue
-        if prim is _PROJ:
-            env[i] = env[parents][vals]
+        if prim is PROJ:
+            env[i] = env[e[3]][params]
         else:
-            env[i] = bind(prim, [env[p] if p >= 0 else v for p, v in zip(parents, vals)],
+            env[i] = bind(prim, [env[p] if p >= 0 else v
+                                 for p, v in zip(parents_of(e), values_of(e))],
                           params or _NOPARAMS)
         for p in frees[i]:
             env[p] = None
@@ -164,9 +154,9 @@ class _Linear:
     def transpose(self, ct):
         flat, tree = _tree.flatten(ct)
         self.check(flat, tree, self.out_avals, self.out_tree, "cotangent")
-        for e in _rows(self.tape):
+        for e in self.tape.entries:
             p = e[0]
-            if p is not _INPUT and p is not _PROJ and p not in vjp_rules:
+            if p is not INPUT and p is not PROJ and p.rules.vjp is None:
                 raise TypeError(f"linear_transpose: the function uses '{p.name}', which has no "
                                 "transpose rule; is the function linear in its inputs?")
         res = backward_pass(self.tape, list(zip(self.out_nodes, flat)), self.in_nodes)
@@ -199,29 +189,29 @@ def first_nonlinear(tape: Tape, out_nodes) -> str | None:
     then its other operands must be zero, or it is affine), or in one operand at a time
     (``multiply``: the other factor is a constant coefficient).
     """
-    rows = _rows(tape)
-    used = [False] * len(rows)
+    entries = tape.entries
+    used = [False] * len(entries)
     for n in out_nodes:
         if n >= 0:
             used[n] = True
-    for i in range(len(rows) - 1, -1, -1):
+    for i in range(len(entries) - 1, -1, -1):
         if not used[i]:
             continue
-        prim, parents = rows[i][0], rows[i][1]
-        if prim is _INPUT:
+        prim, parents = entries[i][0], parents_of(entries[i])
+        if prim is INPUT:
             continue
-        if prim is _PROJ:
-            used[parents] = True
+        if prim is PROJ:
+            used[parents[0]] = True
             continue
         dep = frozenset(j for j, p in enumerate(parents) if p >= 0)
         for p in parents:
             if p >= 0:
                 used[p] = True
-        decl = linear_in.get(prim)
+        decl = prim.rules.linear
         if decl is not None:
             args, joint = decl
             if (args is None or dep <= args) and (joint or len(dep) == 1):
-                if joint and _nonzero_const(rows[i][2], dep, args):
+                if joint and _nonzero_const(values_of(entries[i]), dep, args):
                     return f"'{prim.name}' with a nonzero constant operand (affine, not linear)"
                 continue
             if not joint and len(dep) > 1:

@@ -1,13 +1,19 @@
 """Reverse mode: the Wengert tape.
 
 Every primitive applied to a :class:`RevTracer` appends one entry to a flat
-list, in execution order: ``(prim, parents, residuals, params, ans)``, where
-``parents`` holds the tape index of each operand (``-1`` for a constant) and
-``residuals`` keep only what the VJP rule declared it needs (values, or just
-shapes and dtypes). The backward sweep walks the list once, from the end, with
-a list of cotangents indexed like the tape: no recursion, so a chain of a
-million ops is fine, and no reference cycles, so the tape is freed as soon as
-the transform returns.
+list, in execution order. An entry is one flat tuple::
+
+    (prim, params, ans, parent0, value0, parent1, value1, ...)
+
+``parent`` is the tape index of an operand (``-1`` for a constant) and ``value``
+what the VJP rule declared it reads (the operand, or just its shape and dtype);
+``ans`` is the output when the rule reads it, else None. Transform inputs are
+``(INPUT, None, None)``; output j of a multiple-results entry n is
+``(PROJ, j, None, n, None)``. The backward sweep walks the list once, from the
+end, with a list of cotangents indexed like the tape: no recursion, so a chain
+of a million ops is fine, and no reference cycles, so the tape is freed as soon
+as the transform returns. (One flat tuple per entry, rather than a tuple of
+tuples, is about 100 bytes less per entry: the W6 benchmark's 200,001-op chain.)
 """
 
 from __future__ import annotations
@@ -18,44 +24,42 @@ import numpy as np
 
 from ._args import _fit, put_at, split_outputs
 from ._core import Primitive, Trace, Tracer, new_trace
+from ._rules import RuleView, VJPRule
 from ._util import ShapeDtype, dtype_of, is_inexact, shape_of
 from .errors import NoRuleError
 
-__all__ = ["RevTrace", "RevTracer", "Tape", "vjp_rules", "vjp_needs", "defvjp", "defvjp_argnum",
-           "backward_pass", "vjp_flat", "pull_back"]
+__all__ = ["RevTrace", "RevTracer", "Tape", "INPUT", "PROJ", "vjp_rules", "defvjp",
+           "defvjp_argnum", "backward_pass", "parents_of", "values_of", "vjp_flat", "pull_back"]
 
-# prim -> (per-argument vjp functions, which args to keep, keep ans)
-vjp_rules: dict[Primitive, tuple] = {}
+vjp_rules = RuleView("vjp")     # a view of prim.rules.vjp, for code that wants a table
 
-_INPUT = "input"        # marks an entry for a transform input
-_PROJ = "proj"          # marks output j of a multiple-results entry
+INPUT = "input"         # the prim of an entry for a transform input
+PROJ = "proj"           # the prim of the entry for output j of a multiple-results entry
+
+
+def parents_of(entry) -> tuple:
+    """The tape indices of an entry's operands (-1: a constant)."""
+    return entry[3::2]
+
+
+def values_of(entry) -> tuple:
+    """What an entry keeps of its operands (values, or ShapeDtype)."""
+    return entry[4::2]
 
 
 class Tape:
-    """The Wengert list of one reverse-mode trace."""
+    """The Wengert list of one reverse-mode trace (entries: see the module doc)."""
 
-    __slots__ = ("rows", "avals", "outputs", "compact")
+    __slots__ = ("entries", "avals", "outputs")
 
-    def __init__(self, record_avals: bool = False, compact: bool = False):
-        self.rows: list = []        # the entries as stored (compact or not)
+    def __init__(self, record_avals: bool = False):
+        self.entries: list = []
         self.outputs: list = []     # tape index of each output (-1: constant), set at the end
         # shapes/dtypes of every entry's output, kept only for printing (make_tape)
         self.avals: list | None = [] if record_avals else None
-        # compact entries (RevTrace): one flat tuple ``(prim, params, ans, parent0, value0,
-        # parent1, value1, ...)`` instead of ``(prim, parents, values, params, ans)``; two
-        # tuples fewer per entry is about 100 bytes (the W6 benchmark's 200,001-op chain)
-        self.compact = compact
-
-    @property
-    def entries(self) -> list:
-        """The entries as ``(prim, parents, values, params, ans)`` tuples (for inspection)."""
-        if not self.compact:
-            return self.rows
-        return [e if e[0] is _INPUT or e[0] is _PROJ else (e[0], e[3::2], e[4::2], e[1], e[2])
-                for e in self.rows]
 
     def __len__(self):
-        return len(self.rows)
+        return len(self.entries)
 
 
 class RevTracer(Tracer):
@@ -65,11 +69,6 @@ class RevTracer(Tracer):
         self._trace = trace
         self.value = value
         self.node = node
-
-    @property
-    def aval(self):
-        v = self.value
-        return v.aval if isinstance(v, Tracer) else ShapeDtype(shape_of(v), dtype_of(v))
 
     @property
     def shape(self) -> tuple:
@@ -116,30 +115,60 @@ class RevTrace(Trace):
 
     def __init__(self, record_avals: bool = False):
         super().__init__()
-        self.tape = Tape(record_avals, compact=not record_avals)   # make_tape reads 5-tuples
+        self.tape = Tape(record_avals)
 
     def pure(self, x):
         return self.new_input(x)     # a node no cotangent is read from
 
     def new_input(self, value) -> RevTracer:
-        entries = self.tape.rows
-        entries.append((_INPUT, (), (), None, None))
-        if self.tape.avals is not None:
-            self.tape.avals.append(_aval(value))
-        return RevTracer(self, value, len(entries) - 1)
+        tape = self.tape
+        tape.entries.append((INPUT, None, None))
+        if tape.avals is not None:
+            tape.avals.append(_aval(value))
+        return RevTracer(self, value, len(tape.entries) - 1)
 
     def process(self, prim, args, params):
-        # the common entry inline: one or two operands, one result, compact tape (a chain of
-        # tiny ops spends most of its time here); everything else takes the general path
+        if len(args) <= 2 and not prim.multiple_results:
+            return self._process_small(prim, args, params)
         n = len(args)
-        if n > 2 or prim.multiple_results or not self.tape.compact:
-            return self._process_general(prim, args, params)
+        flat = [-1, None] * n   # the entry's operand part: parent0, value0, parent1, ...
+        bits = 0                # which operands have a parent on this tape
+        for j, a in enumerate(args):
+            if type(a) is RevTracer and a._trace is self:
+                flat[2 * j] = a.node
+                a = a.value
+                bits |= 1 << j
+            flat[2 * j + 1] = a
+        vals = flat[1::2]
+        lower = any(isinstance(v, Tracer) for v in vals)  # traced by an enclosing transform?
+        ans = (prim if lower else prim.impl)(*vals, **params)
+        if prim.nondiff:
+            return ans
+        vjp, strip = _plan(prim, bits, n)
+        for i in strip:
+            if _has_shape(vals[i]):     # an operand no VJP reads: keep its shape and dtype
+                flat[2 * i + 1] = _aval(vals[i])
+        tape = self.tape
+        tape.entries.append((prim, params or None, ans if vjp.keep_ans else None, *flat))
+        node = len(tape.entries) - 1
+        if prim.multiple_results:
+            return self._project(ans, node)
+        if tape.avals is not None:
+            tape.avals.append(_aval(ans))
+        return RevTracer(self, ans, node)
+
+    def _process_small(self, prim, args, params):
+        """Fast path: ``process`` for one or two operands and one result, the same entry
+        without the general loop, lists and slices. A chain of tiny ops spends most of its
+        time here: benchmark W2 (1,000 ops on 10 numbers) is 25% slower without it."""
         a = args[0]
         if type(a) is RevTracer and a._trace is self:
             v0, p0, bits = a.value, a.node, 1
         else:
             v0, p0, bits = a, -1, 0
-        if n == 2:
+        if len(args) == 1:
+            ans = (prim if isinstance(v0, Tracer) else prim.impl)(v0, **params)
+        else:
             b = args[1]
             if type(b) is RevTracer and b._trace is self:
                 v1, p1 = b.value, b.node
@@ -148,117 +177,53 @@ class RevTrace(Trace):
                 v1, p1 = b, -1
             lower = isinstance(v0, Tracer) or isinstance(v1, Tracer)
             ans = (prim if lower else prim.impl)(v0, v1, **params)
-        else:
-            ans = (prim if isinstance(v0, Tracer) else prim.impl)(v0, **params)
         if prim.nondiff:
             return ans
-        rule = vjp_rules.get(prim)
-        if rule is None:
-            raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
-        plan = _plans.get((prim, bits, n))
-        if plan is None or plan[0] is not rule:
-            plan = _plans[(prim, bits, n)] = (rule, _strip_plan(prim, rule[1], bits, n))
-        strip = plan[1]
-        if strip:    # operands the VJPs never read: keep their shape and dtype only
+        vjp = prim.rules.vjp
+        strip = None if vjp is None else vjp.strip_cache.get(1 << len(args) | bits)
+        if strip is None:
+            vjp, strip = _plan(prim, bits, len(args))
+        if strip:
             if 0 in strip and _has_shape(v0):
                 v0 = _aval(v0)
-            if n == 2 and 1 in strip and _has_shape(v1):
+            if 1 in strip and _has_shape(v1):
                 v1 = _aval(v1)
-        entries = self.tape.rows
-        if n == 1:
-            entries.append((prim, params or None, ans if rule[2] else None, p0, v0))
-        else:
-            entries.append((prim, params or None, ans if rule[2] else None, p0, v0, p1, v1))
-        return RevTracer(self, ans, len(entries) - 1)
-
-    def _process_general(self, prim, args, params):
-        vals = []
-        parents = []
-        bits = 0            # which operands have a parent on this tape
-        lower = False       # any operand traced by an enclosing transform?
-        for j, a in enumerate(args):
-            if type(a) is RevTracer and a._trace is self:
-                v = a.value
-                parents.append(a.node)
-                bits |= 1 << j
-            else:
-                v = a
-                parents.append(-1)
-            vals.append(v)
-            if not lower and isinstance(v, Tracer):
-                lower = True
-        ans = (prim if lower else prim.impl)(*vals, **params)
-        if prim.nondiff:
-            return ans
-        rule = vjp_rules.get(prim)
-        if rule is None:
-            raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
-        key = (prim, bits, len(vals))
-        plan = _plans.get(key)
-        if plan is None or plan[0] is not rule:
-            plan = _plans[key] = (rule, _strip_plan(prim, rule[1], bits, len(vals)))
-        for i in plan[1]:   # operands the VJPs never read: keep their shape and dtype only
-            if _has_shape(vals[i]):
-                vals[i] = _aval(vals[i])
         tape = self.tape
-        entries = tape.rows
-        if not tape.compact:
-            entries.append((prim, tuple(parents), tuple(vals), params or None,
-                            ans if rule[2] else None))
-        elif len(vals) == 1:
-            entries.append((prim, params or None, ans if rule[2] else None, parents[0], vals[0]))
-        elif len(vals) == 2:
-            entries.append((prim, params or None, ans if rule[2] else None, parents[0], vals[0],
-                            parents[1], vals[1]))
+        entries = tape.entries
+        if len(args) == 1:
+            entries.append((prim, params or None, ans if vjp.keep_ans else None, p0, v0))
         else:
-            flat = [prim, params or None, ans if rule[2] else None]
-            for pv in zip(parents, vals):
-                flat += pv
-            entries.append(tuple(flat))
-        node = len(entries) - 1
-        if prim.multiple_results:
-            if tape.avals is not None:
-                tape.avals.append([_aval(o) for o in ans])
-            outs = []
-            for j, o in enumerate(ans):
-                entries.append((_PROJ, node, j, None, None))
-                if tape.avals is not None:
-                    tape.avals.append(_aval(o))
-                outs.append(RevTracer(self, o, len(entries) - 1))
-            return outs
+            entries.append((prim, params or None, ans if vjp.keep_ans else None, p0, v0, p1, v1))
         if tape.avals is not None:
             tape.avals.append(_aval(ans))
-        return RevTracer(self, ans, node)
+        return RevTracer(self, ans, len(entries) - 1)
+
+    def _project(self, ans, node) -> list:
+        """One PROJ entry per output of the multiple-results entry ``node``."""
+        tape = self.tape
+        if tape.avals is not None:
+            tape.avals.append([_aval(o) for o in ans])
+        outs = []
+        for j, o in enumerate(ans):
+            tape.entries.append((PROJ, j, None, node, None))
+            if tape.avals is not None:
+                tape.avals.append(_aval(o))
+            outs.append(RevTracer(self, o, len(tape.entries) - 1))
+        return outs
+
+
+def _plan(prim, bits: int, n: int):
+    """-> (prim's VJP rule, the operands an entry keeps as shape and dtype only)."""
+    vjp = prim.rules.vjp
+    if vjp is None:
+        raise NoRuleError(f"'{prim.name}' has no reverse-mode (VJP) rule")
+    strip = vjp.strip_cache.get(1 << n | bits)
+    return vjp, vjp.stripped(bits, n) if strip is None else strip
 
 
 def _has_shape(v) -> bool:
     """An operand the tape may replace by its ShapeDtype (an array or a traced value)."""
     return type(v) is np.ndarray or isinstance(v, Tracer) or hasattr(v, "shape")
-
-
-# prim -> per operand j, the operand indices its VJP reads (beyond shapes and dtypes)
-vjp_needs: dict[Primitive, tuple] = {}
-# (prim, parent bits, arity) -> (the rule it was made for, operand indices stored as shapes)
-_plans: dict = {}
-
-
-def _strip_plan(prim, declared, bits: int, n: int) -> tuple:
-    """Operands a tape entry keeps as ShapeDtype: not declared kept, or read by no VJP that runs."""
-    if len(_plans) > 8192:
-        _plans.clear()
-    keep = [declared is True or (declared is not False and (i >= len(declared) or declared[i]))
-            for i in range(n)]
-    needs = vjp_needs.get(prim)
-    if needs is not None:
-        used = set()
-        for j in range(n):
-            if bits >> j & 1:
-                used.update(needs[j] if j < len(needs) else range(n))
-        keep = [k and i in used for i, k in enumerate(keep)]
-    return tuple(i for i, k in enumerate(keep) if not k)
-
-
-_EMPTY: dict = {}
 
 
 def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
@@ -270,78 +235,59 @@ def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
       consume: free each entry once it is swept (a one-shot ``grad``: the residuals
         are released while the cotangents are being made, lowering the peak).
     """
-    entries = tape.rows if hasattr(tape, "rows") else tape.entries
-    cts: list = [None] * len(entries)
+    entries = tape.entries
+    cts: list = [None] * len(entries)       # cotangent of each entry's output
     for node, g in seeds:
-        if node >= 0 and g is not None:
-            cts[node] = g if cts[node] is None else cts[node] + g
+        if node >= 0:
+            _acc(cts, node, g)
     stop = min(wanted) if wanted else len(entries)
-    compact = getattr(tape, "compact", False)
-    ans_at = 2 if compact else 4
     for i in range(len(entries) - 1, stop - 1, -1):
         g = cts[i]
         if g is None:
             continue
         e = entries[i]
-        prim = e[0]
-        if prim is _INPUT:
+        prim, params, ans = e[0], e[1], e[2]
+        if prim is INPUT:
             continue
         cts[i] = None
-        if consume and prim is not _PROJ:
+        if consume:
             entries[i] = None
-        if prim is _PROJ:
-            node, j = e[1], e[2]
-            lst = cts[node]
-            if lst is None:
-                lst = cts[node] = [None] * len(entries[node][ans_at])
-            lst[j] = g if lst[j] is None else lst[j] + g
+        if prim is PROJ:        # output j (params) of entry e[3]: slot j of its cotangent list
+            n = e[3]
+            if cts[n] is None:
+                cts[n] = [None] * len(entries[n][2])
+            _acc(cts[n], params, g)
             continue
-        if compact:
-            params, ans = e[1], e[2]
-        else:
-            _, parents, args, params, ans = e
         if prim.multiple_results:
             g = [np.zeros(shape_of(o), dtype_of(o)) if gj is None else gj
                  for gj, o in zip(g, ans)]
-        fns = vjp_rules[prim][0]
+        vjp = prim.rules.vjp
         kw = params or _EMPTY
-        per_arg = type(fns) is tuple
-        if compact:
-            n = len(e)
-            if per_arg and n <= 7:      # one or two operands (most entries): no slices, no loop
-                if n == 5:      # one operand: the add of _acc inlined (chains of tiny ops)
-                    p = e[3]
-                    if p >= 0 and fns[0] is not None:
-                        c = fns[0](g, ans, e[4], **kw) if params else fns[0](g, ans, e[4])
-                        if c is not None:
-                            old = cts[p]
-                            cts[p] = c if old is None else old + c
-                    continue
+        fns = vjp.per_operand
+        if fns is not None and len(e) <= 7:
+            # fast path: one or two operands with per-operand rules (most entries), without
+            # slices, loops and pull; benchmark W2 (a chain of tiny ops) pays ~20% without it
+            if len(e) == 5:
                 if e[3] >= 0 and fns[0] is not None:
-                    _acc(cts, e[3], fns[0](g, ans, e[4], e[6], **kw))
-                if e[5] >= 0 and fns[1] is not None:
-                    _acc(cts, e[5], fns[1](g, ans, e[4], e[6], **kw))
+                    _acc(cts, e[3], fns[0](g, ans, e[4], **kw))
                 continue
-            parents, args = e[3::2], e[4::2]
-        for j, p in enumerate(parents):
-            if p < 0:
-                continue
-            if per_arg:
-                fn = fns[j]
-                if fn is None:
-                    continue
-                c = fn(g, ans, *args, **kw)
-            else:
-                c = fns(j, g, ans, *args, **kw)
-            if c is None:
-                continue
-            old = cts[p]
-            cts[p] = c if old is None else old + c
+            if e[3] >= 0 and fns[0] is not None:
+                _acc(cts, e[3], fns[0](g, ans, e[4], e[6], **kw))
+            if e[5] >= 0 and fns[1] is not None:
+                _acc(cts, e[5], fns[1](g, ans, e[4], e[6], **kw))
+            continue
+        args = e[4::2]
+        for j, p in enumerate(e[3::2]):
+            if p >= 0:
+                _acc(cts, p, vjp.pull(j, g, ans, args, kw))
     return [cts[w] for w in wanted]
 
 
+_EMPTY: dict = {}
+
+
 def _acc(cts: list, p: int, c) -> None:
-    """Add the contribution ``c`` (None: none) to the cotangent of tape entry ``p``."""
+    """Add the contribution ``c`` (None: none) to the cotangent ``cts[p]``."""
     if c is not None:
         old = cts[p]
         cts[p] = c if old is None else old + c
@@ -359,12 +305,9 @@ def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool
     operands that argument i's VJP reads, so ``x * c`` with a constant ``c``
     keeps ``c`` but not ``x``.
     """
-    if prim.multiple_results:
-        keep_ans = True
-    vjp_rules[prim] = (tuple(per_arg), keep if isinstance(keep, bool) else tuple(keep), keep_ans)
-    vjp_needs.pop(prim, None)
-    if needs is not None:
-        vjp_needs[prim] = tuple(tuple(n) for n in needs)
+    prim.rules.vjp = VJPRule(tuple(per_arg), None, _keep(keep),
+                             keep_ans or prim.multiple_results,
+                             None if needs is None else tuple(tuple(n) for n in needs))
 
 
 def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,
@@ -373,9 +316,11 @@ def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,
 
     ``fn(j, g, ans, *args, **params)`` returns the cotangent of operand j.
     """
-    if prim.multiple_results:
-        keep_ans = True
-    vjp_rules[prim] = (fn, keep if isinstance(keep, bool) else tuple(keep), keep_ans)
+    prim.rules.vjp = VJPRule(None, fn, _keep(keep), keep_ans or prim.multiple_results)
+
+
+def _keep(keep):
+    return keep if isinstance(keep, bool) else tuple(keep)
 
 
 # ---------------------------------------------------------------------------

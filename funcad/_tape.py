@@ -9,7 +9,9 @@ import numpy as np
 
 from . import tree as _tree
 from ._args import leaf_labels, put_at
-from ._reverse import _INPUT, _PROJ, Tape, vjp_flat
+from ._reverse import INPUT as _INPUT
+from ._reverse import PROJ as _PROJ
+from ._reverse import Tape, parents_of, values_of, vjp_flat
 from ._util import ShapeDtype, is_inexact
 
 P = ParamSpec("P")
@@ -214,12 +216,12 @@ def _nbytes(v) -> int:
 
 
 def _unpack(e):
-    """A tape entry as ``(prim, parents, values, params, ans)``, whichever layout it has
-    (the engine may store compact rows ``(prim, params, ans, parent0, value0, ...)``)."""
+    """A tape entry as ``(prim, parents, values, params, ans)``; an output j of entry n
+    as ``(PROJ, n, j, None, None)``."""
     prim = e[0]
-    if prim is _INPUT or prim is _PROJ or (len(e) == 5 and isinstance(e[1], tuple)):
-        return e
-    return prim, tuple(e[3::2]), tuple(e[4::2]), e[1], e[2]
+    if prim is _PROJ:
+        return prim, e[3], e[1], None, None
+    return prim, parents_of(e), values_of(e), e[1], e[2]
 
 
 def saved_residuals(fun: Callable[..., Any], *args: Any) -> list[dict]:

@@ -14,7 +14,8 @@ import weakref
 
 import numpy as np
 
-from ._core import Tracer, ops
+from ._protocols import ArrayProtocols as Tracer  # the base of every tracer (no cycle)
+from ._protocols import ops
 from ._util import user_site
 from .errors import ConcretizationError, FuncadError
 

@@ -20,6 +20,8 @@ from ._forward import (JVPTrace, JVPTracer, def_linear, def_linear_jvp, defjvp, 
                        jvp_rules, linear_in)
 from ._reverse import RevTrace, RevTracer, defvjp, defvjp_argnum, vjp_rules
 from ._util import ShapeDtype
+from ._rules import Rules, VJPRule, def_dot
+from ._jacobian_trace import defsparse, sparse_rules
 
 __all__ = [
     "Primitive", "Trace", "Tracer", "bind", "full_lower", "new_trace", "ops", "ShapeDtype",
@@ -28,4 +30,6 @@ __all__ = [
     "RevTrace", "RevTracer", "defvjp", "defvjp_argnum", "vjp_rules",
     "BatchTrace", "BatchTracer", "defbatch", "batch_elementwise", "batch_reduction",
     "batch_rules",
+    "Rules", "VJPRule", "def_dot",
+    "defsparse", "sparse_rules",
 ]

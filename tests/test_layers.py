@@ -65,11 +65,6 @@ RULE_PACKAGES = ("funcad.numpy", "funcad.scipy")   # L4: its internal cycle is t
 # entry is deleted here with the fix. (An entry whose modules are not in the package,
 # the names before or after a rename, is not checked.)
 KNOWN = {
-    ("cycle", ("funcad._core", "funcad._views")):
-        "_views holds Tracer's view tracking: _core imports it at its bottom and it reads "
-        "Tracer and ops from _core",
-    ("up", ("funcad._core", "funcad.scipy.special")):
-        "the ufunc hook loads SciPy's rules on first use (import funcad never imports SciPy)",
     ("up", ("funcad._protocols", "funcad.scipy.special")):
         "the ufunc hook loads SciPy's rules on first use (import funcad never imports SciPy)",
 }

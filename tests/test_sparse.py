@@ -1,4 +1,4 @@
-"""Sparse Jacobian bases (funcad/_sparse.py) give the dense path's results.
+"""Sparse Jacobian bases (funcad/_onehot.py) give the dense path's results.
 
 jacfwd, jacrev and hessian start from a one-hot basis held as ``OneHotRows`` when the
 basis is large; every primitive either has a rule for it or sees dense operands. Here
@@ -16,19 +16,19 @@ from hypothesis import HealthCheck, given, settings
 
 import funcad as fad
 import funcad.numpy as fnp
-from funcad import _sparse, tree
-from funcad._sparse import OneHotRows, densify
+from funcad import _jacobian_trace, _onehot, tree
+from funcad._onehot import OneHotRows, densify
 
 from .fuzz_programs import programs
 from .test_primitives import CASES, IDS
 
-_SPARSE_PROCESS = _sparse.sparse_process
+_SPARSE_PROCESS = _jacobian_trace.sparse_process
 
 
 @pytest.fixture
 def forced(monkeypatch):
-    monkeypatch.setattr(_sparse, "MIN_SIZE", 0)
-    monkeypatch.setattr(_sparse, "ENABLED", True)
+    monkeypatch.setattr(_onehot, "MIN_SIZE", 0)
+    monkeypatch.setattr(_onehot, "ENABLED", True)
 
 
 def _both(fn, monkeypatch, handled=None):
@@ -36,16 +36,16 @@ def _both(fn, monkeypatch, handled=None):
     The names of primitives that a sparse rule handled are added to ``handled``."""
     out = []
     for enabled in (True, False):
-        monkeypatch.setattr(_sparse, "ENABLED", enabled)
-        monkeypatch.setattr(_sparse, "MIN_SIZE", 0)
+        monkeypatch.setattr(_onehot, "ENABLED", enabled)
+        monkeypatch.setattr(_onehot, "MIN_SIZE", 0)
         if enabled and handled is not None:
-            monkeypatch.setattr(_sparse, "sparse_process", _recorder(handled))
+            monkeypatch.setattr(_jacobian_trace, "sparse_process", _recorder(handled))
         try:
             with np.errstate(all="ignore"):
                 out.append(fn())
         except Exception as e:  # noqa: BLE001 - compared below
             out.append(e)
-        monkeypatch.setattr(_sparse, "sparse_process", _SPARSE_PROCESS)
+        monkeypatch.setattr(_jacobian_trace, "sparse_process", _SPARSE_PROCESS)
     return out
 
 
@@ -141,7 +141,7 @@ def rosen_hessian(x):
 @pytest.mark.parametrize("n", [40, 300])
 def test_rosenbrock_hessian_closed_form(n):
     x = np.random.default_rng(n).uniform(-1, 1, n)
-    assert _sparse.use_sparse(n, np.float64)
+    assert _onehot.use_sparse(n, np.float64)
     np.testing.assert_allclose(fad.hessian(rosen)(x), rosen_hessian(x), rtol=1e-12, atol=1e-9)
 
 
@@ -192,7 +192,7 @@ def test_sum_axes_keepdims(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_total_sum_keeps_dtype_and_layout(dtype, monkeypatch):
     """A sum over all axes (a function's value) is one weighted count of the basis indices."""
-    monkeypatch.setattr(_sparse, "MIN_SIZE", 0)
+    monkeypatch.setattr(_onehot, "MIN_SIZE", 0)
     x = np.random.default_rng(4).normal(size=(3, 4)).astype(dtype)
     for keepdims in (False, True):
         f = lambda x, k=keepdims: (x[::-1] * 2.0).sum(keepdims=k)       # noqa: E731
@@ -299,13 +299,13 @@ def test_float16_and_longdouble(monkeypatch):
     got = _both(lambda: fad.jacfwd(lambda x: np.sum(np.sin(x) * x[::-1]) * x)(f16), monkeypatch)
     assert got[0].dtype == np.float16
     np.testing.assert_allclose(got[0].astype(float), got[1].astype(float), rtol=1e-3)
-    assert not _sparse.use_sparse(10**4, np.longdouble)     # would round through float64
+    assert not _onehot.use_sparse(10**4, np.longdouble)     # would round through float64
 
 
 def test_small_bases_stay_dense():
-    assert not _sparse.use_sparse(_sparse.MIN_SIZE - 1, np.float64)
-    assert _sparse.use_sparse(_sparse.MIN_SIZE, np.float64)
-    assert not _sparse.use_sparse(10**6, np.int64)
+    assert not _onehot.use_sparse(_onehot.MIN_SIZE - 1, np.float64)
+    assert _onehot.use_sparse(_onehot.MIN_SIZE, np.float64)
+    assert not _onehot.use_sparse(10**6, np.int64)
 
 
 def test_join_merges_equal_slots():
@@ -314,6 +314,6 @@ def test_join_merges_equal_slots():
     a = OneHotRows(rng.normal(size=(3, 10)), idx[:3], 10)
     b = OneHotRows(rng.normal(size=(2, 10)), idx[[1, 3]], 10)
     for sign in (1.0, -1.0):
-        c = _sparse._join(a, b, sign, 40)
+        c = _jacobian_trace._join(a, b, sign, 40)
         assert c.vals.shape[0] == 4          # slot 1 of a and slot 0 of b share indices
         np.testing.assert_allclose(densify(c)[:10], densify(a) + sign * densify(b), rtol=1e-14)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dis
 import sys
 from typing import Callable
 
@@ -101,28 +100,6 @@ def _vjp_unary(d):
     return lambda g, ans, x: g * d(ans, x)
 
 
-def _reads(fn, operands: tuple) -> tuple:
-    """Which of ``operands`` (parameter names of the partial ``fn``) its body reads.
-
-    The tape then keeps only those: in ``x * c`` with a constant ``c`` the VJP of
-    ``x`` reads ``c`` alone, so ``x`` is recorded as a shape and dtype. Anything
-    that is not plain Python code is assumed to read everything.
-    """
-    if fn is None:
-        return ()
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_flags & (0x04 | 0x08):      # *args / **kwargs: unknown
-        return tuple(range(len(operands)))
-    names = code.co_varnames[:code.co_argcount]
-    used = set()
-    for ins in dis.get_instructions(code):
-        if ins.opname.startswith("LOAD_"):
-            v = ins.argval
-            used.update(v if isinstance(v, tuple) else (v,))
-    return tuple(i for i, nm in enumerate(operands)
-                 if i + 1 >= len(names) or names[i + 1] in used)
-
-
 def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
           keep_x: bool = True, keep_ans: bool = False, div: Callable | None = None) -> Primitive:
     """An elementwise unary primitive whose derivative is the elementwise ``d(ans, x)``.
@@ -134,21 +111,24 @@ def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
     p = Primitive(name, impl)
     if div is not None:
         defjvp_full(p, _jvp_unary(lambda t, ans, x: t / div(ans, x)))
-        defvjp(p, lambda g, ans, x: g / div(ans, x), keep=(keep_x,), keep_ans=keep_ans,
-               needs=(_reads(div, ("x",)),))
+        defvjp(p, lambda g, ans, x: g / div(ans, x), keep=(keep_x,), keep_ans=keep_ans)
         batch_elementwise(p)
         export(p, name, np_func if np_func is not None else getattr(np, name, None))
         return p
     defjvp_full(p, _jvp_unary(lambda t, ans, x: t * d(ans, x)))
-    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans, needs=(_reads(d, ("x",)),))
+    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans)
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p
 
 
 def binary(name: str, impl: Callable, dx: Callable | None, dy: Callable | None, np_func=None,
-           *, keep=True, keep_ans: bool = False) -> Primitive:
-    """An elementwise binary primitive with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+           *, keep=True, keep_ans: bool = False, needs=None) -> Primitive:
+    """An elementwise binary primitive with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``.
+
+    ``keep``, ``keep_ans`` and ``needs`` say what the tape stores (see ``defvjp``):
+    ``needs=((1,), (0,))`` for ``multiply``, whose partial in x reads only y.
+    """
     p = Primitive(name, impl)
     defjvp(p, None if dx is None else (lambda t, ans, x, y: t * dx(ans, x, y)),
            None if dy is None else (lambda t, ans, x, y: t * dy(ans, x, y)))
@@ -157,7 +137,7 @@ def binary(name: str, impl: Callable, dx: Callable | None, dy: Callable | None, 
                                                                      shape_of(x))),
            None if dy is None else (lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y),
                                                                      shape_of(y))),
-           keep=keep, keep_ans=keep_ans, needs=(_reads(dx, ("x", "y")), _reads(dy, ("x", "y"))))
+           keep=keep, keep_ans=keep_ans, needs=needs)
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p

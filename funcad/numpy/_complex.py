@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _elementwise  # noqa: F401  (abs/sign below replace its real-only entries)
 from .._forward import def_linear
+from ..extend import defsparse, sparse_rules
 from ._base import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, is_traced
 
 
@@ -28,16 +29,19 @@ def _real_part(g):
 
 
 real_p = Primitive("real", np.real)
+defsparse(real_p, sparse_rules.unary(np.real))
 defjvp(real_p, lambda t, ans, x: real_p(t))
 defvjp(real_p, lambda g, ans, x: _real_part(g) + 0j, keep=False)
 batch_elementwise(real_p)
 
 imag_p = Primitive("imag", np.imag)
+defsparse(imag_p, sparse_rules.unary(np.imag))
 defjvp(imag_p, lambda t, ans, x: imag_p(t))
 defvjp(imag_p, lambda g, ans, x: _real_part(g) * (-1j), keep=False)
 batch_elementwise(imag_p)
 
 conj_p = Primitive("conjugate", np.conjugate)
+defsparse(conj_p, sparse_rules.unary(np.conjugate))
 for _p in (real_p, imag_p, conj_p):
     def_linear(_p)
 defjvp(conj_p, lambda t, ans, x: conj_p(t))

@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from ..extend import defsparse, sparse_rules
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, public, shape_of)
 from .._core import Tracer, active_traces, lift
@@ -18,6 +19,7 @@ from ._complex import real_p
 # ---------------------------------------------------------------------------
 
 convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
+defsparse(convert_p, sparse_rules.convert)
 defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
 def_linear(convert_p)
 

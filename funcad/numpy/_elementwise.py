@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .._forward import _match_shape, def_linear
-from .._reverse import vjp_needs, vjp_rules
+from ..extend import defsparse, sparse_rules
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defjvp_full, defvjp, export,
                     nondiff_elementwise, shape_of, unary, unbroadcast)
 
@@ -25,12 +25,14 @@ _LN10 = float(np.log(10.0))
 
 negative = Primitive("negative", np.negative)
 defjvp(negative, lambda t, ans, x: negative(t))
+defsparse(negative, sparse_rules.unary(np.negative))
 defvjp(negative, lambda g, ans, x: negative(g), keep=False)
 batch_elementwise(negative)
 def_linear(negative)
 export(negative, "negative", np.negative)
 
 add = Primitive("add", np.add)
+defsparse(add, sparse_rules.add(1.0))
 defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 defvjp(add, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
        lambda g, ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
@@ -39,6 +41,7 @@ def_linear(add)
 export(add, "add", np.add)
 
 subtract = Primitive("subtract", np.subtract)
+defsparse(subtract, sparse_rules.add(-1.0))
 
 
 def _subtract_jvp(primals, tangents, ans):
@@ -66,12 +69,15 @@ def _recip(y):
     return 1 / y
 
 
-multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
+multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x,
+                  needs=((1,), (0,)))
 divide = binary("divide", np.divide, lambda ans, x, y: _recip(y), lambda ans, x, y: -ans / y,
                 keep=(False, True), keep_ans=True)
 export(divide, "true_divide")
 def_linear(multiply, joint=False)   # in either factor alone
 def_linear(divide, (0,))               # in the numerator
+defsparse(multiply, sparse_rules.scale(np.multiply))
+defsparse(divide, sparse_rules.scale(np.divide))
 
 
 def _safe_log(x):
@@ -92,7 +98,8 @@ def _power_dx(ans, x, y):
     return where(equal(y, 0), 0.0, y * power(x, y - 1))
 
 
-power = binary("power", np.power, _power_dx, lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
+power = binary("power", np.power, _power_dx, lambda ans, x, y: ans * _safe_log(x), keep_ans=True,
+               needs=((0, 1), (0,)))
 
 
 def _power_vjp_x(g, ans, x, y):
@@ -104,11 +111,11 @@ def _power_vjp_x(g, ans, x, y):
     return unbroadcast(g * _power_dx(ans, x, y), shape_of(x))
 
 
-defvjp(power, _power_vjp_x, vjp_rules[power][0][1], keep=True, keep_ans=True,
-       needs=vjp_needs[power])
+defvjp(power, _power_vjp_x, power.rules.vjp.per_operand[1], keep=True, keep_ans=True,
+       needs=power.rules.vjp.needs)
 float_power = binary("float_power", np.float_power,
                      lambda ans, x, y: where(equal(y, 0), 0.0, y * float_power(x, y - 1)),
-                     lambda ans, x, y: ans * _safe_log(x), keep_ans=True)
+                     lambda ans, x, y: ans * _safe_log(x), keep_ans=True, needs=((0, 1), (0,)))
 
 square = unary("square", np.square, lambda ans, x: 2 * x)
 sqrt = unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, keep_x=False, keep_ans=True)
@@ -128,9 +135,9 @@ log2 = unary("log2", np.log2, None, div=lambda ans, x: x * _LN2)
 log10 = unary("log10", np.log10, None, div=lambda ans, x: x * _LN10)
 log1p = unary("log1p", np.log1p, None, div=lambda ans, x: x + 1)
 logaddexp = binary("logaddexp", np.logaddexp, lambda ans, x, y: exp(x - ans),
-                   lambda ans, x, y: exp(y - ans), keep_ans=True)
+                   lambda ans, x, y: exp(y - ans), keep_ans=True, needs=((0,), (1,)))
 logaddexp2 = binary("logaddexp2", np.logaddexp2, lambda ans, x, y: exp2(x - ans),
-                    lambda ans, x, y: exp2(y - ans), keep_ans=True)
+                    lambda ans, x, y: exp2(y - ans), keep_ans=True, needs=((0,), (1,)))
 
 # ---------------------------------------------------------------------------
 # trigonometric and hyperbolic
@@ -167,7 +174,7 @@ arctanh = unary("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x))
 arctan2 = binary("arctan2", np.arctan2, lambda ans, y, x: x / (x * x + y * y),
                  lambda ans, y, x: -y / (x * x + y * y))
 hypot = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
-               keep_ans=True)
+               keep_ans=True, needs=((0,), (1,)))
 
 # ---------------------------------------------------------------------------
 # piecewise: the subgradient at kinks is chosen on purpose
@@ -201,10 +208,10 @@ fmin = binary("fmin", np.fmin, _tie_x, _tie_y, keep_ans=True)
 
 # remainder = x - floor(x / y) * y; fmod = x - trunc(x / y) * y (away from the jumps)
 remainder = binary("remainder", np.remainder, lambda ans, x, y: 1.0,
-                   lambda ans, x, y: negative(floor(divide(x, y))))
+                   lambda ans, x, y: negative(floor(divide(x, y))), needs=((), (0, 1)))
 export(remainder, "mod")
 fmod = binary("fmod", np.fmod, lambda ans, x, y: 1.0,
-              lambda ans, x, y: negative(trunc(divide(x, y))))
+              lambda ans, x, y: negative(trunc(divide(x, y))), needs=((), (0, 1)))
 
 # ---------------------------------------------------------------------------
 # zero-derivative elementwise functions (piecewise constant or boolean)
@@ -236,6 +243,7 @@ logical_not = nondiff_elementwise("logical_not")
 # ---------------------------------------------------------------------------
 
 _where = Primitive("where", np.where)
+defsparse(_where, sparse_rules.where)
 defjvp(_where, None, lambda t, ans, c, x, y: _where(c, t, 0),
        lambda t, ans, c, x, y: _where(c, 0, t))
 defvjp(_where, None, lambda g, ans, c, x, y: unbroadcast(_where(c, g, 0), shape_of(x)),

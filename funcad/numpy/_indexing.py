@@ -20,6 +20,7 @@ from .._batching import defbatch
 from .._core import Tracer, full_lower
 from .._forward import def_linear
 from ..errors import BatchingError
+from ..extend import defsparse, sparse_rules
 from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
 from ._base import unbroadcast
 
@@ -100,6 +101,9 @@ getitem_p = Primitive("getitem", lambda x, *arrs, tree: x[_build(tree, arrs)])
 index_add_p = Primitive("index_add", None)
 index_set_p = Primitive("index_set", None)
 def_linear(getitem_p, (0,))
+defsparse(getitem_p, sparse_rules.structural(getitem_p, basic_index=True))
+defsparse(index_add_p, sparse_rules.index_add)
+defsparse(index_set_p, sparse_rules.index_set)
 def_linear(index_add_p, (0, 1))     # in the base and the update together
 def_linear(index_set_p, (0, 1))
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._batching import defbatch
 from .._forward import def_linear
+from ..extend import def_dot, defsparse, sparse_rules
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
 from ._elementwise import multiply
@@ -20,6 +21,8 @@ from ._shape import reshape, swapaxes, transpose
 # ---------------------------------------------------------------------------
 
 matmul_p = Primitive("matmul", np.matmul)
+defsparse(matmul_p, sparse_rules.matmul)
+def_dot(matmul_p)
 defjvp(matmul_p, lambda t, ans, x, y: matmul_p(t, y), lambda t, ans, x, y: matmul_p(x, t))
 
 
@@ -169,6 +172,7 @@ def _parse(subscripts, shapes):
 
 
 einsum_p = Primitive("einsum", lambda *ops_, spec: np.einsum(spec, *ops_, optimize=True))
+def_dot(einsum_p)
 
 
 def _spec(ins, out):

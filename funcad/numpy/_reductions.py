@@ -8,6 +8,7 @@ import numpy as np
 
 from .._batching import batch_elementwise, batch_reduction, defbatch, shift_axis
 from .._util import canonical_axis
+from ..extend import defsparse, sparse_rules
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from ._elementwise import divide, equal, exp, log, multiply, sqrt, subtract, where
@@ -42,6 +43,7 @@ def _sum_impl(x, *, axis, keepdims):
 
 
 _sum = Primitive("sum", _sum_impl)
+defsparse(_sum, sparse_rules.sum)
 def_linear_jvp(_sum)
 defvjp(_sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
        keep=False)

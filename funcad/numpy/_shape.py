@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .._batching import bdim_to_front, defbatch
+from ..extend import defsparse, sparse_rules
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
                     is_traced, shape_of, unbroadcast)
 
@@ -16,6 +17,7 @@ from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, im
 
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
 def_linear_jvp(_reshape)
+defsparse(_reshape, sparse_rules.structural(_reshape))
 defvjp(_reshape, lambda g, ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
 defbatch(_reshape, lambda vals, dims, *, newshape:
          _reshape(vals[0], newshape=(shape_of(vals[0])[0],) + newshape))
@@ -71,6 +73,7 @@ def ravel(a, order="C"):
 
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
 def_linear_jvp(_transpose)
+defsparse(_transpose, sparse_rules.structural(_transpose))
 defvjp(_transpose, lambda g, ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
        keep=False)
 defbatch(_transpose, lambda vals, dims, *, perm:
@@ -146,6 +149,7 @@ def matrix_transpose(x):
 
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
 def_linear_jvp(_broadcast_to)
+defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
 defvjp(_broadcast_to, lambda g, ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
 
 
@@ -257,6 +261,7 @@ atleast_3d = export(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tuple(s) + (1
 
 _concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
 def_linear_jvp(_concatenate)
+defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
 
 
 def _concat_vjp(j, g, ans, *xs, axis):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import defsparse, sparse_rules
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
                     implements, is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
 from .._forward import def_linear
@@ -29,6 +30,7 @@ export(deg2rad, "radians", np.radians)
 export(rad2deg, "degrees", np.degrees)
 positive = unary("positive", np.positive, lambda ans, x: 1.0, keep_x=False)
 def_linear(positive)
+defsparse(positive, sparse_rules.unary(np.positive))
 # fabs'(0) = 0, as abs
 fabs = unary("fabs", np.fabs, lambda ans, x: sign(x))
 
@@ -39,7 +41,7 @@ def _copysign_dx(ans, x, y):
     return multiply(sign(x), sign(ans))
 
 
-copysign = binary("copysign", np.copysign, _copysign_dx, None, keep_ans=True)
+copysign = binary("copysign", np.copysign, _copysign_dx, None, keep_ans=True, needs=((0,), ()))
 # nextafter(x, y) is x moved by one ulp: derivative 1 in x, 0 in y
 nextafter = binary("nextafter", np.nextafter, lambda ans, x, y: 1.0, None, keep=False)
 heaviside = nondiff_elementwise("heaviside")

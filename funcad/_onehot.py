@@ -1,7 +1,26 @@
-"""The sparse batched value behind Jacobian bases (see ``_sparse.py`` for the rules).
+"""One-hot Jacobian bases: batched values held by their nonzeros (the rules that apply
+primitives to them, and the trace, are in ``_jacobian_trace.py``).
 
-A :class:`OneHotRows` holds a batched value ``V`` of shape ``(size, *shape)`` by its
-nonzeros, in ``K`` slots: ``V[b, p] = sum_k vals[k, p] * (idx[k, p] == b)``.
+``jacfwd`` pushes the identity basis through a JVP under vmap, and ``jacrev`` pulls the
+output basis back. Stored densely, the basis is an ``n x n`` matrix and every linear op
+on it costs ``n`` times the op on one example (``W @ I`` is a full matrix product).
+But a basis vector is one-hot, and the ops a JVP or a pullback applies to it are
+linear: scaling by a primal value, slicing, scattering, sums. Each element of the
+batched value then depends on a few basis indices only.
+
+:class:`OneHotRows` stores a batched value ``V`` of shape ``(size, *shape)`` by its
+nonzeros, in ``K`` slots::
+
+    V[b, p] = sum_k vals[k, p] * (idx[k, p] == b)
+
+so the identity is ``vals = 1, idx = arange(n)`` with ``K = 1``. Scaling touches
+``vals``; slicing, reshaping and transposing apply to ``vals`` and ``idx`` alike; a sum
+over an axis moves that axis into the slots; adding two values joins their slots.
+When the slots outgrow half the batch the value becomes a dense array, and a primitive
+without a rule here sees dense operands (``densify``), so the result is always exact.
+The Hessian of an n-dimensional Rosenbrock function costs ``O(n)`` this way instead of
+``O(n^2)`` per op, and ``jacfwd(lambda x: W @ x)`` gathers ``W`` instead of multiplying
+it by the identity.
 """
 
 from __future__ import annotations
@@ -12,7 +31,34 @@ import numpy as np
 
 from ._core import Tracer
 
-__all__ = ["OneHotRows", "add_slots", "densify"]
+__all__ = ["OneHotRows", "add_slots", "densify", "basis", "use_sparse", "MIN_SIZE", "ENABLED"]
+
+
+# Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
+MIN_SIZE = 32
+# Switch for tests and benchmarks that compare against the dense path.
+ENABLED = True
+
+
+def use_sparse(size: int, dtype) -> bool:
+    """Whether a Jacobian basis of ``size`` vectors of ``dtype`` starts sparse."""
+    dt = np.dtype(dtype)
+    # float16/32/64 and complex64/128: densify sums in float64 (np.bincount), which would
+    # round a longdouble
+    return ENABLED and size >= MIN_SIZE and dt.itemsize <= {"f": 8, "c": 16}.get(dt.kind, 0)
+
+
+def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
+    """The slice ``[start, start + size)`` of the standard basis, restricted to one input
+    leaf of ``shape`` whose elements are basis indices ``offset, offset + 1, ...``."""
+    n = math.prod(shape)
+    lo = offset - start
+    pos = np.arange(lo, lo + n).reshape((1,) + tuple(shape))
+    if lo >= 0 and lo + n <= size:        # the whole leaf lies in this chunk
+        return OneHotRows(np.ones(pos.shape, dtype), pos, size)
+    inside = (pos >= 0) & (pos < size)
+    vals = inside.astype(dtype)
+    return OneHotRows(vals, np.where(inside, pos, 0), size)
 
 
 class OneHotRows:

@@ -1,64 +1,36 @@
-"""Sparse batched values: Jacobian bases without dense ``n x n`` work.
+"""vmap's trace for one-hot Jacobian bases, and the rules that keep the basis sparse.
 
-``jacfwd`` pushes the identity basis through a JVP under vmap, and ``jacrev`` pulls the
-output basis back. Stored densely, the basis is an ``n x n`` matrix and every linear op
-on it costs ``n`` times the op on one example (``W @ I`` is a full matrix product).
-But a basis vector is one-hot, and the ops a JVP or a pullback applies to it are
-linear: scaling by a primal value, slicing, scattering, sums. Each element of the
-batched value then depends on a few basis indices only.
-
-:class:`OneHotRows` stores a batched value ``V`` of shape ``(size, *shape)`` by its
-nonzeros, in ``K`` slots::
-
-    V[b, p] = sum_k vals[k, p] * (idx[k, p] == b)
-
-so the identity is ``vals = 1, idx = arange(n)`` with ``K = 1``. Scaling touches
-``vals``; slicing, reshaping and transposing apply to ``vals`` and ``idx`` alike; a sum
-over an axis moves that axis into the slots; adding two values joins their slots.
-When the slots outgrow half the batch the value becomes a dense array, and a primitive
-without a rule here sees dense operands (``densify``), so the result is always exact.
-The Hessian of an n-dimensional Rosenbrock function costs ``O(n)`` this way instead of
-``O(n^2)`` per op, and ``jacfwd(lambda x: W @ x)`` gathers ``W`` instead of multiplying
-it by the identity.
+``jacfwd``/``jacrev`` push a one-hot basis (:class:`~funcad._onehot.OneHotRows`) through
+a JVP or a pullback under vmap. :class:`JacobianTrace` applies a primitive with a sparse
+operand by the primitive's sparse rule (``prim.rules.sparse``, registered with
+:func:`defsparse` next to the primitive); a primitive without one sees its sparse
+operands densified, so the result is always exact. The rule builders for the common
+shapes (scaling by a constant, sums, joins, structural ops that apply the ordinary batching
+rule to values and indices alike) are in :data:`sparse_rules`.
 """
 
 from __future__ import annotations
 
-import math
+from types import SimpleNamespace
+from typing import Callable
 
 import numpy as np
 
-from ._batching import BatchTrace, BatchTracer, batch_rules
-from ._core import Tracer
-from ._sparse_value import OneHotRows, _align, _finish, _plain, add_slots, densify
+from ._batching import BatchTrace, BatchTracer
+from ._core import Primitive, Tracer
+from ._onehot import OneHotRows, _align, _finish, _plain, add_slots, densify
 
-__all__ = ["JacobianTrace", "OneHotRows", "basis", "densify", "sparse_process", "use_sparse"]
-
-# Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
-MIN_SIZE = 32
-# Switch for tests and benchmarks that compare against the dense path.
-ENABLED = True
+__all__ = ["JacobianTrace", "defsparse", "sparse_rules", "sparse_process"]
 
 
-def use_sparse(size: int, dtype) -> bool:
-    """Whether a Jacobian basis of ``size`` vectors of ``dtype`` starts sparse."""
-    dt = np.dtype(dtype)
-    # float16/32/64 and complex64/128: densify sums in float64 (np.bincount), which would
-    # round a longdouble
-    return ENABLED and size >= MIN_SIZE and dt.itemsize <= {"f": 8, "c": 16}.get(dt.kind, 0)
+def defsparse(prim: Primitive, rule: Callable) -> None:
+    """Register ``rule(vals, dims, params, size)`` for ``prim`` with a one-hot operand.
 
-
-def basis(shape, dtype, offset: int, start: int, size: int) -> OneHotRows:
-    """The slice ``[start, start + size)`` of the standard basis, restricted to one input
-    leaf of ``shape`` whose elements are basis indices ``offset, offset + 1, ...``."""
-    n = math.prod(shape)
-    lo = offset - start
-    pos = np.arange(lo, lo + n).reshape((1,) + tuple(shape))
-    if lo >= 0 and lo + n <= size:        # the whole leaf lies in this chunk
-        return OneHotRows(np.ones(pos.shape, dtype), pos, size)
-    inside = (pos >= 0) & (pos < size)
-    vals = inside.astype(dtype)
-    return OneHotRows(vals, np.where(inside, pos, 0), size)
+    ``vals`` holds the operands (a :class:`~funcad._onehot.OneHotRows`, an array, or a
+    batched array), ``dims`` for each 0 (batched) or None. Returns a OneHotRows, a dense
+    batched array, or None (the operands are made dense and the batching rule runs).
+    """
+    prim.rules.sparse = rule
 
 
 # ---------------------------------------------------------------------------
@@ -176,11 +148,12 @@ def _sum(vals, dims, params, size):
     return _finish(nv, ni, size)
 
 
-def _structural(batch_rule, sparse_pos=0, basic_index=False):
+def _structural(prim, sparse_pos=0, basic_index=False):
     """Ops that move elements without arithmetic (slices, reshapes, transposes, broadcasts):
-    apply the ordinary batching rule to the values and to the indices alike, the slot axis
-    standing in for the batch axis."""
+    apply ``prim``'s ordinary batching rule to the values and to the indices alike, the slot
+    axis standing in for the batch axis. ``basic_index``: ``getitem``."""
     def rule(vals, dims, params, size):
+        batch_rule = prim.rules.batch
         sp = vals[sparse_pos]
         if type(sp) is not OneHotRows:
             return None
@@ -190,6 +163,8 @@ def _structural(batch_rule, sparse_pos=0, basic_index=False):
         for j, (x, d) in enumerate(zip(vals, dims)):
             if j != sparse_pos and (d is not None or not _plain(x)):
                 return None
+        if batch_rule is None:
+            return None
         nv = batch_rule([sp.vals if j == sparse_pos else x for j, x in enumerate(vals)],
                         dims, **params)
         ni = batch_rule([sp.idx if j == sparse_pos else x for j, x in enumerate(vals)],
@@ -252,8 +227,11 @@ def _index_set(vals, dims, params, size):
     return None
 
 
-def _concatenate(br):
+def _concatenate(prim):
     def rule(vals, dims, params, size):
+        br = prim.rules.batch
+        if br is None:
+            return None
         ks = [v.vals.shape[0] for v in vals if type(v) is OneHotRows]
         k = max(ks)
         parts_v, parts_i = [], []
@@ -350,27 +328,19 @@ def _matmul(vals, dims, params, size):
     return out.reshape(shape)
 
 
-_rules: dict = {
-    "multiply": _scale(np.multiply),
-    "divide": _scale(np.divide),
-    "negative": _unary(lambda v: -v),
-    "positive": _unary(lambda v: v),
-    "real": _unary(np.real),
-    "imag": _unary(np.imag),
-    "conjugate": _unary(np.conjugate),
-    "convert": _convert,
-    "add": _add(1.0),
-    "subtract": _add(-1.0),
-    "sum": _sum,
-    "where": _where,
-    "matmul": _matmul,
-    "index_add": _index_add,
-    "index_set": _index_set,
-}
-_structural_names = {"getitem", "reshape", "transpose", "broadcast_to"}
-
-
-_made: dict = {}     # prim -> (the batching rule it was made from, the sparse rule)
+sparse_rules = SimpleNamespace(
+    scale=_scale,               # scale(np.multiply): x * c, c * x with c a concrete constant
+    unary=_unary,               # unary(np.negative): an op applied to the slot values alone
+    convert=_convert,           # astype to an inexact dtype
+    add=_add,                   # add(1.0), add(-1.0): add / subtract (slots joined)
+    sum=_sum,                   # a sum over axes moves them into the slots
+    where=_where,
+    matmul=_matmul,
+    index_add=_index_add,
+    index_set=_index_set,
+    structural=_structural,     # structural(reshape_p): the batching rule on values and indices
+    concatenate=_concatenate,   # concatenate(concatenate_p)
+)
 
 
 def sparse_process(prim, vals, dims, params, size):
@@ -380,20 +350,9 @@ def sparse_process(prim, vals, dims, params, size):
     the primitive's ordinary batching rule to values and indices alike. Returns the
     batched result, or ``None`` when the operands must be made dense.
     """
-    if prim.multiple_results:
+    rule = prim.rules.sparse
+    if rule is None or prim.multiple_results:
         return None
-    rule = _rules.get(prim.name)
-    if rule is None:
-        name = prim.name
-        batch_rule = batch_rules.get(prim)
-        if batch_rule is None or (name not in _structural_names and name != "concatenate"):
-            return None
-        made = _made.get(prim)
-        if made is None or made[0] is not batch_rule:
-            rule = (_concatenate(batch_rule) if name == "concatenate" else
-                    _structural(batch_rule, basic_index=name == "getitem"))
-            made = _made[prim] = (batch_rule, rule)
-        rule = made[1]
     return rule(vals, dims, params, size)
 
 
