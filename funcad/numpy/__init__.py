@@ -17,7 +17,7 @@ import types as _types
 
 import numpy as _np
 
-from .._core import Primitive as _Primitive
+from ..extend import Primitive as _Primitive
 
 from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
 from . import _products, _reductions, _shape  # noqa: F401
@@ -63,7 +63,7 @@ def _numpy_names() -> None:
     """Every dtype class NumPy has (fnp.longdouble is np.longdouble) and every alias of a
     routed function under each name NumPy gives it (fnp.acos, fnp.pow, fnp.row_stack ...)."""
     import warnings
-    from .. import _core
+    from .. import extend
     g = globals()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # deprecated aliases warn when called, some on access
@@ -75,8 +75,8 @@ def _numpy_names() -> None:
                 g[name] = obj
                 continue
             try:
-                fn = (_core.ufunc_table if isinstance(obj, _np.ufunc)
-                      else _core.function_table).get(obj)
+                fn = (extend.ufunc_table if isinstance(obj, _np.ufunc)
+                      else extend.function_table).get(obj)
             except TypeError:                 # unhashable: not a function
                 continue
             if fn is not None:

@@ -8,12 +8,9 @@ from typing import Callable
 
 import numpy as np
 
-from .. import _core
-from .._batching import batch_elementwise, defbatch
-from .._core import Primitive, Tracer, ops
-from .._forward import def_linear_jvp, defjvp, defjvp_full
-from .._reverse import defvjp, defvjp_argnum
-from .._util import dtype_of, shape_of
+from .. import extend
+from ..extend import (Primitive, Tracer, batch_elementwise, def_linear_jvp, defbatch, defjvp,
+                      defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of)
 
 __all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_elementwise",
            "Primitive", "defjvp", "defjvp_full", "def_linear_jvp", "defvjp", "defvjp_argnum",
@@ -41,9 +38,9 @@ def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
     setattr(ops, name, fn)
     if np_func is not None:
         if isinstance(np_func, np.ufunc):
-            _core.ufunc_table[np_func] = fn
+            extend.ufunc_table[np_func] = fn
         else:
-            _core.function_table[np_func] = fn
+            extend.function_table[np_func] = fn
     return fn
 
 
@@ -54,9 +51,9 @@ def implements(*np_funcs, name: str | None = None):
         export(fn, name)
         for f in np_funcs:
             if isinstance(f, np.ufunc):
-                _core.ufunc_table[f] = fn
+                extend.ufunc_table[f] = fn
             else:
-                _core.function_table[f] = fn
+                extend.function_table[f] = fn
         return fn
 
     return deco

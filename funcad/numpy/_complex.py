@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _elementwise  # noqa: F401  (abs/sign below replace its real-only entries)
-from .._forward import def_linear
+from ..extend import def_linear
 from ._base import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, is_traced
 
 

@@ -8,8 +8,7 @@ import numpy as np
 
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, public, shape_of)
-from .._core import Tracer, active_traces, lift
-from .._forward import def_linear
+from ..extend import Tracer, active_traces, def_linear, lift
 from ..errors import TracerArrayConversionError
 from ._complex import real_p
 
@@ -274,7 +273,7 @@ def copy(a, order="K", subok=False):
 # ---------------------------------------------------------------------------
 
 def _lifted(np_fn, name):
-    from .._core import lift
+    from ..extend import lift
 
     def fn(shape, dtype=float, order="C", **kw):
         return lift(np_fn(shape, dtype=dtype, order=order, **kw))
@@ -304,7 +303,7 @@ def full(shape, fill_value, dtype=None, order="C"):
         >>> fnp.full(2, 7.0)
         array([7., 7.])
     """
-    from .._core import lift
+    from ..extend import lift
     if isinstance(fill_value, Tracer):
         from ._shape import broadcast_to
         v = fill_value if dtype is None else astype(fill_value, dtype)
@@ -378,7 +377,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if not is_traced(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    from .._core import full_lower
+    from ..extend import full_lower
     from ._elementwise import exp, log, sign
     s = sign(start)
     try:
@@ -400,8 +399,8 @@ def _full_like_dispatch(shape, fill_value, dtype=None, order="C", *, device=None
 
 _full_like_dispatch.__doc__ = full.__doc__
 
-from .. import _core as _core_tables  # noqa: E402
-_core_tables.function_table[np.full] = _full_like_dispatch
+from .. import extend  # noqa: E402
+extend.function_table[np.full] = _full_like_dispatch
 
 
 def _like_constant(np_fn):
@@ -414,7 +413,7 @@ def _like_constant(np_fn):
 
 for _f in [np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.arange,
            np.fromfunction]:
-    _core_tables.function_table[_f] = _like_constant(_f)
+    extend.function_table[_f] = _like_constant(_f)
 
 
 

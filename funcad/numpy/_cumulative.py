@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch
+from ..extend import defbatch
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
                     shape_of)
 from ._elementwise import isnan, multiply, remainder, subtract, where

@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from .._forward import _match_shape, def_linear
-from .._reverse import vjp_needs, vjp_rules
+from ..extend import def_linear, match_shape, vjp_needs, vjp_rules
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defjvp_full, defvjp, export,
                     nondiff_elementwise, shape_of, unary, unbroadcast)
 
@@ -44,7 +43,7 @@ subtract = Primitive("subtract", np.subtract)
 def _subtract_jvp(primals, tangents, ans):
     tx, ty = tangents      # one subtract of the tangents, not tx + negative(ty)
     out = tx if ty is None else negative(ty) if tx is None else subtract(tx, ty)
-    return _match_shape(out, ans)
+    return match_shape(out, ans)
 
 
 defjvp_full(subtract, _subtract_jvp)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch
-from .._core import Tracer, full_lower
-from .._forward import def_linear
+from ..extend import Tracer, def_linear, defbatch, full_lower
 from ..errors import BatchingError
 from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
 from ._base import unbroadcast

@@ -7,8 +7,7 @@ import string
 
 import numpy as np
 
-from .._batching import defbatch
-from .._forward import def_linear
+from ..extend import def_linear, defbatch
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
 from ._elementwise import multiply

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 
-from .._batching import batch_elementwise, batch_reduction, defbatch, shift_axis
-from .._util import canonical_axis
+from ..extend import batch_elementwise, batch_reduction, canonical_axis, defbatch, shift_axis
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from ._elementwise import divide, equal, exp, log, multiply, sqrt, subtract, where

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._batching import bdim_to_front, defbatch
+from ..extend import bdim_to_front, defbatch
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
                     is_traced, shape_of, unbroadcast)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch, shift_axis
-from .._core import Tracer, full_lower
+from ..extend import Tracer, defbatch, full_lower, shift_axis
 from ._base import Primitive, dtype_of, export, implements, is_traced, shape_of
 from ._creation import astype
 from ._elementwise import (add, equal, floor, isnan, logical_not, maximum, minimum, multiply,

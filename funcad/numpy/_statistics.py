@@ -9,14 +9,13 @@ import builtins
 
 import numpy as np
 
-from .._core import Tracer
+from ..extend import Tracer, canonical_axis
 from ._base import dtype_of, implements, is_traced, shape_of
 from ._creation import astype
 from ._elementwise import (add, divide, greater, isfinite, isinf, isnan, less, logical_and,
                            logical_not, multiply, sqrt, subtract, where)
 from ._reductions import argmax, argmin, max, mean, min, prod, sum
 from ._shape import broadcast_to, reshape
-from .._util import canonical_axis
 
 # ---------------------------------------------------------------------------
 # nan-reductions: NaNs replaced by the operation's identity
@@ -374,7 +373,7 @@ def real_if_close(a, tol=100):
         return np.real_if_close(a, tol)
     if not np.issubdtype(dtype_of(a), np.complexfloating):
         return a
-    from .._core import full_lower
+    from ..extend import full_lower
     from ._complex import real
     v = np.asarray(full_lower(a))
     t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
@@ -469,7 +468,7 @@ def _float_values(x):
 
 
 def _lower(x):
-    from .._core import full_lower
+    from ..extend import full_lower
     return full_lower(x)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import Tracer, full_lower
+from ..extend import Tracer, full_lower
 from ._base import dtype_of, export, implements, is_traced, shape_of
 from ._elementwise import equal, where
 from ._indexing import getitem

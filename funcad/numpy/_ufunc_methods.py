@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import extend
 from ..errors import UnsupportedFunctionError
 from ._base import shape_of
 from ._shape import concatenate, moveaxis, reshape
@@ -123,11 +123,11 @@ _AT_NAMES = {np.add: "add", np.subtract: "subtract", np.multiply: "multiply",
 
 def register_all() -> None:
     """Register outer/reduce/accumulate/at for every binary ufunc in ``ufunc_table``."""
-    for u, fn in list(_core.ufunc_table.items()):
+    for u, fn in list(extend.ufunc_table.items()):
         if not isinstance(u, np.ufunc) or u.nin != 2 or u.nout != 1:
             continue
-        _core.ufunc_table.setdefault((u, "outer"), _outer(fn))
-        _core.ufunc_table.setdefault((u, "reduce"), _reduce(u, fn))
-        _core.ufunc_table.setdefault((u, "accumulate"), _accumulate(u, fn))
-        _core.ufunc_table.setdefault((u, "at"), _at(u))
+        extend.ufunc_table.setdefault((u, "outer"), _outer(fn))
+        extend.ufunc_table.setdefault((u, "reduce"), _reduce(u, fn))
+        extend.ufunc_table.setdefault((u, "accumulate"), _accumulate(u, fn))
+        extend.ufunc_table.setdefault((u, "at"), _at(u))
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
                     implements, is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
-from .._forward import def_linear
+from ..extend import def_linear
 from ._complex import imag_p, real_p
 from ._elementwise import (absolute, divide, equal, floor_divide, less, multiply, negative,
                            remainder, sign, sin, subtract, trunc, where)

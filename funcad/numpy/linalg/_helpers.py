@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _core
-from ..._batching import BatchTracer, defbatch
-from ..._core import Tracer, ops
-from ..._util import dtype_of, shape_of
+from ... import extend
+from ...extend import Tracer, defbatch, dtype_of, ops, primal_values, shape_of
 
 __all__ = ["T", "H", "diag", "diagm", "trace", "mask", "is_complex", "route", "batch_core",
            "safe_div", "nan_where", "used_cols", "either", "degenerate", "real_ct", "to_float",
@@ -24,7 +22,7 @@ def route(*np_funcs):
     def deco(fn):
         for f in np_funcs:
             if f is not None:
-                _core.function_table[f] = fn
+                extend.function_table[f] = fn
         return fn
 
     return deco
@@ -117,9 +115,8 @@ def anywhere(mask) -> bool:
     looking through every level of tracing. The decomposition rules leave out their NaN
     markers when it is not: the rules then read their tangent or cotangent only linearly
     (``linear_transpose`` of what ``linearize`` returns needs that) and do less work."""
-    while isinstance(mask, Tracer):    # under vmap: any example (the masks then apply per example)
-        mask = mask.val if isinstance(mask, BatchTracer) else mask._concrete()
-    return bool(np.any(mask))
+    # under vmap: any example (the masks then apply per example)
+    return bool(np.any(primal_values(mask)))
 
 
 def used_cols(g):
