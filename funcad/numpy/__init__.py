@@ -30,7 +30,8 @@ from ._creation import accepts_sequences as _accepts_sequences
 
 
 def _is_routine(fn) -> bool:
-    return isinstance(fn, (_types.FunctionType, _Primitive))
+    """A function still to be wrapped (a primitive's public function accepts lists itself)."""
+    return isinstance(fn, (_types.FunctionType, _Primitive)) and not hasattr(fn, "primitive")
 
 
 # plain-NumPy creation functions, constants and utilities (no traced inputs to differentiate)

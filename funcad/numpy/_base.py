@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from .. import extend
+from ..errors import TracerArrayConversionError
 from ..extend import (Primitive, Tracer, batch_elementwise, def_linear_jvp, defbatch, defjvp,
                       defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of)
 
@@ -35,6 +36,7 @@ def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
     public[name] = fn
     if isinstance(fn, Primitive):
         defined_in.setdefault(fn, _defining_module())
+        public[name] = primitive_function(fn, name, np_func)
     setattr(ops, name, fn)
     if np_func is not None:
         if isinstance(np_func, np.ufunc):
@@ -42,6 +44,66 @@ def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
         else:
             extend.function_table[np_func] = fn
     return fn
+
+
+# ---------------------------------------------------------------------------
+# The public function of a primitive: NumPy's signature and summary line
+# ---------------------------------------------------------------------------
+
+_SMOOTH = "Derivative: the usual one, to any order in forward and reverse mode."
+_NONDIFF = ("Piecewise constant or boolean: the derivative is 0 everywhere (0 at the jumps "
+            "too, where it is undefined).")
+
+
+def _summary(np_func) -> str:
+    """NumPy's one-line summary of ``np_func`` (the first line after a ufunc's signature)."""
+    lines = [ln.strip() for ln in (getattr(np_func, "__doc__", None) or "").splitlines()]
+    lines = [ln for ln in lines if ln]
+    if isinstance(np_func, np.ufunc) and lines:
+        lines = lines[1:]                    # a ufunc's docstring starts with its signature
+    return lines[0] if lines else ""
+
+
+def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
+    """The public function that binds the elementwise primitive ``p``: ``(x, /, out=None,
+    **kwargs)`` or ``(x1, x2, /, out=None, **kwargs)`` as NumPy's ufunc, a docstring with NumPy's
+    summary line, and lists holding traced values accepted as arrays. The operator dunders, the
+    rules and the dispatch tables call ``p`` itself (through ``ops``) and pay nothing for it."""
+    nin = np_func.nin if isinstance(np_func, np.ufunc) else 1
+
+    def retry(args, out, kwargs, err):
+        return ops.retry_with_arrays(p, args, kwargs if out is None else dict(kwargs, out=out),
+                                     err)
+
+    if nin == 2:
+        def fn(x1, x2, /, out=None, **kwargs):
+            try:
+                if out is None and not kwargs:
+                    return p(x1, x2)
+                return p(x1, x2, out=out, **kwargs)
+            except TracerArrayConversionError as e:
+                return retry((x1, x2), out, kwargs, e)
+    else:
+        def fn(x, /, out=None, **kwargs):
+            try:
+                if out is None and not kwargs:
+                    return p(x)
+                return p(x, out=out, **kwargs)
+            except TracerArrayConversionError as e:
+                return retry((x,), out, kwargs, e)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = "funcad.numpy"
+    summary = _summary(np_func) or f"``{name}``, elementwise."
+    fn.__doc__ = (f"{summary}\n\nThe differentiable ``numpy.{name}`` (binds the primitive "
+                  f"``{p.name}_p``).\n\n{_NONDIFF if p.nondiff else _SMOOTH}\n")
+    fn.primitive = p
+    return fn
+
+
+def at_kinks(name: str, text: str) -> None:
+    """Say in ``funcad.numpy.<name>``'s docstring which derivative it takes at its kinks."""
+    fn = public[name]
+    fn.__doc__ = fn.__doc__.replace(_SMOOTH, text).replace(_NONDIFF, text)
 
 
 def implements(*np_funcs, name: str | None = None):
