@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _elementwise  # noqa: F401  (abs/sign below replace its real-only entries)
 from ..extend import def_linear
 from ._base import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, is_traced
+from ._elementwise import absolute_p, arctan2_p, equal_p, sign_p, where
 
 
 def _is_complex(x) -> bool:
@@ -99,8 +99,8 @@ export(conj, "conjugate")
 
 def _unit(x, ans):
     """conj(z) / |z|, and 0 where z = 0."""
-    zero = _elementwise.equal(ans, 0)
-    return _elementwise.where(zero, 0.0, conj(x) / _elementwise.where(zero, 1.0, ans))
+    zero = equal_p(ans, 0)
+    return where(zero, 0.0, conj(x) / where(zero, 1.0, ans))
 
 
 abs_complex_p = Primitive("abs_complex", np.absolute)
@@ -123,7 +123,7 @@ def absolute(x, /, out=None, **kwargs):
         return np.absolute(x, **kwargs)
     if _is_complex(x):
         return abs_complex_p(x)
-    return _elementwise.absolute(x)
+    return absolute_p(x)
 
 
 def sign(x, /, out=None, **kwargs):
@@ -139,10 +139,10 @@ def sign(x, /, out=None, **kwargs):
     if not is_traced(x):
         return np.sign(x, **kwargs)
     if not _is_complex(x):
-        return _elementwise.sign(x)
+        return sign_p(x)
     a = absolute(x)
-    zero = _elementwise.equal(a, 0)
-    return _elementwise.where(zero, 0j, x / _elementwise.where(zero, 1.0, a))
+    zero = equal_p(a, 0)
+    return where(zero, 0j, x / where(zero, 1.0, a))
 
 
 def angle(z, deg=False):
@@ -155,7 +155,7 @@ def angle(z, deg=False):
     """
     if not is_traced(z):
         return np.angle(z, deg=deg)
-    out = _elementwise.arctan2(imag(z), real(z))
+    out = arctan2_p(imag(z), real(z))
     return out * (180.0 / np.pi) if deg else out
 
 

@@ -263,8 +263,8 @@ def copy(a, order="K", subok=False):
     """
     if not isinstance(a, Tracer):
         return writable(np.copy(a))
-    from ._ufuncs_more import positive
-    return writable(positive(a))
+    from ._ufuncs_more import positive_p
+    return writable(positive_p(a))
 
 
 # ---------------------------------------------------------------------------
@@ -361,8 +361,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if not is_traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
-    from ._elementwise import power
-    y = power(base, linspace(start, stop, num, endpoint, axis=axis))
+    from ._elementwise import power_p
+    y = power_p(base, linspace(start, stop, num, endpoint, axis=axis))
     return y if dtype is None else astype(y, dtype)
 
 
@@ -378,16 +378,16 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     if not is_traced(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     from ..extend import full_lower
-    from ._elementwise import exp, log, sign
-    s = sign(start)
+    from ._elementwise import exp_p, log_p, sign_p
+    s = sign_p(start)
     try:
-        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign(stop)))
+        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign_p(stop)))
     except Exception:      # batched by vmap: the values cannot be checked here
         sv = tv = np.ones(())
     if np.any(sv == 0) or np.any(tv != sv):
         raise ValueError("geomspace: start and stop must be nonzero and of the same sign "
                          "(complex endpoints are not supported on traced values)")
-    y = s * exp(linspace(log(s * start), log(s * stop), num, endpoint, axis=axis))
+    y = s * exp_p(linspace(log_p(s * start), log_p(s * stop), num, endpoint, axis=axis))
     # as NumPy: the result is at least float64 unless dtype= says otherwise
     return astype(y, np.result_type(dtype_of(start), dtype_of(stop), np.float64)
                   if dtype is None else dtype)

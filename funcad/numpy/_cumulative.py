@@ -12,7 +12,7 @@ import numpy as np
 from ..extend import defbatch
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
                     shape_of)
-from ._elementwise import isnan, multiply, remainder, subtract, where
+from ._elementwise import isnan_p, multiply_p, remainder_p, subtract_p, where
 from ._shape import concatenate, reshape
 
 # ---------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
         return a
     k = 1
     while k < n:
-        a = multiply(a, _shift_in(a, k, axis, 1))
+        a = multiply_p(a, _shift_in(a, k, axis, 1))
         k *= 2
     return a
 
@@ -99,7 +99,7 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     """
     if not is_traced(a):
         return np.nancumsum(a, axis=axis, dtype=dtype)
-    return cumsum(where(isnan(a), 0.0, a), axis=axis, dtype=dtype)
+    return cumsum(where(isnan_p(a), 0.0, a), axis=axis, dtype=dtype)
 
 
 @implements(np.nancumprod)
@@ -113,7 +113,7 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     """
     if not is_traced(a):
         return np.nancumprod(a, axis=axis, dtype=dtype)
-    return cumprod(where(isnan(a), 1.0, a), axis=axis, dtype=dtype)
+    return cumprod(where(isnan_p(a), 1.0, a), axis=axis, dtype=dtype)
 
 
 def _cumulative(name, fn, np_fn):
@@ -179,7 +179,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         parts.append(v)
     a = concatenate(parts, axis=axis) if len(parts) > 1 else a
     for _ in range(n):
-        a = subtract(a[_sl(nd, axis, slice(1, None))], a[_sl(nd, axis, slice(None, -1))])
+        a = subtract_p(a[_sl(nd, axis, slice(1, None))], a[_sl(nd, axis, slice(None, -1))])
     return a
 
 
@@ -281,7 +281,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             shp[axis] = -1
             d = reshape(d, shp)
     avg = (y[_sl(nd, axis, slice(1, None))] + y[_sl(nd, axis, slice(None, -1))]) * 0.5
-    return sum(multiply(d, avg), axis=axis)
+    return sum(multiply_p(d, avg), axis=axis)
 
 
 @implements(np.unwrap)
@@ -296,20 +296,20 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """
     if not is_traced(p):
         return np.unwrap(p, discont, axis, period=period)
-    from ._elementwise import absolute, less, logical_and, stop_gradient
+    from ._elementwise import absolute_p, less_p, logical_and_p, stop_gradient_p
     nd = len(shape_of(p))
     axis = axis % nd
     discont = period / 2 if discont is None else max(discont, period / 2)
-    v = stop_gradient(p)
+    v = stop_gradient_p(p)
     dd = diff(v, axis=axis)
     half = period / 2
-    ddmod = remainder(dd + half, period) - half
-    ddmod = where(logical_and(ddmod == -half, dd > 0), half, ddmod)
-    corr = where(less(absolute(dd), discont), 0.0, ddmod - dd)
+    ddmod = remainder_p(dd + half, period) - half
+    ddmod = where(logical_and_p(ddmod == -half, dd > 0), half, ddmod)
+    corr = where(less_p(absolute_p(dd), discont), 0.0, ddmod - dd)
     shp = list(shape_of(p))
     shp[axis] = 1
     corr = concatenate([np.zeros(shp, dtype_of(corr)), cumsum(corr, axis=axis)], axis=axis)
-    return p + stop_gradient(corr)
+    return p + stop_gradient_p(corr)
 
 
 export(cumsum, "cumsum")

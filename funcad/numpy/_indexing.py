@@ -194,11 +194,11 @@ def _where_won(gu, base, arrs, tree):
     Each update position writes its own id into an integer array with the same
     primitive as the forward pass; an update won where its id is read back.
     """
-    from ._elementwise import equal, where
+    from ._elementwise import equal_p, where
     region = shape_of(gu)
     ids = np.arange(int(np.prod(region, dtype=np.int64))).reshape(region)
     written = index_set_p(np.full(shape_of(base), -1), ids, *arrs, tree=tree)
-    return where(equal(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
+    return where(equal_p(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
 
 
 defjvp_full(index_add_p, _scatter_jvp(index_add_p))
@@ -365,40 +365,40 @@ class _IndexRef:
     def add(self, values):
         """A copy of ``x`` with ``values`` added at ``idx``; repeated indices accumulate."""
         if self._full_mask(values):
-            from ._elementwise import add, where
-            return where(self.idx, add(self.x, values), self.x)
+            from ._elementwise import add_p, where
+            return where(self.idx, add_p(self.x, values), self.x)
         x, v, arrs, tree = self._args(values)
         return index_add_p(x, v, *arrs, tree=tree)
 
     def subtract(self, values):
         """A copy of ``x`` with ``values`` subtracted at ``idx``."""
-        from ._elementwise import negative
-        return self.add(negative(values))
+        from ._elementwise import negative_p
+        return self.add(negative_p(values))
 
     def multiply(self, values):
         """A copy of ``x`` with ``x[idx] *= values`` (repeated indices multiply in turn)."""
-        from ._elementwise import multiply
-        return self._apply_each(values, multiply)
+        from ._elementwise import multiply_p
+        return self._apply_each(values, multiply_p)
 
     def divide(self, values):
         """A copy of ``x`` with ``x[idx] /= values`` (repeated indices divide in turn)."""
-        from ._elementwise import divide
-        return self._apply_each(values, divide)
+        from ._elementwise import divide_p
+        return self._apply_each(values, divide_p)
 
     def power(self, values):
         """A copy of ``x`` with ``x[idx] **= values`` (repeated indices apply in turn)."""
-        from ._elementwise import power
-        return self._apply_each(values, power)
+        from ._elementwise import power_p
+        return self._apply_each(values, power_p)
 
     def min(self, values):
         """A copy of ``x`` with ``x[idx] = minimum(x[idx], values)`` (like np.minimum.at)."""
-        from ._elementwise import minimum
-        return self._apply_each(values, minimum)
+        from ._elementwise import minimum_p
+        return self._apply_each(values, minimum_p)
 
     def max(self, values):
         """A copy of ``x`` with ``x[idx] = maximum(x[idx], values)`` (like np.maximum.at)."""
-        from ._elementwise import maximum
-        return self._apply_each(values, maximum)
+        from ._elementwise import maximum_p
+        return self._apply_each(values, maximum_p)
 
     def _apply_each(self, values, op):
         # Sequential semantics (np.multiply.at): the k-th occurrence of each target index is

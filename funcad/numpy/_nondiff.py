@@ -168,13 +168,13 @@ if hasattr(np, "in1d"):
 
 
 def _isposinf(x, out=None):
-    from ._elementwise import greater, isinf, logical_and
-    return logical_and(isinf(x), greater(x, 0)) if is_traced(x) else np.isposinf(x)
+    from ._elementwise import greater_p, isinf_p, logical_and_p
+    return logical_and_p(isinf_p(x), greater_p(x, 0)) if is_traced(x) else np.isposinf(x)
 
 
 def _isneginf(x, out=None):
-    from ._elementwise import isinf, less, logical_and
-    return logical_and(isinf(x), less(x, 0)) if is_traced(x) else np.isneginf(x)
+    from ._elementwise import isinf_p, less_p, logical_and_p
+    return logical_and_p(isinf_p(x), less_p(x, 0)) if is_traced(x) else np.isneginf(x)
 
 
 for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:

@@ -10,7 +10,7 @@ import numpy as np
 from ..extend import def_linear, defbatch
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
-from ._elementwise import multiply
+from ._elementwise import multiply_p
 from ._reductions import sum
 from ._shape import reshape, swapaxes, transpose
 
@@ -35,12 +35,12 @@ def _matmul_vjp_x(g, ans, x, y):
     if len(ys) >= 2 and len(xs) >= 2:     # (..., k, n) @ (..., n, m): g @ y^T
         return unbroadcast(matmul_p(g, _mT(y)), xs)
     if len(xs) == 1 and len(ys) == 1:
-        return multiply(g, y)
+        return multiply_p(g, y)
     if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
         return unbroadcast(reshape(matmul_p(y, reshape(g, shape_of(g) + (1,))),
                                    shape_of(g)[:-1] + (xs[0],)), xs)
     # (..., k, n) @ (n,) -> (..., k)
-    return unbroadcast(multiply(reshape(g, shape_of(g) + (1,)), y), xs)
+    return unbroadcast(multiply_p(reshape(g, shape_of(g) + (1,)), y), xs)
 
 
 def _matmul_vjp_y(g, ans, x, y):
@@ -53,12 +53,12 @@ def _matmul_vjp_y(g, ans, x, y):
     if len(ys) > 2 and len(xs) >= 2:      # (..., k, n) @ (..., n, m): x^T @ g, summed
         return unbroadcast(matmul_p(_mT(x), g), ys)
     if len(xs) == 1 and len(ys) == 1:
-        return multiply(g, x)
+        return multiply_p(g, x)
     if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
         gx = matmul_p(_mT(x), reshape(g, shape_of(g) + (1,)))
         return unbroadcast(reshape(gx, shape_of(gx)[:-1]), ys)
     # (n,) @ (..., n, m) -> (..., m)
-    return unbroadcast(multiply(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
+    return unbroadcast(multiply_p(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
         1,) + shape_of(g)[-1:])), ys)
 
 
@@ -315,7 +315,7 @@ def dot(a, b, out=None):
     """
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
-        return multiply(a, b)
+        return multiply_p(a, b)
     if nb <= 2:
         return matmul_p(a, b)
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
@@ -358,7 +358,7 @@ def inner(a, b):
         11.0
     """
     if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
-        return multiply(a, b)
+        return multiply_p(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 
@@ -371,7 +371,7 @@ def outer(a, b, out=None):
         >>> fnp.outer(fnp.ones(2), fnp.ones(3)).shape
         (2, 3)
     """
-    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+    return multiply_p(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 @implements(np.vdot)
@@ -384,4 +384,4 @@ def vdot(a, b):
         11.0
     """
     from ._complex import conj
-    return sum(multiply(conj(reshape(a, (-1,))), reshape(b, (-1,))))
+    return sum(multiply_p(conj(reshape(a, (-1,))), reshape(b, (-1,))))

@@ -14,8 +14,8 @@ import numpy as np
 from ..extend import Tracer, defbatch, full_lower, shift_axis
 from ._base import Primitive, dtype_of, export, implements, is_traced, shape_of
 from ._creation import astype
-from ._elementwise import (add, equal, floor, isnan, logical_not, maximum, minimum, multiply,
-                           subtract, where)
+from ._elementwise import (add_p, equal_p, floor_p, isnan_p, logical_not_p, maximum_p, minimum_p, multiply_p,
+                           subtract_p, where)
 from ._indexing import getitem
 from ._shape import moveaxis, reshape
 from ._structural import take, take_along_axis
@@ -200,39 +200,39 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     qshape = shape_of(q)
     qf = reshape(q, (1,) * len(rest) + (-1,))
     if nan:
-        nanmask = isnan(s)
+        nanmask = isnan_p(s)
         from ._reductions import sum
-        count = sum(logical_not(nanmask), axis=-1, keepdims=True)
+        count = sum(logical_not_p(nanmask), axis=-1, keepdims=True)
         s = where(nanmask, 0.0, s)
-        last = maximum(count - 1, 0)
+        last = maximum_p(count - 1, 0)
     else:
         last = np.full((1,) * len(rest) + (1,), n - 1)
     # the position in q's float dtype: an integer count would promote float32 to float64
     lastf = astype(last, dtype_of(qf)) if dtype_of(qf).kind in "fc" else last
-    pos = multiply(qf, lastf)
-    lo = floor(pos) if method in ("linear", "lower", "midpoint") else None
+    pos = multiply_p(qf, lastf)
+    lo = floor_p(pos) if method in ("linear", "lower", "midpoint") else None
     if method == "higher":
-        from ._elementwise import ceil
-        lo = ceil(pos)
+        from ._elementwise import ceil_p
+        lo = ceil_p(pos)
     elif method == "nearest":
-        from ._elementwise import rint
-        lo = rint(pos)
-    lo = astype(minimum(maximum(lo, 0), lastf), np.int64)
-    hi = astype(minimum(lo + 1, last), np.int64)
+        from ._elementwise import rint_p
+        lo = rint_p(pos)
+    lo = astype(minimum_p(maximum_p(lo, 0), lastf), np.int64)
+    hi = astype(minimum_p(lo + 1, last), np.int64)
     full = tuple(shape_of(s)[:-1]) + (shape_of(pos)[-1],)
     from ._shape import broadcast_to
     v_lo = take_along_axis(s, broadcast_to(lo, full), axis=-1)
     if method == "linear":
         v_hi = take_along_axis(s, broadcast_to(hi, full), axis=-1)
-        frac = subtract(pos, astype(lo, dtype_of(pos)))
-        out = add(v_lo, multiply(frac, subtract(v_hi, v_lo)))
+        frac = subtract_p(pos, astype(lo, dtype_of(pos)))
+        out = add_p(v_lo, multiply_p(frac, subtract_p(v_hi, v_lo)))
     elif method == "midpoint":
         v_hi = take_along_axis(s, broadcast_to(hi, full), axis=-1)
-        out = where(equal(pos, floor(pos)), v_lo, multiply(add(v_lo, v_hi), 0.5))
+        out = where(equal_p(pos, floor_p(pos)), v_lo, multiply_p(add_p(v_lo, v_hi), 0.5))
     else:
         out = v_lo
     if nan:
-        out = where(equal(count, 0), np.nan, out)
+        out = where(equal_p(count, 0), np.nan, out)
     out = reshape(out, tuple(shp[i] for i in rest) + tuple(qshape))
     if keepdims:
         kd = tuple(1 if i in axes else shp[i] for i in range(nd))

@@ -12,8 +12,8 @@ import numpy as np
 from ..extend import Tracer, canonical_axis
 from ._base import dtype_of, implements, is_traced, shape_of
 from ._creation import astype
-from ._elementwise import (add, divide, greater, isfinite, isinf, isnan, less, logical_and,
-                           logical_not, multiply, sqrt, subtract, where)
+from ._elementwise import (add_p, divide_p, greater_p, isfinite_p, isinf_p, isnan_p, less_p, logical_and_p,
+                           logical_not_p, multiply_p, sqrt_p, subtract_p, where)
 from ._reductions import argmax, argmin, max, mean, min, prod, sum
 from ._shape import broadcast_to, reshape
 
@@ -25,7 +25,7 @@ from ._shape import broadcast_to, reshape
 def _count(a, axis, keepdims):
     """How many non-NaN entries, in ``a``'s real float dtype (an integer count would make a
     float32 mean float64)."""
-    n = sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims)
+    n = sum(logical_not_p(isnan_p(a)), axis=axis, keepdims=keepdims)
     dt = dtype_of(a)
     return astype(n, np.finfo(dt).dtype) if dt.kind in "fc" else n
 
@@ -41,7 +41,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     """
     if not is_traced(a):
         return np.nansum(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return sum(_where(isnan(a), 0.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    return sum(_where(isnan_p(a), 0.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanprod)
@@ -55,7 +55,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
     """
     if not is_traced(a):
         return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return prod(_where(isnan(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    return prod(_where(isnan_p(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanmean)
@@ -70,7 +70,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if not is_traced(a):
         return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     n = _count(a, axis, keepdims)
-    return divide(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), n)
+    return divide_p(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), n)
 
 
 @implements(np.nanvar)
@@ -88,9 +88,9 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     if not is_traced(a):
         return np.nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     m = nanmean(a, axis=axis, dtype=dtype, keepdims=True)
-    d = _where(isnan(a), 0.0, subtract(a, m))
+    d = _where(isnan_p(a), 0.0, subtract_p(a, m))
     n = _count(a, axis, keepdims)
-    return divide(sum(multiply(d, d), axis=axis, keepdims=keepdims), n - ddof)
+    return divide_p(sum(multiply_p(d, d), axis=axis, keepdims=keepdims), n - ddof)
 
 
 @implements(np.nanstd)
@@ -107,15 +107,15 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         ddof = correction
     if not is_traced(a):
         return np.nanstd(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    return sqrt_p(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _nan_extreme(name, red, fill, np_fn):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         if not is_traced(a):
             return np_fn(a, axis=axis, keepdims=keepdims)
-        r = red(_where(isnan(a), fill, a), axis=axis, keepdims=keepdims)
-        allnan = logical_not(sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims) > 0)
+        r = red(_where(isnan_p(a), fill, a), axis=axis, keepdims=keepdims)
+        allnan = logical_not_p(sum(logical_not_p(isnan_p(a)), axis=axis, keepdims=keepdims) > 0)
         return _where(allnan, np.nan, r)
     fn.__name__ = name
     fn.__doc__ = (f"Differentiable ``np.{name}`` (NaNs ignored; ties share the derivative)."
@@ -141,7 +141,7 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.nanargmax(a, axis=axis, keepdims=keepdims)
-    return argmax(_where(isnan(a), -np.inf, a), axis=axis, keepdims=keepdims)
+    return argmax(_where(isnan_p(a), -np.inf, a), axis=axis, keepdims=keepdims)
 
 
 @implements(np.nanargmin)
@@ -155,7 +155,7 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.nanargmin(a, axis=axis, keepdims=keepdims)
-    return argmin(_where(isnan(a), np.inf, a), axis=axis, keepdims=keepdims)
+    return argmin(_where(isnan_p(a), np.inf, a), axis=axis, keepdims=keepdims)
 
 
 _where = where   # the parameter ``where=`` shadows the function inside the reductions
@@ -171,8 +171,8 @@ def count_nonzero(a, axis=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.count_nonzero(a, axis=axis, keepdims=keepdims)
-    from ._elementwise import not_equal
-    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
+    from ._elementwise import not_equal_p
+    return sum(not_equal_p(a, 0), axis=axis, keepdims=keepdims)
 
 
 @implements(np.isclose)
@@ -186,12 +186,12 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     if not is_traced(a, b):
         return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    from ._elementwise import absolute, equal, less_equal, logical_or
+    from ._elementwise import absolute_p, equal_p, less_equal_p, logical_or_p
     with np.errstate(invalid="ignore"):     # inf - inf; the result is decided by a == b
-        close = less_equal(absolute(subtract(a, b)), atol + rtol * absolute(b))
-        out = logical_or(logical_and(close, isfinite(b)), equal(a, b))
+        close = less_equal_p(absolute_p(subtract_p(a, b)), atol + rtol * absolute_p(b))
+        out = logical_or_p(logical_and_p(close, isfinite_p(b)), equal_p(a, b))
         if equal_nan:
-            out = logical_or(out, logical_and(isnan(a), isnan(b)))
+            out = logical_or_p(out, logical_and_p(isnan_p(a), isnan_p(b)))
     return out
 
 
@@ -230,7 +230,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             w = reshape(w, tuple(shape_of(a)[i] if i in ax else 1 for i in range(nd)))
         scl = sum(broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a))), axis=axis,
                   keepdims=keepdims)
-        avg = divide(sum(multiply(a, w), axis=axis, keepdims=keepdims), scl)
+        avg = divide_p(sum(multiply_p(a, w), axis=axis, keepdims=keepdims), scl)
     return (avg, scl) if returned else avg
 
 
@@ -263,24 +263,24 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if fweights is not None:
         w = fweights
     if aweights is not None:
-        w = aweights if w is None else multiply(w, aweights)
+        w = aweights if w is None else multiply_p(w, aweights)
     n = shape_of(x)[1]
     if w is None:
         avg = mean(x, axis=1, keepdims=True)
         fact = float(n - ddof)
     else:
         wsum = sum(w)
-        avg = divide(sum(multiply(x, w), axis=1, keepdims=True), wsum)
+        avg = divide_p(sum(multiply_p(x, w), axis=1, keepdims=True), wsum)
         if ddof == 0:
             fact = wsum
         elif aweights is None:
             fact = wsum - ddof
         else:
-            fact = wsum - ddof * sum(multiply(w, aweights)) / wsum
-    xc = subtract(x, avg)
-    xw = xc if w is None else multiply(xc, w)
+            fact = wsum - ddof * sum(multiply_p(w, aweights)) / wsum
+    xc = subtract_p(x, avg)
+    xw = xc if w is None else multiply_p(xc, w)
     from ._products import matmul
-    c = divide(matmul(xw, transpose(xc)), fact)
+    c = divide_p(matmul(xw, transpose(xc)), fact)
     return reshape(c, ()) if shape_of(c) == (1, 1) else c
 
 
@@ -297,12 +297,12 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
         return np.corrcoef(x, y, rowvar, dtype=dtype)
     c = cov(x, y, rowvar, dtype=dtype)
     if len(shape_of(c)) == 0:
-        return divide(c, c)
+        return divide_p(c, c)
     from ._structural import diagonal
-    d = sqrt(diagonal(c))
-    c = divide(divide(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
-    from ._elementwise import maximum, minimum
-    return minimum(maximum(c, -1.0), 1.0)
+    d = sqrt_p(diagonal(c))
+    c = divide_p(divide_p(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
+    from ._elementwise import maximum_p, minimum_p
+    return minimum_p(maximum_p(c, -1.0), 1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -330,9 +330,9 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
         return np.clip(a, lo, hi)
     out = a
     if lo is not None:
-        out = _where(less(out, lo), lo, out)
+        out = _where(less_p(out, lo), lo, out)
     if hi is not None:
-        out = _where(greater(out, hi), hi, out)
+        out = _where(greater_p(out, hi), hi, out)
     shp = np.broadcast_shapes(shape_of(a), *[shape_of(b) for b in (lo, hi) if b is not None])
     return broadcast_to(out, shp)
 
@@ -356,8 +356,8 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     fi = np.finfo(dtype_of(x))
     posinf = fi.max if posinf is None else posinf
     neginf = fi.min if neginf is None else neginf
-    rep = _where(isnan(x), nan, _where(logical_and(isinf(x), greater(x, 0)), posinf, neginf))
-    return _where(isfinite(x), x, rep)
+    rep = _where(isnan_p(x), nan, _where(logical_and_p(isinf_p(x), greater_p(x, 0)), posinf, neginf))
+    return _where(isfinite_p(x), x, rep)
 
 
 @implements(np.real_if_close)
@@ -407,17 +407,17 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if not is_traced(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    from ._elementwise import maximum, minimum, remainder, stop_gradient
+    from ._elementwise import maximum_p, minimum_p, remainder_p, stop_gradient_p
     from ._indexing import getitem
     from ._sorting import argsort, searchsorted
-    xp = stop_gradient(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
+    xp = stop_gradient_p(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
     if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp)[-1:]:
         raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes "
                          f"{shape_of(xp)} and {shape_of(fp)}")
     if period is not None:
         from ._shape import concatenate
-        x = remainder(x, period)
-        xp = remainder(xp, period)
+        x = remainder_p(x, period)
+        xp = remainder_p(xp, period)
         order = argsort(xp)
         xp, fp = getitem(xp, order), getitem(fp, order)
         xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
@@ -427,15 +427,15 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if n == 1:
         y = broadcast_to(fp[0], shape_of(x))
     else:
-        i = minimum(maximum(searchsorted(xp, x, side="right"), 1), n - 1)
+        i = minimum_p(maximum_p(searchsorted(xp, x, side="right"), 1), n - 1)
         x0, x1 = getitem(xp, i - 1), getitem(xp, i)
         y0, y1 = getitem(fp, i - 1), getitem(fp, i)
-        t = divide(subtract(x, x0), subtract(x1, x0))
-        y = add(y0, multiply(t, subtract(y1, y0)))
+        t = divide_p(subtract_p(x, x0), subtract_p(x1, x0))
+        y = add_p(y0, multiply_p(t, subtract_p(y1, y0)))
     lv = fp[0] if left is None else left
     rv = fp[-1] if right is None else right
-    y = _where(less(x, xp[0]), lv, y)
-    y = _where(greater(x, xp[-1]), rv, y)
+    y = _where(less_p(x, xp[0]), lv, y)
+    y = _where(greater_p(x, xp[-1]), rv, y)
     return broadcast_to(y, shape_of(x)) if shape_of(y) != shape_of(x) else y
 
 
@@ -505,11 +505,11 @@ def _histdd(cols, bins, rng, density, weights):
             getitem(w, np.flatnonzero(inside)))
     h = reshape(h, nb)
     if density:
-        h = divide(h, sum(h))
+        h = divide_p(h, sum(h))
         for k, e in enumerate(edges):
             shp = [1] * d
             shp[k] = -1
-            h = divide(h, reshape(diff(e), shp))
+            h = divide_p(h, reshape(diff(e), shp))
     return h, edges
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..extend import Tracer, full_lower
 from ._base import dtype_of, export, implements, is_traced, shape_of
-from ._elementwise import equal, where
+from ._elementwise import equal_p, where
 from ._indexing import getitem
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
 
@@ -385,11 +385,11 @@ def take(a, indices, axis=None, out=None, mode=None):
     n = shape_of(a)[axis]
     indices = _lower_int(indices)
     if mode == "wrap":
-        from ._elementwise import remainder
-        indices = remainder(indices, n)
+        from ._elementwise import remainder_p
+        indices = remainder_p(indices, n)
     elif mode == "clip":
-        from ._elementwise import maximum, minimum
-        indices = minimum(maximum(indices, 0), n - 1)
+        from ._elementwise import maximum_p, minimum_p
+        indices = minimum_p(maximum_p(indices, 0), n - 1)
     axis = axis % len(shape_of(a))
     return getitem(a, (slice(None),) * axis + (indices,))
 
@@ -436,18 +436,18 @@ def choose(a, choices, out=None, mode="raise"):
         return np.choose(a, choices, mode=mode)
     n = len(choices)
     if mode == "wrap":
-        from ._elementwise import remainder
-        a = remainder(a, n)
+        from ._elementwise import remainder_p
+        a = remainder_p(a, n)
     elif mode == "clip":
-        from ._elementwise import maximum, minimum
-        a = minimum(maximum(a, 0), n - 1)
+        from ._elementwise import maximum_p, minimum_p
+        a = minimum_p(maximum_p(a, 0), n - 1)
     elif not isinstance(a, Tracer):
         a = np.asarray(a)
         if a.size and (a.min() < 0 or a.max() >= n):
             raise ValueError(f"choose: index out of range for {n} choices: {a}")
     out = choices[0]
     for k in range(1, n):
-        out = where(equal(a, k), choices[k], out)
+        out = where(equal_p(a, k), choices[k], out)
     return broadcast_to(out, np.broadcast_shapes(shape_of(a), *[shape_of(c) for c in choices]))
 
 
@@ -524,11 +524,11 @@ def piecewise(x, condlist, funclist, *args, **kw):
         condlist = [condlist]
     n = len(condlist)
     if len(funclist) == n + 1:   # the "otherwise" function
-        from ._elementwise import logical_not, logical_or
+        from ._elementwise import logical_not_p, logical_or_p
         anyc = condlist[0]
         for c in condlist[1:]:
-            anyc = logical_or(anyc, c)
-        condlist = list(condlist) + [logical_not(anyc)]
+            anyc = logical_or_p(anyc, c)
+        condlist = list(condlist) + [logical_not_p(anyc)]
     from ._creation import astype
     out = astype(np.zeros(xs, dtype_of(x)), dtype_of(x))
     try:

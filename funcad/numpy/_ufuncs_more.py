@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
+from ._base import (at_kinks, Primitive, batch_elementwise, binary, defjvp, defvjp, dtype_of, export,
                     implements, is_traced, nondiff_elementwise, shape_of, unary, unbroadcast)
 from ..extend import def_linear
 from ._complex import imag_p, real_p
-from ._elementwise import (absolute, divide, equal, floor_divide, less, multiply, negative,
-                           remainder, sign, sin, subtract, trunc, where)
+from ._elementwise import (absolute_p, divide_p, equal_p, floor_divide_p, less_p, multiply_p, negative_p,
+                           remainder_p, sign_p, sin_p, subtract_p, trunc_p, where)
 
 _D2R = float(np.pi / 180.0)
 
@@ -21,48 +21,51 @@ _D2R = float(np.pi / 180.0)
 # linear and sign-like
 # ---------------------------------------------------------------------------
 
-deg2rad = unary("deg2rad", np.deg2rad, lambda ans, x: _D2R, keep_x=False)
-rad2deg = unary("rad2deg", np.rad2deg, lambda ans, x: 1.0 / _D2R, keep_x=False)
-def_linear(deg2rad)
-def_linear(rad2deg)
-export(deg2rad, "radians", np.radians)
-export(rad2deg, "degrees", np.degrees)
-positive = unary("positive", np.positive, lambda ans, x: 1.0, keep_x=False)
-def_linear(positive)
+deg2rad_p = unary("deg2rad", np.deg2rad, lambda ans, x: _D2R, keep_x=False)
+rad2deg_p = unary("rad2deg", np.rad2deg, lambda ans, x: 1.0 / _D2R, keep_x=False)
+def_linear(deg2rad_p)
+def_linear(rad2deg_p)
+export(deg2rad_p, "radians", np.radians)
+export(rad2deg_p, "degrees", np.degrees)
+positive_p = unary("positive", np.positive, lambda ans, x: 1.0, keep_x=False)
+def_linear(positive_p)
 # fabs'(0) = 0, as abs
-fabs = unary("fabs", np.fabs, lambda ans, x: sign(x))
+fabs_p = unary("fabs", np.fabs, lambda ans, x: sign_p(x))
 
 
 def _copysign_dx(ans, x, y):
     # copysign(x, y) = |x| s(y) with s(y) = +-1 from y's sign bit, so sign(ans) = s(y) and
     # the derivative is sign(x) * s(y); 0 at x = 0 (as abs)
-    return multiply(sign(x), sign(ans))
+    return multiply_p(sign_p(x), sign_p(ans))
 
 
-copysign = binary("copysign", np.copysign, _copysign_dx, None, keep_ans=True)
+copysign_p = binary("copysign", np.copysign, _copysign_dx, None, keep_ans=True)
+at_kinks("fabs", "Derivative: sign(x); 0 at x = 0 (the minimum-norm subgradient, as abs).")
+at_kinks("copysign", "Derivative: sign(x1) * sign(copysign(1, x2)) in x1, 0 at x1 = 0 "
+                     "(as abs); 0 in x2.")
 # nextafter(x, y) is x moved by one ulp: derivative 1 in x, 0 in y
-nextafter = binary("nextafter", np.nextafter, lambda ans, x, y: 1.0, None, keep=False)
-heaviside = nondiff_elementwise("heaviside")
-spacing = nondiff_elementwise("spacing")
+nextafter_p = binary("nextafter", np.nextafter, lambda ans, x, y: 1.0, None, keep=False)
+heaviside_p = nondiff_elementwise("heaviside")
+spacing_p = nondiff_elementwise("spacing")
 
 # ldexp(x, n) = x * 2**n is linear in x, so both rules are ldexp itself (exact, and in
 # x's dtype: 2**n would be a float64 array); the integer exponent has no derivative
-ldexp = Primitive("ldexp", np.ldexp)
-defjvp(ldexp, lambda t, ans, x, n: ldexp(t, n), None)
+ldexp_p = Primitive("ldexp", np.ldexp)
+defjvp(ldexp_p, lambda t, ans, x, n: ldexp_p(t, n), None)
 
 
 def _ldexp_vjp(g, ans, x, n):
     # a complex cotangent reaches a real x when the value flows into complex arithmetic
     # further on (its real part is kept at the end); np.ldexp takes no complex numbers
     if dtype_of(g).kind == "c":
-        return unbroadcast(ldexp(real_p(g), n) + 1j * ldexp(imag_p(g), n), shape_of(x))
-    return unbroadcast(ldexp(g, n), shape_of(x))
+        return unbroadcast(ldexp_p(real_p(g), n) + 1j * ldexp_p(imag_p(g), n), shape_of(x))
+    return unbroadcast(ldexp_p(g, n), shape_of(x))
 
 
-defvjp(ldexp, _ldexp_vjp, None, keep=(False, True))
-def_linear(ldexp, (0,))
-batch_elementwise(ldexp)
-export(ldexp, "ldexp", np.ldexp)
+defvjp(ldexp_p, _ldexp_vjp, None, keep=(False, True))
+def_linear(ldexp_p, (0,))
+batch_elementwise(ldexp_p)
+export(ldexp_p, "ldexp", np.ldexp)
 
 # ---------------------------------------------------------------------------
 # multiple results: frexp, modf, divmod
@@ -84,7 +87,7 @@ def frexp(x):
     if not is_traced(x):
         return np.frexp(x)
     e = frexp_exponent(x)
-    return ldexp(x, negative(e)), e
+    return ldexp_p(x, negative_p(e)), e
 
 
 @implements(np.modf)
@@ -98,8 +101,8 @@ def modf(x):
     """
     if not is_traced(x):
         return np.modf(x)
-    t = trunc(x)
-    return subtract(x, t), t
+    t = trunc_p(x)
+    return subtract_p(x, t), t
 
 
 @implements(np.divmod)
@@ -113,7 +116,7 @@ def divmod(x1, x2):
     """
     if not is_traced(x1, x2):
         return np.divmod(x1, x2)
-    return floor_divide(x1, x2), remainder(x1, x2)
+    return floor_divide_p(x1, x2), remainder_p(x1, x2)
 
 
 # ---------------------------------------------------------------------------
@@ -139,7 +142,7 @@ def round(a, decimals=0, out=None):
 
 
 export(round, "around")
-fix = export(lambda x, out=None: trunc(x) if is_traced(x) else np.fix(x), "fix", np.fix)
+fix = export(lambda x, out=None: trunc_p(x) if is_traced(x) else np.fix(x), "fix", np.fix)
 fix.__doc__ = ("``np.fix`` (round toward zero) on traced values: zero derivative.\n\n"
                "    Example:\n        >>> import funcad.numpy as fnp\n"
                "        >>> fnp.fix(fnp.array([-1.5]))\n        array([-1.])\n    ")
@@ -170,12 +173,12 @@ def sinc(x):
     """
     if not is_traced(x):
         return np.sinc(x)
-    small = less(absolute(x), 1e-3)
+    small = less_p(absolute_p(x), 1e-3)
     safe = where(small, 1.0, x)
-    px = multiply(safe, np.pi)
-    z = multiply(multiply(x, x), np.pi ** 2)
-    taylor = 1.0 - z / 6.0 + multiply(z, z) / 120.0 - multiply(multiply(z, z), z) / 5040.0
-    return where(small, taylor, divide(sin(px), px))
+    px = multiply_p(safe, np.pi)
+    z = multiply_p(multiply_p(x, x), np.pi ** 2)
+    taylor = 1.0 - z / 6.0 + multiply_p(z, z) / 120.0 - multiply_p(multiply_p(z, z), z) / 5040.0
+    return where(small, taylor, divide_p(sin_p(px), px))
 
 
 def _i1_impl(x):
@@ -196,20 +199,20 @@ def _i1_impl(x):
 
 i0_p = Primitive("i0", np.i0)
 i1_p = Primitive("i1", _i1_impl)
-defjvp(i0_p, lambda t, ans, x: multiply(t, i1_p(x)))
-defvjp(i0_p, lambda g, ans, x: multiply(g, i1_p(x)))
+defjvp(i0_p, lambda t, ans, x: multiply_p(t, i1_p(x)))
+defvjp(i0_p, lambda g, ans, x: multiply_p(g, i1_p(x)))
 batch_elementwise(i0_p)
 
 
 def _i1_deriv(x):
     # I1'(x) = I0(x) - I1(x)/x, which is 1/2 at x = 0
-    small = equal(x, 0.0)
+    small = equal_p(x, 0.0)
     safe = where(small, 1.0, x)
-    return where(small, 0.5, subtract(i0_p(x), divide(i1_p(safe), safe)))
+    return where(small, 0.5, subtract_p(i0_p(x), divide_p(i1_p(safe), safe)))
 
 
-defjvp(i1_p, lambda t, ans, x: multiply(t, _i1_deriv(x)))
-defvjp(i1_p, lambda g, ans, x: multiply(g, _i1_deriv(x)))
+defjvp(i1_p, lambda t, ans, x: multiply_p(t, _i1_deriv(x)))
+defvjp(i1_p, lambda g, ans, x: multiply_p(g, _i1_deriv(x)))
 batch_elementwise(i1_p)
 
 
@@ -245,7 +248,7 @@ def vecdot(x1, x2, /, *, axis=-1, **kwargs):
     from ._reductions import sum
     if not is_traced(x1, x2):
         return np.vecdot(x1, x2, axis=axis)
-    return sum(multiply(conj(x1), x2), axis=axis)
+    return sum(multiply_p(conj(x1), x2), axis=axis)
 
 
 @implements(np.matvec)
