@@ -69,6 +69,8 @@ def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
     **kwargs)`` or ``(x1, x2, /, out=None, **kwargs)`` as NumPy's ufunc, a docstring with NumPy's
     summary line, and lists holding traced values accepted as arrays. The operator dunders, the
     rules and the dispatch tables call ``p`` itself (through ``ops``) and pay nothing for it."""
+    if np_func is None:
+        np_func = getattr(np, name, None)
     nin = np_func.nin if isinstance(np_func, np.ufunc) else 1
 
     def retry(args, out, kwargs, err):
