@@ -102,6 +102,19 @@ def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
     return fn
 
 
+def like_numpy(fn: Callable, np_func, note: str) -> Callable:
+    """Give ``fn`` (a generic ``*args`` wrapper of ``np_func``) NumPy's signature and summary
+    line, followed by ``note`` (what its derivative is)."""
+    import inspect
+    try:
+        fn.__signature__ = inspect.signature(np_func)
+    except (TypeError, ValueError):       # a builtin without a text signature: keep fn's own
+        pass
+    summary = _summary(np_func) or f"``numpy.{np_func.__name__}``."
+    fn.__doc__ = f"{summary}\n\n{note}\n"
+    return fn
+
+
 def at_kinks(name: str, text: str) -> None:
     """Say in ``funcad.numpy.<name>``'s docstring which derivative it takes at its kinks."""
     fn = public[name]

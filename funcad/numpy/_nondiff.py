@@ -18,7 +18,7 @@ import numpy as np
 from .. import extend
 from ..extend import Primitive, Tracer, full_lower, short_repr
 from ..errors import BatchingError
-from ._base import dtype_of, export, is_traced, public, shape_of
+from ._base import dtype_of, export, is_traced, like_numpy, public, shape_of
 
 zero_derivative_names: set[str] = set()
 unsupported_names: dict[str, str] = {}
@@ -51,7 +51,8 @@ def zero_derivative(np_func, name: str | None = None, note: str = "computed on v
                 "examples") from e
         return np_func(*args, **kwargs)
     fn.__name__ = name
-    fn.__doc__ = f"``np.{name}`` on traced values: computed on their values, zero derivative."
+    like_numpy(fn, np_func, f"``np.{name}`` on traced values: computed on their values, zero "
+                            "derivative.")
     mark_zero(np_func, note)
     extend.function_table[np_func] = fn
     return fn
@@ -153,7 +154,8 @@ for _f, _impl in [(np.shape, _shape), (np.ndim, _ndim), (np.size, _size),
                   (np.triu_indices_from, _indices_from(np.triu_indices_from))]:
     extend.function_table[_f] = _impl
     mark_zero(_f, "shape/dtype query: answered from the shape and dtype")
-    export(_impl, _f.__name__)
+    export(like_numpy(_impl, _f, "Answered from the shape and dtype of traced values (no "
+                                 "derivative)."), _f.__name__)
 
 # -- integer/boolean results computed on values
 for _f in [np.argwhere, np.flatnonzero,
@@ -181,7 +183,7 @@ for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:
     _impl.__name__ = _f.__name__
     extend.function_table[_f] = _impl
     mark_zero(_f, "boolean result")
-    export(_impl, _f.__name__)
+    export(like_numpy(_impl, _f, "A boolean result: zero derivative."), _f.__name__)
 
 # -- in-place or output-array functions cannot be traced
 for _f, _why in [

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..extend import bdim_to_front, defbatch
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
+                    like_numpy,
                     is_traced, shape_of, unbroadcast)
 
 # ---------------------------------------------------------------------------
@@ -244,12 +245,14 @@ def _atleast(nd, places):
     return fn
 
 
-atleast_1d = export(_atleast(1, lambda s: (1,) if not s else s), "atleast_1d", np.atleast_1d)
-atleast_2d = export(_atleast(2, lambda s: (1,) * (2 - len(s)) + tuple(s)), "atleast_2d",
-                    np.atleast_2d)
-atleast_3d = export(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tuple(s) + (1,),
-                                           2: tuple(s) + (1,)}[len(s)]), "atleast_3d",
-                    np.atleast_3d)
+_LINEAR = "Linear (a reshape): its derivative reshapes the tangent the same way."
+atleast_1d = export(like_numpy(_atleast(1, lambda s: (1,) if not s else s), np.atleast_1d,
+                               _LINEAR), "atleast_1d", np.atleast_1d)
+atleast_2d = export(like_numpy(_atleast(2, lambda s: (1,) * (2 - len(s)) + tuple(s)),
+                               np.atleast_2d, _LINEAR), "atleast_2d", np.atleast_2d)
+atleast_3d = export(like_numpy(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tuple(s) + (1,),
+                                                      2: tuple(s) + (1,)}[len(s)]),
+                               np.atleast_3d, _LINEAR), "atleast_3d", np.atleast_3d)
 
 # ---------------------------------------------------------------------------
 # concatenate (variadic) and the stacking composites
