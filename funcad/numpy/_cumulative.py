@@ -10,10 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..extend import defbatch
+from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
                     shape_of)
-from ._elementwise import isnan_p, multiply_p, remainder_p, subtract_p, where
-from ._shape import concatenate, reshape
+from ._dtypes import astype
+from ._elementwise import (absolute_p, isnan_p, less_p, logical_and_p, multiply_p, remainder_p,
+                           stop_gradient_p, subtract_p, where)
+from ._shape import broadcast_to, concatenate, reshape
 
 # ---------------------------------------------------------------------------
 # cumsum
@@ -45,7 +48,6 @@ def cumsum(a, axis=None, dtype=None, out=None):
         array([3., 2., 1.])
     """
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.cumsum(a, axis=axis)
@@ -73,7 +75,6 @@ def cumprod(a, axis=None, dtype=None, out=None):
         array([0., 6., 0.])
     """
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.cumprod(a, axis=axis)
@@ -174,7 +175,6 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         if len(shape_of(v)) == 0:
             shp = list(shape_of(a))
             shp[axis] = 1
-            from ._shape import broadcast_to
             v = broadcast_to(v, tuple(shp))
         parts.append(v)
     a = concatenate(parts, axis=axis) if len(parts) > 1 else a
@@ -269,7 +269,6 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     """
     if not is_traced(y, x, dx):
         return np.trapezoid(y, x, dx, axis)
-    from ._reductions import sum
     nd = len(shape_of(y))
     axis = axis % nd
     if x is None:
@@ -281,7 +280,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             shp[axis] = -1
             d = reshape(d, shp)
     avg = (y[_sl(nd, axis, slice(1, None))] + y[_sl(nd, axis, slice(None, -1))]) * 0.5
-    return sum(multiply_p(d, avg), axis=axis)
+    return _reductions.sum(multiply_p(d, avg), axis=axis)
 
 
 @implements(np.unwrap)
@@ -296,7 +295,6 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """
     if not is_traced(p):
         return np.unwrap(p, discont, axis, period=period)
-    from ._elementwise import absolute_p, less_p, logical_and_p, stop_gradient_p
     nd = len(shape_of(p))
     axis = axis % nd
     discont = period / 2 if discont is None else max(discont, period / 2)

@@ -10,10 +10,12 @@ import numpy as np
 import numpy.polynomial.polynomial as _npp
 
 from ._base import dtype_of, implements, is_traced, shape_of
-from ._creation import astype
+from ._complex import conj
+from ._dtypes import astype
 from ._elementwise import multiply_p, subtract_p
 from ._indexing import getitem
-from ._shape import concatenate, moveaxis, reshape, stack
+from ._products import einsum, matmul
+from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
 
 
 def _as1d(p):
@@ -220,7 +222,6 @@ def _full_convolve(a, v):
     valid = (k >= 0) & (k < nv)
     vpad = concatenate([v, np.zeros(1, dtype_of(v))])
     t = getitem(vpad, np.where(valid, k, nv))               # index nv is the zero
-    from ._products import matmul
     return matmul(t, a)
 
 
@@ -267,7 +268,6 @@ def correlate(a, v, mode="valid"):
     """
     if not is_traced(a, v):
         return np.correlate(a, v, mode)
-    from ._complex import conj
     a, v = _as1d(a), _as1d(v)
     na, nv = shape_of(a)[0], shape_of(v)[0]
     if mode == "same" and na < nv:     # NumPy centres this case one sample later
@@ -324,7 +324,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     z = np.zeros((), dtype_of(a))
     a0, a1, a2 = a[..., 0], a[..., 1], (a[..., 2] if na == 3 else z)
     b0, b1, b2 = b[..., 0], b[..., 1], (b[..., 2] if nb == 3 else z)
-    from ._shape import broadcast_arrays
     c = stack(broadcast_arrays(subtract_p(multiply_p(a1, b2), multiply_p(a2, b1)),
                                subtract_p(multiply_p(a2, b0), multiply_p(a0, b2)),
                                subtract_p(multiply_p(a0, b1), multiply_p(a1, b0))), axis=-1)
@@ -338,7 +337,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def _powers(x, n):
     """x ** arange(n) along a new last axis, by repeated multiplication."""
-    from ._shape import broadcast_to
     ones = broadcast_to(np.ones((), dtype_of(x)) if not is_traced(x) else x * 0 + 1,
                         shape_of(x))
     cols = [ones]
@@ -365,8 +363,6 @@ def polyval2d(x, y, c):
     if not is_traced(x, y, c):
         return _npp.polyval2d(x, y, c)
     _check_c2(c, "polyval2d")
-    from ._products import einsum
-    from ._shape import broadcast_arrays
     x, y = broadcast_arrays(x, y)
     return einsum("...i,...j,ij->...", _powers(x, shape_of(c)[0]), _powers(y, shape_of(c)[1]), c)
 
@@ -383,7 +379,6 @@ def polygrid2d(x, y, c):
     if not is_traced(x, y, c):
         return _npp.polygrid2d(x, y, c)
     _check_c2(c, "polygrid2d")
-    from ._products import einsum
     px = _powers(x, shape_of(c)[0])
     py = _powers(y, shape_of(c)[1])
     nx, ny = len(shape_of(x)), len(shape_of(y))

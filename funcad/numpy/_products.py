@@ -8,11 +8,13 @@ import string
 import numpy as np
 
 from ..extend import def_linear, defbatch
+from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
+from ._complex import conj
 from ._elementwise import multiply_p
 from ._reductions import sum
-from ._shape import reshape, swapaxes, transpose
+from ._shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
 
 # ---------------------------------------------------------------------------
 # matmul
@@ -203,7 +205,6 @@ def _einsum_vjp(j, g, ans, *operands, spec):
     if kept != target:   # indices summed out only in this operand: broadcast back
         shp = shape_of(operands[j])
         r = reshape(r, tuple(shp[i] if c in avail else 1 for i, c in enumerate(target)))
-        from ._shape import broadcast_to
         r = broadcast_to(r, shp)
     return r
 
@@ -383,5 +384,51 @@ def vdot(a, b):
         >>> float(fnp.vdot(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])))
         11.0
     """
-    from ._complex import conj
     return sum(multiply_p(conj(reshape(a, (-1,))), reshape(b, (-1,))))
+
+
+# ---------------------------------------------------------------------------
+# vector ufuncs: vecdot, matvec, vecmat
+# ---------------------------------------------------------------------------
+
+
+@implements(np.vecdot)
+def vecdot(x1, x2, /, *, axis=-1, **kwargs):
+    """Differentiable ``np.vecdot`` (conjugates ``x1``).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.vecdot(fnp.ones((2, 3)), fnp.ones(3))
+        array([3., 3.])
+    """
+    if not is_traced(x1, x2):
+        return np.vecdot(x1, x2, axis=axis)
+    return _reductions.sum(multiply_p(conj(x1), x2), axis=axis)
+
+
+@implements(np.matvec)
+def matvec(x1, x2, /, **kwargs):
+    """Differentiable ``np.matvec``: matrix (..., m, n) times vector (..., n).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.matvec(fnp.eye(2), fnp.array([1.0, 2.0]))
+        array([1., 2.])
+    """
+    if not is_traced(x1, x2):
+        return np.matvec(x1, x2)
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+@implements(np.vecmat)
+def vecmat(x1, x2, /, **kwargs):
+    """Differentiable ``np.vecmat``: conj(vector) (..., m) times matrix (..., m, n).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.vecmat(fnp.array([1.0, 2.0]), fnp.eye(2))
+        array([1., 2.])
+    """
+    if not is_traced(x1, x2):
+        return np.vecmat(x1, x2)
+    return matmul(expand_dims(conj(x1), -2), x2)[..., 0, :]

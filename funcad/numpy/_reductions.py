@@ -9,7 +9,10 @@ import numpy as np
 from ..extend import batch_elementwise, batch_reduction, canonical_axis, defbatch, shift_axis
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
-from ._elementwise import divide_p, equal_p, exp_p, log_p, multiply_p, sqrt_p, subtract_p, where
+from ._complex import conj, real
+from ._dtypes import astype
+from ._elementwise import (divide_p, equal_p, exp_p, isfinite_p, log_p, multiply_p, sqrt_p,
+                           stop_gradient_p, subtract_p, where)
 from ._shape import _broadcast_to, concatenate, moveaxis, reshape
 
 
@@ -60,7 +63,6 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
         raise NotImplementedError("sum: initial= and where= are not supported on traced values; "
                                   "use fnp.where(mask, x, 0).sum()")
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.sum(a, axis=axis, keepdims=keepdims)
@@ -117,7 +119,6 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     m = globals()["mean"](a, axis=axis, dtype=dtype, keepdims=True)
     d = subtract_p(a, m)
     if np.iscomplexobj(np.empty(0, dtype_of(d))):
-        from ._complex import conj, real
         sq = real(multiply_p(d, conj(d)))
     else:
         sq = multiply_p(d, d)
@@ -151,7 +152,6 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     if _count(a, axis) == 1 and ddof < 1:
-        from ._elementwise import stop_gradient_p
         return stop_gradient_p(v)   # x - mean(x) is exactly 0 (NaN for inf/NaN): sqrt(v) == v
     return sqrt_p(v)
 
@@ -294,7 +294,6 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if initial is not None or where is not None:
         raise NotImplementedError("prod: initial= and where= are not supported on traced values")
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.prod(a, axis=axis, keepdims=keepdims)
@@ -329,7 +328,6 @@ def logsumexp(a, axis=None, keepdims=False, b=None):
         >>> round(float(fnp.logsumexp(fnp.array([1000.0, 1000.0]))), 6)
         1000.693147
     """
-    from ._elementwise import isfinite_p, stop_gradient_p
     m = max(stop_gradient_p(a), axis=axis, keepdims=True)
     m = where(isfinite_p(m), m, 0.0)
     e = exp_p(subtract_p(a, m))

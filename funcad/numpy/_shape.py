@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from ..extend import bdim_to_front, defbatch
-from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
-                    like_numpy,
-                    is_traced, shape_of, unbroadcast)
+from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements, is_traced,
+                    like_numpy, shape_of, unbroadcast)
+from ._dtypes import astype
 
 # ---------------------------------------------------------------------------
 # reshape
@@ -292,7 +292,6 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
     if dtype is not None:
-        from ._creation import astype
         arrays = [astype(a, dtype) for a in arrays]
     if not is_traced(*arrays):
         return np.concatenate(arrays, axis=axis)

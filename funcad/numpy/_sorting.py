@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import BatchingError
 from ..extend import Tracer, defbatch, full_lower, shift_axis
+from . import _reductions
 from ._base import Primitive, dtype_of, export, implements, is_traced, shape_of
-from ._creation import astype
-from ._elementwise import (add_p, equal_p, floor_p, isnan_p, logical_not_p, maximum_p, minimum_p, multiply_p,
-                           subtract_p, where)
+from ._dtypes import astype
+from ._elementwise import (add_p, ceil_p, equal_p, floor_p, isnan_p, logical_not_p, maximum_p,
+                           minimum_p, multiply_p, rint_p, subtract_p, where)
 from ._indexing import getitem
-from ._shape import moveaxis, reshape
-from ._structural import take, take_along_axis
+from ._selecting import take, take_along_axis
+from ._shape import broadcast_to, concatenate, moveaxis, reshape, stack
 
 # ---------------------------------------------------------------------------
 # argsort / argpartition / searchsorted: integer results, batched
@@ -42,7 +44,6 @@ def _searchsorted_batch(vals, dims, *, side):
     a, v = vals
     if dims[0] is None:
         return searchsorted_p(a, v, side=side)
-    from ._shape import stack
     return stack([searchsorted_p(a[i], v[i] if dims[1] is not None else v, side=side)
                   for i in range(shape_of(a)[0])])
 
@@ -111,7 +112,6 @@ def digitize(x, bins, right=False):
     """
     if not is_traced(x, bins):
         return np.digitize(x, bins, right)
-    from ..errors import BatchingError
     try:
         b = np.asarray(full_lower(bins))
     except BatchingError as e:
@@ -201,8 +201,7 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     qf = reshape(q, (1,) * len(rest) + (-1,))
     if nan:
         nanmask = isnan_p(s)
-        from ._reductions import sum
-        count = sum(logical_not_p(nanmask), axis=-1, keepdims=True)
+        count = _reductions.sum(logical_not_p(nanmask), axis=-1, keepdims=True)
         s = where(nanmask, 0.0, s)
         last = maximum_p(count - 1, 0)
     else:
@@ -212,15 +211,12 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     pos = multiply_p(qf, lastf)
     lo = floor_p(pos) if method in ("linear", "lower", "midpoint") else None
     if method == "higher":
-        from ._elementwise import ceil_p
         lo = ceil_p(pos)
     elif method == "nearest":
-        from ._elementwise import rint_p
         lo = rint_p(pos)
     lo = astype(minimum_p(maximum_p(lo, 0), lastf), np.int64)
     hi = astype(minimum_p(lo + 1, last), np.int64)
     full = tuple(shape_of(s)[:-1]) + (shape_of(pos)[-1],)
-    from ._shape import broadcast_to
     v_lo = take_along_axis(s, broadcast_to(lo, full), axis=-1)
     if method == "linear":
         v_hi = take_along_axis(s, broadcast_to(hi, full), axis=-1)
@@ -386,7 +382,6 @@ unique_inverse = _unique_tuple("unique_inverse", ["inverse_indices"], np.unique_
 
 
 def _concat_flat(*arrays):
-    from ._shape import concatenate
     return concatenate([reshape(a, (-1,)) for a in arrays])
 
 

@@ -9,13 +9,21 @@ import builtins
 
 import numpy as np
 
-from ..extend import Tracer, canonical_axis
-from ._base import dtype_of, implements, is_traced, shape_of
-from ._creation import astype
-from ._elementwise import (add_p, divide_p, greater_p, isfinite_p, isinf_p, isnan_p, less_p, logical_and_p,
-                           logical_not_p, multiply_p, sqrt_p, subtract_p, where)
+from ..extend import Tracer, canonical_axis, full_lower
+from ._base import dtype_of, export, implements, is_traced, shape_of
+from ._creation import linspace
+from ._cumulative import diff
+from ._dtypes import astype
+from ._elementwise import (absolute_p, add_p, divide_p, equal_p, greater_p, isfinite_p, isnan_p,
+                           less_equal_p, less_p, logical_and_p, logical_not_p, logical_or_p,
+                           maximum_p, minimum_p, multiply_p, not_equal_p, remainder_p, sqrt_p,
+                           stop_gradient_p, subtract_p, where)
+from ._indexing import at, getitem
+from ._products import matmul
+from ._rearranging import diagonal
 from ._reductions import argmax, argmin, max, mean, min, prod, sum
-from ._shape import broadcast_to, reshape
+from ._shape import atleast_2d, broadcast_to, concatenate, reshape, transpose
+from ._sorting import argsort, searchsorted
 
 # ---------------------------------------------------------------------------
 # nan-reductions: NaNs replaced by the operation's identity
@@ -122,7 +130,6 @@ def _nan_extreme(name, red, fill, np_fn):
                   f"\n\n    Example:\n        >>> import funcad.numpy as fnp\n        >>> "
                   f"float(fnp.{name}(fnp.array([1.0, fnp.nan, 2.0])))\n        "
                   f"{2.0 if name == 'nanmax' else 1.0}\n    ")
-    from ._base import export
     return export(fn, name, np_fn)
 
 
@@ -171,7 +178,6 @@ def count_nonzero(a, axis=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.count_nonzero(a, axis=axis, keepdims=keepdims)
-    from ._elementwise import not_equal_p
     return sum(not_equal_p(a, 0), axis=axis, keepdims=keepdims)
 
 
@@ -186,7 +192,6 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     if not is_traced(a, b):
         return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    from ._elementwise import absolute_p, equal_p, less_equal_p, logical_or_p
     with np.errstate(invalid="ignore"):     # inf - inf; the result is decided by a == b
         close = less_equal_p(absolute_p(subtract_p(a, b)), atol + rtol * absolute_p(b))
         out = logical_or_p(logical_and_p(close, isfinite_p(b)), equal_p(a, b))
@@ -246,7 +251,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     """
     if not is_traced(m, y, fweights, aweights):
         return np.cov(m, y, rowvar, bias, ddof, fweights, aweights, dtype=dtype)
-    from ._shape import atleast_2d, concatenate, transpose
     # NumPy computes in result_type(m, y, float64) (float32 data gives a float64 covariance)
     work = np.dtype(dtype) if dtype is not None else np.result_type(
         dtype_of(m), *(() if y is None else (dtype_of(y),)), np.float64)
@@ -279,7 +283,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             fact = wsum - ddof * sum(multiply_p(w, aweights)) / wsum
     xc = subtract_p(x, avg)
     xw = xc if w is None else multiply_p(xc, w)
-    from ._products import matmul
     c = divide_p(matmul(xw, transpose(xc)), fact)
     return reshape(c, ()) if shape_of(c) == (1, 1) else c
 
@@ -298,86 +301,9 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     c = cov(x, y, rowvar, dtype=dtype)
     if len(shape_of(c)) == 0:
         return divide_p(c, c)
-    from ._structural import diagonal
     d = sqrt_p(diagonal(c))
     c = divide_p(divide_p(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
-    from ._elementwise import maximum_p, minimum_p
     return minimum_p(maximum_p(c, -1.0), 1.0)
-
-
-# ---------------------------------------------------------------------------
-# clip, nan_to_num, real_if_close
-# ---------------------------------------------------------------------------
-
-
-@implements(np.clip, np._core.umath.clip)
-def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
-         max=np._NoValue, **kwargs):
-    """Differentiable ``np.clip``.
-
-    Subgradient: the derivative in ``a`` is 1 where ``a_min <= a <= a_max``
-    (the bounds themselves count as inside) and 0 where ``a`` is clipped; the
-    bound that is returned gets derivative 1 where ``a`` is strictly beyond it.
-
-    Example:
-        >>> import funcad as fad, funcad.numpy as fnp
-        >>> fad.grad(lambda x: fnp.clip(x, 0.0, 1.0).sum())(fnp.array([-1.0, 0.0, 0.5, 2.0]))
-        array([0., 1., 1., 0.])
-    """
-    lo = a_min if a_min is not np._NoValue else (None if min is np._NoValue else min)
-    hi = a_max if a_max is not np._NoValue else (None if max is np._NoValue else max)
-    if not is_traced(a, lo, hi):
-        return np.clip(a, lo, hi)
-    out = a
-    if lo is not None:
-        out = _where(less_p(out, lo), lo, out)
-    if hi is not None:
-        out = _where(greater_p(out, hi), hi, out)
-    shp = np.broadcast_shapes(shape_of(a), *[shape_of(b) for b in (lo, hi) if b is not None])
-    return broadcast_to(out, shp)
-
-
-@implements(np.nan_to_num)
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    """Differentiable ``np.nan_to_num``: derivative 1 where ``x`` is finite, 0 elsewhere.
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf]))[:2]
-        array([1., 0.])
-    """
-    if not is_traced(x, nan, posinf, neginf):
-        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
-    if not np.issubdtype(dtype_of(x), np.inexact):
-        return x
-    if np.issubdtype(dtype_of(x), np.complexfloating):
-        raise NotImplementedError("nan_to_num: complex inputs are not supported on traced "
-                                  "values; apply it to x.real and x.imag")
-    fi = np.finfo(dtype_of(x))
-    posinf = fi.max if posinf is None else posinf
-    neginf = fi.min if neginf is None else neginf
-    rep = _where(isnan_p(x), nan, _where(logical_and_p(isinf_p(x), greater_p(x, 0)), posinf, neginf))
-    return _where(isfinite_p(x), x, rep)
-
-
-@implements(np.real_if_close)
-def real_if_close(a, tol=100):
-    """``np.real_if_close`` on traced values (the test is made on values).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.real_if_close(fnp.array([1.0 + 1e-20j]))
-        array([1.])
-    """
-    if not is_traced(a):
-        return np.real_if_close(a, tol)
-    if not np.issubdtype(dtype_of(a), np.complexfloating):
-        return a
-    from ..extend import full_lower
-    from ._complex import real
-    v = np.asarray(full_lower(a))
-    t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
-    return real(a) if np.all(np.abs(v.imag) < t) else a
 
 
 # ---------------------------------------------------------------------------
@@ -407,15 +333,11 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if not is_traced(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    from ._elementwise import maximum_p, minimum_p, remainder_p, stop_gradient_p
-    from ._indexing import getitem
-    from ._sorting import argsort, searchsorted
     xp = stop_gradient_p(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
     if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp)[-1:]:
         raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes "
                          f"{shape_of(xp)} and {shape_of(fp)}")
     if period is not None:
-        from ._shape import concatenate
         x = remainder_p(x, period)
         xp = remainder_p(xp, period)
         order = argsort(xp)
@@ -447,7 +369,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 def _edges(a_flat, v, bins, rng):
     """Traced (or constant) bin edges of one dimension, NumPy's edges for binning."""
-    from ._creation import linspace
     if not isinstance(bins, (int, np.integer, str)):
         e = bins if isinstance(bins, Tracer) else _float_values(bins)
         return e, _float_values(_lower(bins))
@@ -468,7 +389,6 @@ def _float_values(x):
 
 
 def _lower(x):
-    from ..extend import full_lower
     return full_lower(x)
 
 
@@ -480,8 +400,6 @@ def _bin_index(v, e):
 
 
 def _histdd(cols, bins, rng, density, weights):
-    from ._indexing import at
-    from ._cumulative import diff
     d = len(cols)
     bins = [bins] * d if isinstance(bins, (int, np.integer, str)) else list(bins)
     rng = [None] * d if rng is None else list(rng)
@@ -499,7 +417,6 @@ def _histdd(cols, bins, rng, density, weights):
         h = np.bincount(flat, minlength=size).astype(np.int64 if not density else float)
     else:
         w = reshape(weights, (-1,))
-        from ._indexing import getitem
         dt = dtype_of(w) if dtype_of(w).kind in "fc" else np.dtype(np.float64)  # NumPy's
         h = at(np.zeros(size, dt))[flat].add(
             getitem(w, np.flatnonzero(inside)))
@@ -598,7 +515,6 @@ def bincount(x, weights=None, minlength=0):
     xv = np.asarray(_lower(x))
     if weights is None or not is_traced(weights):
         return np.bincount(xv, weights, minlength)
-    from ._indexing import at
     n = max(int(xv.max()) + 1 if xv.size else 0, minlength)
     return at(np.zeros(n, np.result_type(dtype_of(weights), float)))[xv].add(
         reshape(weights, (-1,)))

@@ -19,6 +19,7 @@ from .. import extend
 from ..extend import Primitive, Tracer, full_lower, short_repr
 from ..errors import BatchingError
 from ._base import dtype_of, export, is_traced, like_numpy, public, shape_of
+from ._elementwise import greater_p, isinf_p, less_p, logical_and_p
 
 zero_derivative_names: set[str] = set()
 unsupported_names: dict[str, str] = {}
@@ -170,12 +171,10 @@ if hasattr(np, "in1d"):
 
 
 def _isposinf(x, out=None):
-    from ._elementwise import greater_p, isinf_p, logical_and_p
     return logical_and_p(isinf_p(x), greater_p(x, 0)) if is_traced(x) else np.isposinf(x)
 
 
 def _isneginf(x, out=None):
-    from ._elementwise import isinf_p, less_p, logical_and_p
     return logical_and_p(isinf_p(x), less_p(x, 0)) if is_traced(x) else np.isneginf(x)
 
 
