@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import Tracer, full_lower
+from ..extend import full_lower
 from ._base import dtype_of, export, shape_of
 from ._creation import array, holds_tracer, linspace
 from ._dtypes import astype

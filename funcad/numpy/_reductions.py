@@ -151,9 +151,20 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if not is_traced(a):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    if _count(a, axis) == 1 and ddof < 1:
-        return stop_gradient_p(v)   # x - mean(x) is exactly 0 (NaN for inf/NaN): sqrt(v) == v
-    return sqrt_p(v)
+    return sqrt_of_var(v, _count(a, axis) == 1 and ddof < 1)
+
+
+def sqrt_of_var(v, one_sample):
+    """``sqrt(v)`` of a variance ``v``. Where ``one_sample`` (one sample and ``ddof`` 0: a
+    Python bool, or a boolean array per slice for the nan-reductions) ``x - mean(x)`` is
+    exactly 0 (NaN for inf/NaN) for every input, so ``v`` is the value and its derivative is
+    0, not the NaN of sqrt's derivative at 0."""
+    if one_sample is True:
+        return stop_gradient_p(v)
+    if one_sample is False:
+        return sqrt_p(v)
+    # sqrt sees 1 in those slices, so its infinite derivative at 0 never meets a zero cotangent
+    return where(one_sample, stop_gradient_p(v), sqrt_p(where(one_sample, 1.0, v)))
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from ._elementwise import (absolute_p, add_p, divide_p, equal_p, greater_p, isfi
 from ._indexing import at, getitem
 from ._products import matmul
 from ._rearranging import diagonal
-from ._reductions import argmax, argmin, max, mean, min, prod, sum
+from ._reductions import argmax, argmin, max, mean, min, prod, sqrt_of_var, sum
 from ._shape import atleast_2d, broadcast_to, concatenate, reshape, transpose
 from ._sorting import argsort, searchsorted
 
@@ -115,7 +115,9 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         ddof = correction
     if not is_traced(a):
         return np.nanstd(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt_p(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    v = nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    # a slice with a single non-NaN value has nanstd 0 for every input: derivative 0
+    return sqrt_of_var(v, equal_p(_count(a, axis, keepdims), 1) if ddof < 1 else False)
 
 
 def _nan_extreme(name, red, fill, np_fn):
