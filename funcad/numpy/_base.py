@@ -16,7 +16,7 @@ from ..extend import (Primitive, Tracer, batch_elementwise, def_linear_jvp, defb
 __all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_elementwise",
            "Primitive", "defjvp", "defjvp_full", "def_linear_jvp", "defvjp", "defvjp_argnum",
            "defbatch", "batch_elementwise", "shape_of", "dtype_of", "Tracer", "np",
-           "public", "is_traced"]
+           "public", "is_traced", "is_complex"]
 
 public: dict[str, Callable] = {}   # name -> function exported by funcad.numpy
 defined_in: dict = {}              # exported primitive -> the module that defines its rules
@@ -141,6 +141,11 @@ def is_traced(*xs) -> bool:
         if isinstance(x, Tracer):
             return True
     return False
+
+
+def is_complex(x) -> bool:
+    """Whether ``x`` (an array, a traced value or a scalar) has a complex dtype."""
+    return np.issubdtype(dtype_of(x), np.complexfloating)
 
 
 # ---------------------------------------------------------------------------

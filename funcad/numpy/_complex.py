@@ -16,16 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..extend import def_linear, full_lower
-from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
-                    is_traced)
-
-
-def _is_complex(x) -> bool:
-    return np.issubdtype(dtype_of(x), np.complexfloating)
+from ._base import (Primitive, batch_elementwise, defjvp, defvjp, export, implements,
+                    is_complex, is_traced)
 
 
 def _real_part(g):
-    return real_p(g) if _is_complex(g) else g
+    return real_p(g) if is_complex(g) else g
 
 
 real_p = Primitive("real", np.real)
@@ -56,7 +52,7 @@ def real(val):
     """
     if not is_traced(val):
         return np.real(val)
-    if not _is_complex(val):
+    if not is_complex(val):
         return val
     return real_p(val)
 
@@ -82,7 +78,7 @@ def conj(x):
         >>> fnp.conj(fnp.array([1 + 2j]))
         array([1.-2.j])
     """
-    if not is_traced(x) or not _is_complex(x):
+    if not is_traced(x) or not is_complex(x):
         return x if is_traced(x) else np.conjugate(x)
     return conj_p(x)
 
@@ -104,7 +100,7 @@ def real_if_close(a, tol=100):
     """
     if not is_traced(a):
         return np.real_if_close(a, tol)
-    if not np.issubdtype(dtype_of(a), np.complexfloating):
+    if not is_complex(a):
         return a
     v = np.asarray(full_lower(a))
     t = tol * np.finfo(v.dtype).eps if tol > 1 else tol

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..extend import def_linear, match_shape, ops, vjp_needs, vjp_rules
 from ._base import (Primitive, at_kinks, batch_elementwise, binary, defjvp, defjvp_full, defvjp,
-                    dtype_of, export, implements, is_traced, nondiff_elementwise, public, shape_of,
-                    unary, unbroadcast)
-from ._complex import conj, imag, imag_p, _is_complex, real, real_p, _real_part
+                    dtype_of, export, implements, is_complex, is_traced, nondiff_elementwise,
+                    public, shape_of, unary, unbroadcast)
+from ._complex import conj, imag, imag_p, real, real_p, _real_part
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -552,7 +552,7 @@ def absolute(x, /, out=None, **kwargs):
         raise TypeError("abs(out=...) cannot hold a traced value; drop out=")
     if not is_traced(x):
         return np.absolute(x, **kwargs)
-    if _is_complex(x):
+    if is_complex(x):
         return abs_complex_p(x)
     return absolute_p(x)
 
@@ -569,7 +569,7 @@ def sign(x, /, out=None, **kwargs):
         raise TypeError("sign(out=...) cannot hold a traced value; drop out=")
     if not is_traced(x):
         return np.sign(x, **kwargs)
-    if not _is_complex(x):
+    if not is_complex(x):
         return sign_p(x)
     a = absolute(x)
     zero = equal_p(a, 0)
@@ -641,7 +641,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
         return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     if not np.issubdtype(dtype_of(x), np.inexact):
         return x
-    if np.issubdtype(dtype_of(x), np.complexfloating):
+    if is_complex(x):
         raise NotImplementedError("nan_to_num: complex inputs are not supported on traced "
                                   "values; apply it to x.real and x.imag")
     fi = np.finfo(dtype_of(x))

@@ -18,7 +18,7 @@ import numpy as np
 from .. import extend
 from ..extend import Primitive, Tracer, full_lower, short_repr
 from ..errors import BatchingError
-from ._base import dtype_of, export, is_traced, like_numpy, public, shape_of
+from ._base import dtype_of, export, is_complex, is_traced, like_numpy, public, shape_of
 from ._elementwise import greater_p, isinf_p, less_p, logical_and_p
 
 zero_derivative_names: set[str] = set()
@@ -122,7 +122,7 @@ def _result_type(*arrays_and_dtypes):
 
 
 def _iscomplexobj(x):
-    return np.issubdtype(dtype_of(x), np.complexfloating)
+    return is_complex(x)
 
 
 def _common_type(*arrays):

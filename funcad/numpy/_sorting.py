@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import BatchingError
 from ..extend import Tracer, defbatch, full_lower, shift_axis
 from . import _reductions
-from ._base import Primitive, dtype_of, export, implements, is_traced, shape_of
+from ._base import Primitive, dtype_of, export, implements, is_complex, is_traced, shape_of
 from ._dtypes import astype
 from ._elementwise import (add_p, ceil_p, equal_p, floor_p, isnan_p, logical_not_p, maximum_p,
                            minimum_p, multiply_p, rint_p, subtract_p, where)
@@ -173,7 +173,7 @@ def sort_complex(a):
         return np.sort_complex(a)
     v = np.asarray(full_lower(a))
     out = take(a, np.lexsort((v.imag, v.real)))
-    return out if np.issubdtype(dtype_of(out), np.complexfloating) else astype(out, complex)
+    return out if is_complex(out) else astype(out, complex)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import extend
 from ...extend import Tracer, defbatch, dtype_of, ops, primal_values, shape_of
+from .._base import is_complex
 
 __all__ = ["T", "H", "diag", "diagm", "trace", "mask", "is_complex", "route", "batch_core",
            "safe_div", "nan_where", "used_cols", "either", "degenerate", "real_ct", "to_float",
@@ -31,10 +32,6 @@ def route(*np_funcs):
 def make_result(cls, *values):
     """NumPy's result type for a decomposition (a namedtuple in NumPy 2, a tuple before)."""
     return cls._make(values) if hasattr(cls, "_make") else tuple(values)
-
-
-def is_complex(x) -> bool:
-    return np.issubdtype(dtype_of(x), np.complexfloating)
 
 
 def to_float(x):
