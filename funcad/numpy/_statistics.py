@@ -38,32 +38,25 @@ def _count(a, axis, keepdims):
     return astype(n, np.finfo(dt).dtype) if dt.kind in "fc" else n
 
 
-@implements(np.nansum)
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """Differentiable ``np.nansum`` (NaNs count as 0 and get a zero derivative).
+def _nan_filled(red, fill, np_fn, example):
+    """``np.nansum`` / ``np.nanprod``: ``red`` of ``a`` with its NaNs replaced by ``fill``
+    (the reduction's identity), which get a zero derivative."""
+    def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        if not is_traced(a):
+            return np_fn(a, axis=axis, dtype=dtype, keepdims=keepdims)
+        return red(_where(isnan_p(a), fill, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    name = np_fn.__name__
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Differentiable ``np.{name}`` (NaNs count as {fill} and get a zero "
+                  f"derivative).\n\n    Example:\n        >>> import funcad.numpy as fnp\n"
+                  f"        >>> {example[0]}\n        {example[1]}\n    ")
+    return implements(np_fn)(fn)
 
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))
-        3.0
-    """
-    if not is_traced(a):
-        return np.nansum(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return sum(_where(isnan_p(a), 0.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
 
-
-@implements(np.nanprod)
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """Differentiable ``np.nanprod`` (NaNs count as 1).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))
-        6.0
-    """
-    if not is_traced(a):
-        return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return prod(_where(isnan_p(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+nansum = _nan_filled(sum, 0.0, np.nansum, ("float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))",
+                                           "3.0"))
+nanprod = _nan_filled(prod, 1.0, np.nanprod,
+                      ("float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))", "6.0"))
 
 
 @implements(np.nanmean)
