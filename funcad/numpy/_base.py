@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dis
+import re
 import sys
 from typing import Callable
 
@@ -56,12 +57,14 @@ _NONDIFF = ("Piecewise constant or boolean: the derivative is 0 everywhere (0 at
 
 
 def _summary(np_func) -> str:
-    """NumPy's one-line summary of ``np_func`` (the first line after a ufunc's signature)."""
-    lines = [ln.strip() for ln in (getattr(np_func, "__doc__", None) or "").splitlines()]
-    lines = [ln for ln in lines if ln]
-    if isinstance(np_func, np.ufunc) and lines:
-        lines = lines[1:]                    # a ufunc's docstring starts with its signature
-    return lines[0] if lines else ""
+    """NumPy's summary of ``np_func``: its docstring's first paragraph (after a ufunc's
+    signature line)."""
+    paras = [" ".join(ln.strip() for ln in p.splitlines()).strip()
+             for p in (getattr(np_func, "__doc__", None) or "").split("\n\n")]
+    paras = [p for p in paras if p]
+    if isinstance(np_func, np.ufunc) and paras:
+        paras = paras[1:]                    # a ufunc's docstring starts with its signature
+    return re.split(r"(?<=\.)\s", paras[0], maxsplit=1)[0] if paras else ""
 
 
 def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
@@ -113,6 +116,25 @@ def like_numpy(fn: Callable, np_func, note: str) -> Callable:
     summary = _summary(np_func) or f"``numpy.{np_func.__name__}``."
     fn.__doc__ = f"{summary}\n\n{note}\n"
     return fn
+
+
+def nan_filled(red: Callable, fill: float, np_fn, example: tuple[str, str]) -> Callable:
+    """``np.nansum``, ``np.nancumprod`` ...: ``red`` of ``a`` with its NaNs replaced by
+    ``fill``, ``red``'s identity (NaNs get a zero derivative). ``example``: a doctest line and
+    its output."""
+    name = np_fn.__name__
+
+    def fn(a, axis=None, dtype=None, out=None, **kwargs):
+        keep = {"keepdims": True} if kwargs.get("keepdims") else {}
+        if not is_traced(a):
+            return np_fn(a, axis=axis, dtype=dtype, **keep)
+        return red(ops.where(ops.isnan(a), fill, a), axis=axis, dtype=dtype, **keep)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = _defining_module()       # the family that makes it (the coverage table)
+    like_numpy(fn, np_fn, f"Differentiable: NaNs count as {fill:g} and get a zero derivative."
+                          f"\n\nExample:\n    >>> import funcad.numpy as fnp\n    >>> "
+                          f"{example[0]}\n    {example[1]}")
+    return implements(np_fn)(fn)
 
 
 def at_kinks(name: str, text: str) -> None:

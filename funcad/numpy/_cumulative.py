@@ -12,9 +12,9 @@ import numpy as np
 from ..extend import defbatch
 from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
-                    shape_of)
+                    nan_filled, shape_of)
 from ._dtypes import astype
-from ._elementwise import (absolute_p, isnan_p, less_p, logical_and_p, multiply_p, remainder_p,
+from ._elementwise import (absolute_p, less_p, logical_and_p, multiply_p, remainder_p,
                            stop_gradient_p, subtract_p, where)
 from ._shape import broadcast_to, concatenate, reshape
 
@@ -89,32 +89,10 @@ def cumprod(a, axis=None, dtype=None, out=None):
     return a
 
 
-@implements(np.nancumsum)
-def nancumsum(a, axis=None, dtype=None, out=None):
-    """Differentiable ``np.nancumsum`` (NaNs count as 0).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nancumsum(fnp.array([1.0, fnp.nan, 2.0]))
-        array([1., 1., 3.])
-    """
-    if not is_traced(a):
-        return np.nancumsum(a, axis=axis, dtype=dtype)
-    return cumsum(where(isnan_p(a), 0.0, a), axis=axis, dtype=dtype)
-
-
-@implements(np.nancumprod)
-def nancumprod(a, axis=None, dtype=None, out=None):
-    """Differentiable ``np.nancumprod`` (NaNs count as 1).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nancumprod(fnp.array([2.0, fnp.nan, 3.0]))
-        array([2., 2., 6.])
-    """
-    if not is_traced(a):
-        return np.nancumprod(a, axis=axis, dtype=dtype)
-    return cumprod(where(isnan_p(a), 1.0, a), axis=axis, dtype=dtype)
+nancumsum = nan_filled(cumsum, 0.0, np.nancumsum,
+                       ("fnp.nancumsum(fnp.array([1.0, fnp.nan, 2.0]))", "array([1., 1., 3.])"))
+nancumprod = nan_filled(cumprod, 1.0, np.nancumprod,
+                        ("fnp.nancumprod(fnp.array([2.0, fnp.nan, 3.0]))", "array([2., 2., 6.])"))
 
 
 def _cumulative(name, fn, np_fn):

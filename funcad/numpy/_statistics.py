@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from ..extend import Tracer, canonical_axis, full_lower
-from ._base import dtype_of, export, implements, is_traced, shape_of
+from ._base import dtype_of, export, implements, is_traced, nan_filled, shape_of
 from ._creation import linspace
 from ._cumulative import diff
 from ._dtypes import astype
@@ -38,25 +38,10 @@ def _count(a, axis, keepdims):
     return astype(n, np.finfo(dt).dtype) if dt.kind in "fc" else n
 
 
-def _nan_filled(red, fill, np_fn, example):
-    """``np.nansum`` / ``np.nanprod``: ``red`` of ``a`` with its NaNs replaced by ``fill``
-    (the reduction's identity), which get a zero derivative."""
-    def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        if not is_traced(a):
-            return np_fn(a, axis=axis, dtype=dtype, keepdims=keepdims)
-        return red(_where(isnan_p(a), fill, a), axis=axis, dtype=dtype, keepdims=keepdims)
-    name = np_fn.__name__
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (f"Differentiable ``np.{name}`` (NaNs count as {fill} and get a zero "
-                  f"derivative).\n\n    Example:\n        >>> import funcad.numpy as fnp\n"
-                  f"        >>> {example[0]}\n        {example[1]}\n    ")
-    return implements(np_fn)(fn)
-
-
-nansum = _nan_filled(sum, 0.0, np.nansum, ("float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))",
-                                           "3.0"))
-nanprod = _nan_filled(prod, 1.0, np.nanprod,
-                      ("float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))", "6.0"))
+nansum = nan_filled(sum, 0.0, np.nansum, ("float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))",
+                                         "3.0"))
+nanprod = nan_filled(prod, 1.0, np.nanprod,
+                     ("float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))", "6.0"))
 
 
 @implements(np.nanmean)
