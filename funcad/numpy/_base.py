@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dis
+import inspect
 import re
 import sys
 from typing import Callable
@@ -108,7 +109,6 @@ def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
 def like_numpy(fn: Callable, np_func, note: str) -> Callable:
     """Give ``fn`` (a generic ``*args`` wrapper of ``np_func``) NumPy's signature and summary
     line, followed by ``note`` (what its derivative is)."""
-    import inspect
     try:
         fn.__signature__ = inspect.signature(np_func)
     except (TypeError, ValueError):       # a builtin without a text signature: keep fn's own
