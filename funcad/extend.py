@@ -1,5 +1,8 @@
 """The surface rule authors import: primitives and the helpers that register rules.
 
+funcad.numpy, funcad.scipy and funcad.numpy.fft are written against this module only: a new
+rule family needs nothing from the engine that is not named here.
+
 Example (a new primitive with all three rules):
     >>> import numpy as np
     >>> import funcad as fad
@@ -14,22 +17,35 @@ Example (a new primitive with all three rules):
 """
 
 from ._batching import (BatchTrace, BatchTracer, batch_elementwise, batch_reduction, batch_rules,
-                        defbatch)
-from ._core import Primitive, Trace, Tracer, bind, full_lower, new_trace, ops
+                        bdim_to_front, defbatch, shift_axis)
+from ._core import (Primitive, Trace, Tracer, active_traces, bind, full_lower, function_table,
+                    lift, new_trace, ops, ufunc_table, unsupported_table)
 from ._forward import (JVPTrace, JVPTracer, def_linear, def_linear_jvp, defjvp, defjvp_full,
                        jvp_rules, linear_in)
-from ._reverse import RevTrace, RevTracer, defvjp, defvjp_argnum, vjp_rules
-from ._util import ShapeDtype
-from ._rules import Rules, VJPRule, def_dot
+from ._forward import _match_shape as match_shape  # a tangent term broadcast to the output
 from ._jacobian_trace import defsparse, sparse_rules
+from ._reverse import RevTrace, RevTracer, defvjp, defvjp_argnum, vjp_rules
+from ._rules import Rules, VJPRule, def_dot
+from ._util import ShapeDtype, canonical_axis, dtype_of, shape_of, short_repr
+
+
+def primal_values(x):
+    """The value under every level of tracing: the primal of a JVP or reverse tracer, and under
+    vmap the batched value (all examples at once). For data-dependent choices a rule makes on
+    purpose (whether a degeneracy mask is set anywhere), never for values it differentiates."""
+    while isinstance(x, Tracer):
+        x = x.val if isinstance(x, BatchTracer) else x._concrete()
+    return x
+
 
 __all__ = [
-    "Primitive", "Trace", "Tracer", "bind", "full_lower", "new_trace", "ops", "ShapeDtype",
+    "Primitive", "Trace", "Tracer", "bind", "full_lower", "lift", "new_trace", "ops",
+    "active_traces", "ShapeDtype", "shape_of", "dtype_of", "canonical_axis", "short_repr",
+    "function_table", "ufunc_table", "unsupported_table", "primal_values",
     "JVPTrace", "JVPTracer", "defjvp", "defjvp_full", "def_linear_jvp", "jvp_rules",
-    "def_linear", "linear_in",
+    "def_linear", "linear_in", "match_shape",
     "RevTrace", "RevTracer", "defvjp", "defvjp_argnum", "vjp_rules",
     "BatchTrace", "BatchTracer", "defbatch", "batch_elementwise", "batch_reduction",
-    "batch_rules",
-    "Rules", "VJPRule", "def_dot",
-    "defsparse", "sparse_rules",
+    "batch_rules", "bdim_to_front", "shift_axis",
+    "Rules", "VJPRule", "def_dot", "defsparse", "sparse_rules",
 ]

@@ -17,12 +17,15 @@ import types as _types
 
 import numpy as _np
 
-from .._core import Primitive as _Primitive
+from .. import extend as _extend
+from ..extend import Primitive as _Primitive
 
-from . import _base, _complex, _creation, _elementwise, _indexing, _nondiff  # noqa: F401
-from . import _products, _reductions, _shape  # noqa: F401
-from . import _cumulative, _polynomial, _sorting, _statistics, _structural  # noqa: F401
-from . import _index_tricks, _ufunc_methods, _ufuncs_more  # noqa: F401
+from . import _base, _complex, _dtypes, _elementwise, _shape, _creation  # noqa: F401
+from . import _indexing, _reductions, _products  # noqa: F401
+from . import _rearranging, _selecting, _joining  # noqa: F401
+from . import _cumulative, _polynomial, _sorting, _statistics  # noqa: F401
+from . import _index_tricks, _ufunc_methods  # noqa: F401
+from . import _nondiff_and_unsupported as _nondiff
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)
 from ._base import public as _public
@@ -30,7 +33,8 @@ from ._creation import accepts_sequences as _accepts_sequences
 
 
 def _is_routine(fn) -> bool:
-    return isinstance(fn, (_types.FunctionType, _Primitive))
+    """A function still to be wrapped (a primitive's public function accepts lists itself)."""
+    return isinstance(fn, (_types.FunctionType, _Primitive)) and not hasattr(fn, "primitive")
 
 
 # plain-NumPy creation functions, constants and utilities (no traced inputs to differentiate)
@@ -63,7 +67,6 @@ def _numpy_names() -> None:
     """Every dtype class NumPy has (fnp.longdouble is np.longdouble) and every alias of a
     routed function under each name NumPy gives it (fnp.acos, fnp.pow, fnp.row_stack ...)."""
     import warnings
-    from .. import _core
     g = globals()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # deprecated aliases warn when called, some on access
@@ -75,8 +78,8 @@ def _numpy_names() -> None:
                 g[name] = obj
                 continue
             try:
-                fn = (_core.ufunc_table if isinstance(obj, _np.ufunc)
-                      else _core.function_table).get(obj)
+                fn = (_extend.ufunc_table if isinstance(obj, _np.ufunc)
+                      else _extend.function_table).get(obj)
             except TypeError:                 # unhashable: not a function
                 continue
             if fn is not None:

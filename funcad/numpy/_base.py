@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 from typing import Callable
 
 import numpy as np
 
-from .. import _core
-from .._batching import batch_elementwise, defbatch
-from .._core import Primitive, Tracer, ops
-from .._forward import def_linear_jvp, defjvp, defjvp_full
-from .._reverse import defvjp, defvjp_argnum
-from .._util import dtype_of, shape_of
+from .. import extend
+from ..errors import TracerArrayConversionError
+from ..extend import (Primitive, Tracer, batch_elementwise, def_linear_jvp, defbatch, defjvp,
+                      defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of)
 
 __all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_elementwise",
            "Primitive", "defjvp", "defjvp_full", "def_linear_jvp", "defvjp", "defvjp_argnum",
            "defbatch", "batch_elementwise", "shape_of", "dtype_of", "Tracer", "np",
-           "public", "is_traced"]
+           "public", "is_traced", "is_complex"]
 
 public: dict[str, Callable] = {}   # name -> function exported by funcad.numpy
 defined_in: dict = {}              # exported primitive -> the module that defines its rules
@@ -37,13 +37,109 @@ def export(fn: Callable, name: str | None = None, np_func=None) -> Callable:
     public[name] = fn
     if isinstance(fn, Primitive):
         defined_in.setdefault(fn, _defining_module())
+        public[name] = primitive_function(fn, name, np_func)
     setattr(ops, name, fn)
     if np_func is not None:
         if isinstance(np_func, np.ufunc):
-            _core.ufunc_table[np_func] = fn
+            extend.ufunc_table[np_func] = fn
         else:
-            _core.function_table[np_func] = fn
+            extend.function_table[np_func] = fn
     return fn
+
+
+# ---------------------------------------------------------------------------
+# The public function of a primitive: NumPy's signature and summary line
+# ---------------------------------------------------------------------------
+
+_SMOOTH = "Derivative: the usual one, to any order in forward and reverse mode."
+_NONDIFF = ("Piecewise constant or boolean: the derivative is 0 everywhere (0 at the jumps "
+            "too, where it is undefined).")
+
+
+def _summary(np_func) -> str:
+    """NumPy's summary of ``np_func``: its docstring's first paragraph (after a ufunc's
+    signature line)."""
+    paras = [" ".join(ln.strip() for ln in p.splitlines()).strip()
+             for p in (getattr(np_func, "__doc__", None) or "").split("\n\n")]
+    paras = [p for p in paras if p]
+    if isinstance(np_func, np.ufunc) and paras:
+        paras = paras[1:]                    # a ufunc's docstring starts with its signature
+    return re.split(r"(?<=\.)\s", paras[0], maxsplit=1)[0] if paras else ""
+
+
+def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
+    """The public function that binds the elementwise primitive ``p``: ``(x, /, out=None,
+    **kwargs)`` or ``(x1, x2, /, out=None, **kwargs)`` as NumPy's ufunc, a docstring with NumPy's
+    summary line, and lists holding traced values accepted as arrays. The operator dunders, the
+    rules and the dispatch tables call ``p`` itself (through ``ops``) and pay nothing for it."""
+    if np_func is None:
+        np_func = getattr(np, name, None)
+    nin = np_func.nin if isinstance(np_func, np.ufunc) else 1
+
+    def retry(args, out, kwargs, err):
+        return ops.retry_with_arrays(p, args, kwargs if out is None else dict(kwargs, out=out),
+                                     err)
+
+    if nin == 2:
+        def fn(x1, x2, /, out=None, **kwargs):
+            try:
+                if out is None and not kwargs:
+                    return p(x1, x2)
+                return p(x1, x2, out=out, **kwargs)
+            except TracerArrayConversionError as e:
+                return retry((x1, x2), out, kwargs, e)
+    else:
+        def fn(x, /, out=None, **kwargs):
+            try:
+                if out is None and not kwargs:
+                    return p(x)
+                return p(x, out=out, **kwargs)
+            except TracerArrayConversionError as e:
+                return retry((x,), out, kwargs, e)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = "funcad.numpy"
+    summary = _summary(np_func) or f"``{name}``, elementwise."
+    fn.__doc__ = (f"{summary}\n\nThe differentiable ``numpy.{name}`` (binds the primitive "
+                  f"``{p.name}_p``).\n\n{_NONDIFF if p.nondiff else _SMOOTH}\n")
+    fn.primitive = p
+    return fn
+
+
+def like_numpy(fn: Callable, np_func, note: str) -> Callable:
+    """Give ``fn`` (a generic ``*args`` wrapper of ``np_func``) NumPy's signature and summary
+    line, followed by ``note`` (what its derivative is)."""
+    try:
+        fn.__signature__ = inspect.signature(np_func)
+    except (TypeError, ValueError):       # a builtin without a text signature: keep fn's own
+        pass
+    summary = _summary(np_func) or f"``numpy.{np_func.__name__}``."
+    fn.__doc__ = f"{summary}\n\n{note}\n"
+    return fn
+
+
+def nan_filled(red: Callable, fill: float, np_fn, example: tuple[str, str]) -> Callable:
+    """``np.nansum``, ``np.nancumprod`` ...: ``red`` of ``a`` with its NaNs replaced by
+    ``fill``, ``red``'s identity (NaNs get a zero derivative). ``example``: a doctest line and
+    its output."""
+    name = np_fn.__name__
+
+    def fn(a, axis=None, dtype=None, out=None, **kwargs):
+        keep = {"keepdims": True} if kwargs.get("keepdims") else {}
+        if not is_traced(a):
+            return np_fn(a, axis=axis, dtype=dtype, **keep)
+        return red(ops.where(ops.isnan(a), fill, a), axis=axis, dtype=dtype, **keep)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = _defining_module()       # the family that makes it (the coverage table)
+    like_numpy(fn, np_fn, f"Differentiable: NaNs count as {fill:g} and get a zero derivative."
+                          f"\n\nExample:\n    >>> import funcad.numpy as fnp\n    >>> "
+                          f"{example[0]}\n    {example[1]}")
+    return implements(np_fn)(fn)
+
+
+def at_kinks(name: str, text: str) -> None:
+    """Say in ``funcad.numpy.<name>``'s docstring which derivative it takes at its kinks."""
+    fn = public[name]
+    fn.__doc__ = fn.__doc__.replace(_SMOOTH, text).replace(_NONDIFF, text)
 
 
 def implements(*np_funcs, name: str | None = None):
@@ -53,9 +149,9 @@ def implements(*np_funcs, name: str | None = None):
         export(fn, name)
         for f in np_funcs:
             if isinstance(f, np.ufunc):
-                _core.ufunc_table[f] = fn
+                extend.ufunc_table[f] = fn
             else:
-                _core.function_table[f] = fn
+                extend.function_table[f] = fn
         return fn
 
     return deco
@@ -66,6 +162,11 @@ def is_traced(*xs) -> bool:
         if isinstance(x, Tracer):
             return True
     return False
+
+
+def is_complex(x) -> bool:
+    """Whether ``x`` (an array, a traced value or a scalar) has a complex dtype."""
+    return np.issubdtype(dtype_of(x), np.complexfloating)
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +217,7 @@ def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
         export(p, name, np_func if np_func is not None else getattr(np, name, None))
         return p
     defjvp_full(p, _jvp_unary(lambda t, ans, x: t * d(ans, x)))
-    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans)
+    defvjp(p, _vjp_unary(d), keep=(keep_x,), keep_ans=keep_ans, )
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p

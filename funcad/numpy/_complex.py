@@ -1,4 +1,5 @@
-"""Complex numbers: real, imag, conj (linear), and the complex-aware abs, sign and angle.
+"""Complex numbers: real, imag, conj (linear) and real_if_close. The complex-aware abs, sign
+and angle are in _elementwise.py.
 
 The convention is JAX's: a VJP is the transpose of the JVP under the bilinear
 pairing ``real(sum(a * b))``, with no conjugation. Holomorphic functions (exp,
@@ -14,18 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _elementwise  # noqa: F401  (abs/sign below replace its real-only entries)
-from .._forward import def_linear
-from ..extend import defsparse, sparse_rules
-from ._base import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, is_traced
-
-
-def _is_complex(x) -> bool:
-    return np.issubdtype(dtype_of(x), np.complexfloating)
+from ..extend import def_linear, defsparse, full_lower, sparse_rules
+from ._base import (Primitive, batch_elementwise, defjvp, defvjp, export, implements,
+                    is_complex, is_traced)
 
 
 def _real_part(g):
-    return real_p(g) if _is_complex(g) else g
+    return real_p(g) if is_complex(g) else g
 
 
 real_p = Primitive("real", np.real)
@@ -59,7 +55,7 @@ def real(val):
     """
     if not is_traced(val):
         return np.real(val)
-    if not _is_complex(val):
+    if not is_complex(val):
         return val
     return real_p(val)
 
@@ -85,7 +81,7 @@ def conj(x):
         >>> fnp.conj(fnp.array([1 + 2j]))
         array([1.-2.j])
     """
-    if not is_traced(x) or not _is_complex(x):
+    if not is_traced(x) or not is_complex(x):
         return x if is_traced(x) else np.conjugate(x)
     return conj_p(x)
 
@@ -95,75 +91,20 @@ export(imag, "imag", np.imag)
 export(conj, "conj", np.conjugate)
 export(conj, "conjugate")
 
-# ---------------------------------------------------------------------------
-# |z|: d|z| = real(conj(z) dz) / |z|; the VJP is g conj(z) / |z|. At z = 0 we take the
-# zero subgradient, as abs'(0) = 0 for reals.
-# ---------------------------------------------------------------------------
 
-
-def _unit(x, ans):
-    """conj(z) / |z|, and 0 where z = 0."""
-    zero = _elementwise.equal(ans, 0)
-    return _elementwise.where(zero, 0.0, conj(x) / _elementwise.where(zero, 1.0, ans))
-
-
-abs_complex_p = Primitive("abs_complex", np.absolute)
-defjvp(abs_complex_p, lambda t, ans, x: real_p(_unit(x, ans) * t))
-defvjp(abs_complex_p, lambda g, ans, x: _real_part(g) * _unit(x, ans), keep_ans=True)
-batch_elementwise(abs_complex_p)
-
-
-def absolute(x, /, out=None, **kwargs):
-    """Differentiable ``np.abs``, for real and complex inputs (``abs'(0)`` is taken as 0).
-
-    Example:
-        >>> import funcad as fad
-        >>> complex(fad.grad(lambda z: abs(z) ** 2)(1 + 2j))   # conj of the ascent direction
-        (2-4j)
-    """
-    if out is not None:
-        raise TypeError("abs(out=...) cannot hold a traced value; drop out=")
-    if not is_traced(x):
-        return np.absolute(x, **kwargs)
-    if _is_complex(x):
-        return abs_complex_p(x)
-    return _elementwise.absolute(x)
-
-
-def sign(x, /, out=None, **kwargs):
-    """``np.sign``: zero derivative for reals; ``z / |z|`` (differentiable) for complex z.
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """``np.real_if_close`` on traced values (the test is made on values).
 
     Example:
         >>> import funcad.numpy as fnp
-        >>> fnp.sign(fnp.array([-2.0, 0.0, 3.0]))
-        array([-1.,  0.,  1.])
+        >>> fnp.real_if_close(fnp.array([1.0 + 1e-20j]))
+        array([1.])
     """
-    if out is not None:
-        raise TypeError("sign(out=...) cannot hold a traced value; drop out=")
-    if not is_traced(x):
-        return np.sign(x, **kwargs)
-    if not _is_complex(x):
-        return _elementwise.sign(x)
-    a = absolute(x)
-    zero = _elementwise.equal(a, 0)
-    return _elementwise.where(zero, 0j, x / _elementwise.where(zero, 1.0, a))
-
-
-def angle(z, deg=False):
-    """Differentiable ``np.angle``: ``arctan2(imag z, real z)`` (constant for real inputs).
-
-    Example:
-        >>> import funcad as fad, funcad.numpy as fnp
-        >>> complex(fad.grad(fnp.angle)(1j))   # d angle = imag(dz / z); the VJP of 1 is -1j / z
-        (-1+0j)
-    """
-    if not is_traced(z):
-        return np.angle(z, deg=deg)
-    out = _elementwise.arctan2(imag(z), real(z))
-    return out * (180.0 / np.pi) if deg else out
-
-
-export(absolute, "absolute", np.absolute)
-export(absolute, "abs")
-export(sign, "sign", np.sign)
-export(angle, "angle", np.angle)
+    if not is_traced(a):
+        return np.real_if_close(a, tol)
+    if not is_complex(a):
+        return a
+    v = np.asarray(full_lower(a))
+    t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
+    return real(a) if np.all(np.abs(v.imag) < t) else a

@@ -1,4 +1,4 @@
-"""Array creation and conversion that accept traced values: array, asarray, *_like, astype."""
+"""Array creation and conversion that accept traced values: array, asarray, *_like, linspace."""
 
 from __future__ import annotations
 
@@ -6,64 +6,13 @@ import functools
 
 import numpy as np
 
-from ..extend import defsparse, sparse_rules
-from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
-                    is_traced, public, shape_of)
-from .._core import Tracer, active_traces, lift
-from .._forward import def_linear
+from ._base import Primitive, dtype_of, export, implements, is_traced, public, shape_of
+from ._dtypes import astype
+from ._elementwise import exp_p, log_p, positive_p, power_p, sign_p
+from ._indexing import at
+from ._shape import broadcast_to, moveaxis, reshape, stack
+from ..extend import Tracer, active_traces, full_lower, lift
 from ..errors import TracerArrayConversionError
-from ._complex import real_p
-
-# ---------------------------------------------------------------------------
-# astype: between inexact dtypes it is differentiable; to integers or bools, not
-# ---------------------------------------------------------------------------
-
-convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
-defsparse(convert_p, sparse_rules.convert)
-defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
-def_linear(convert_p)
-
-
-def _convert_vjp(g, ans, x, *, dtype):
-    to = dtype_of(x)
-    if dtype_of(g).kind == "c" and to.kind != "c":
-        # a real value's complex cotangent (complex arithmetic further on): its real part is
-        # what counts, taken explicitly so that NumPy raises no ComplexWarning
-        g = real_p(g)
-    return convert_p(g, dtype=to)
-
-
-defvjp(convert_p, _convert_vjp, keep=False)
-batch_elementwise(convert_p)
-
-convert_nondiff_p = Primitive("convert_nondiff", lambda x, *, dtype: np.asarray(x).astype(dtype),
-                              nondiff=True)
-batch_elementwise(convert_nondiff_p)
-
-
-def astype(x, dtype, /, *, copy=True):
-    """``x.astype(dtype)``: differentiable between float/complex dtypes, constant otherwise.
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.astype(fnp.ones(2), fnp.float32).dtype
-        dtype('float32')
-    """
-    dtype = np.dtype(dtype)
-    if not is_traced(x):
-        return np.asarray(x).astype(dtype)
-    if dtype == dtype_of(x):
-        return x
-    if np.issubdtype(dtype, np.inexact) and np.issubdtype(dtype_of(x), np.inexact):
-        if np.issubdtype(dtype_of(x), np.complexfloating) and not np.issubdtype(
-                dtype, np.complexfloating):
-            return astype(real_p(x), dtype)
-        return convert_p(x, dtype=dtype)
-    return convert_nondiff_p(x, dtype=dtype)
-
-
-export(astype, "astype")
-
 
 # ---------------------------------------------------------------------------
 # array / asarray: lists of traced values are stacked
@@ -79,7 +28,6 @@ def holds_tracer(obj) -> bool:
 
 
 def _build(obj, dtype):
-    from ._shape import stack
     if isinstance(obj, Tracer):
         return obj if dtype is None else astype(obj, dtype)
     if isinstance(obj, (list, tuple)) and holds_tracer(obj):
@@ -149,7 +97,6 @@ def array(object, dtype=None, *, copy=True, ndmin=0, **kwargs):
     """
     out = _build(object, dtype)
     if ndmin and len(shape_of(out)) < ndmin:
-        from ._shape import reshape
         out = reshape(out, (1,) * (ndmin - len(shape_of(out))) + tuple(shape_of(out)))
     return out
 
@@ -241,7 +188,6 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw
     shp = shape_of(a) if shape is None else shape
     dt = dtype_of(a) if dtype is None else dtype
     if isinstance(fill_value, Tracer):
-        from ._shape import broadcast_to
         return writable(broadcast_to(astype(fill_value, dt), shp))
     return writable(np.full(shp, fill_value, dt))
 
@@ -266,8 +212,7 @@ def copy(a, order="K", subok=False):
     """
     if not isinstance(a, Tracer):
         return writable(np.copy(a))
-    from ._ufuncs_more import positive
-    return writable(positive(a))
+    return writable(positive_p(a))
 
 
 # ---------------------------------------------------------------------------
@@ -276,7 +221,6 @@ def copy(a, order="K", subok=False):
 # ---------------------------------------------------------------------------
 
 def _lifted(np_fn, name):
-    from .._core import lift
 
     def fn(shape, dtype=float, order="C", **kw):
         return lift(np_fn(shape, dtype=dtype, order=order, **kw))
@@ -306,9 +250,7 @@ def full(shape, fill_value, dtype=None, order="C"):
         >>> fnp.full(2, 7.0)
         array([7., 7.])
     """
-    from .._core import lift
     if isinstance(fill_value, Tracer):
-        from ._shape import broadcast_to
         v = fill_value if dtype is None else astype(fill_value, dtype)
         return writable(broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer))
                                      else shape))
@@ -334,7 +276,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """
     if not is_traced(start, stop):
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    from ._shape import moveaxis
     num = int(num)
     div = (num - 1) if endpoint else num
     bshape = np.broadcast_shapes(shape_of(start), shape_of(stop))
@@ -344,7 +285,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     step = (stop - start) / float(div) if div > 0 else (stop - start) * np.nan
     y = start + t * step if div > 0 else start + 0 * t * stop
     if endpoint and num > 1:
-        from ._indexing import at
         y = at(y)[-1].set(stop + 0 * start)
     if axis != 0:
         y = moveaxis(y, 0, axis)
@@ -364,8 +304,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if not is_traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
-    from ._elementwise import power
-    y = power(base, linspace(start, stop, num, endpoint, axis=axis))
+    y = power_p(base, linspace(start, stop, num, endpoint, axis=axis))
     return y if dtype is None else astype(y, dtype)
 
 
@@ -380,17 +319,15 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if not is_traced(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    from .._core import full_lower
-    from ._elementwise import exp, log, sign
-    s = sign(start)
+    s = sign_p(start)
     try:
-        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign(stop)))
+        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign_p(stop)))
     except Exception:      # batched by vmap: the values cannot be checked here
         sv = tv = np.ones(())
     if np.any(sv == 0) or np.any(tv != sv):
         raise ValueError("geomspace: start and stop must be nonzero and of the same sign "
                          "(complex endpoints are not supported on traced values)")
-    y = s * exp(linspace(log(s * start), log(s * stop), num, endpoint, axis=axis))
+    y = s * exp_p(linspace(log_p(s * start), log_p(s * stop), num, endpoint, axis=axis))
     # as NumPy: the result is at least float64 unless dtype= says otherwise
     return astype(y, np.result_type(dtype_of(start), dtype_of(stop), np.float64)
                   if dtype is None else dtype)
@@ -402,8 +339,8 @@ def _full_like_dispatch(shape, fill_value, dtype=None, order="C", *, device=None
 
 _full_like_dispatch.__doc__ = full.__doc__
 
-from .. import _core as _core_tables  # noqa: E402
-_core_tables.function_table[np.full] = _full_like_dispatch
+from .. import extend  # noqa: E402
+extend.function_table[np.full] = _full_like_dispatch
 
 
 def _like_constant(np_fn):
@@ -416,7 +353,7 @@ def _like_constant(np_fn):
 
 for _f in [np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.arange,
            np.fromfunction]:
-    _core_tables.function_table[_f] = _like_constant(_f)
+    extend.function_table[_f] = _like_constant(_f)
 
 
 
@@ -457,7 +394,6 @@ def require(a, dtype=None, requirements=None, *, like=None):
 
 
 export(np.fromfunction, "fromfunction")
-implements(np.astype)(astype)
 implements(np.array)(array)
 implements(np.asarray)(asarray)
 implements(np.asanyarray)(asarray)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch
+from ..extend import defbatch
+from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
-                    shape_of)
-from ._elementwise import isnan, multiply, remainder, subtract, where
-from ._shape import concatenate, reshape
+                    nan_filled, shape_of)
+from ._dtypes import astype
+from ._elementwise import (absolute_p, less_p, logical_and_p, multiply_p, remainder_p,
+                           stop_gradient_p, subtract_p, where)
+from ._shape import broadcast_to, concatenate, reshape
 
 # ---------------------------------------------------------------------------
 # cumsum
@@ -45,7 +48,6 @@ def cumsum(a, axis=None, dtype=None, out=None):
         array([3., 2., 1.])
     """
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.cumsum(a, axis=axis)
@@ -73,7 +75,6 @@ def cumprod(a, axis=None, dtype=None, out=None):
         array([0., 6., 0.])
     """
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.cumprod(a, axis=axis)
@@ -83,37 +84,15 @@ def cumprod(a, axis=None, dtype=None, out=None):
         return a
     k = 1
     while k < n:
-        a = multiply(a, _shift_in(a, k, axis, 1))
+        a = multiply_p(a, _shift_in(a, k, axis, 1))
         k *= 2
     return a
 
 
-@implements(np.nancumsum)
-def nancumsum(a, axis=None, dtype=None, out=None):
-    """Differentiable ``np.nancumsum`` (NaNs count as 0).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nancumsum(fnp.array([1.0, fnp.nan, 2.0]))
-        array([1., 1., 3.])
-    """
-    if not is_traced(a):
-        return np.nancumsum(a, axis=axis, dtype=dtype)
-    return cumsum(where(isnan(a), 0.0, a), axis=axis, dtype=dtype)
-
-
-@implements(np.nancumprod)
-def nancumprod(a, axis=None, dtype=None, out=None):
-    """Differentiable ``np.nancumprod`` (NaNs count as 1).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nancumprod(fnp.array([2.0, fnp.nan, 3.0]))
-        array([2., 2., 6.])
-    """
-    if not is_traced(a):
-        return np.nancumprod(a, axis=axis, dtype=dtype)
-    return cumprod(where(isnan(a), 1.0, a), axis=axis, dtype=dtype)
+nancumsum = nan_filled(cumsum, 0.0, np.nancumsum,
+                       ("fnp.nancumsum(fnp.array([1.0, fnp.nan, 2.0]))", "array([1., 1., 3.])"))
+nancumprod = nan_filled(cumprod, 1.0, np.nancumprod,
+                        ("fnp.nancumprod(fnp.array([2.0, fnp.nan, 3.0]))", "array([2., 2., 6.])"))
 
 
 def _cumulative(name, fn, np_fn):
@@ -174,12 +153,11 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         if len(shape_of(v)) == 0:
             shp = list(shape_of(a))
             shp[axis] = 1
-            from ._shape import broadcast_to
             v = broadcast_to(v, tuple(shp))
         parts.append(v)
     a = concatenate(parts, axis=axis) if len(parts) > 1 else a
     for _ in range(n):
-        a = subtract(a[_sl(nd, axis, slice(1, None))], a[_sl(nd, axis, slice(None, -1))])
+        a = subtract_p(a[_sl(nd, axis, slice(1, None))], a[_sl(nd, axis, slice(None, -1))])
     return a
 
 
@@ -269,7 +247,6 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     """
     if not is_traced(y, x, dx):
         return np.trapezoid(y, x, dx, axis)
-    from ._reductions import sum
     nd = len(shape_of(y))
     axis = axis % nd
     if x is None:
@@ -281,7 +258,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             shp[axis] = -1
             d = reshape(d, shp)
     avg = (y[_sl(nd, axis, slice(1, None))] + y[_sl(nd, axis, slice(None, -1))]) * 0.5
-    return sum(multiply(d, avg), axis=axis)
+    return _reductions.sum(multiply_p(d, avg), axis=axis)
 
 
 @implements(np.unwrap)
@@ -296,20 +273,19 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     """
     if not is_traced(p):
         return np.unwrap(p, discont, axis, period=period)
-    from ._elementwise import absolute, less, logical_and, stop_gradient
     nd = len(shape_of(p))
     axis = axis % nd
     discont = period / 2 if discont is None else max(discont, period / 2)
-    v = stop_gradient(p)
+    v = stop_gradient_p(p)
     dd = diff(v, axis=axis)
     half = period / 2
-    ddmod = remainder(dd + half, period) - half
-    ddmod = where(logical_and(ddmod == -half, dd > 0), half, ddmod)
-    corr = where(less(absolute(dd), discont), 0.0, ddmod - dd)
+    ddmod = remainder_p(dd + half, period) - half
+    ddmod = where(logical_and_p(ddmod == -half, dd > 0), half, ddmod)
+    corr = where(less_p(absolute_p(dd), discont), 0.0, ddmod - dd)
     shp = list(shape_of(p))
     shp[axis] = 1
     corr = concatenate([np.zeros(shp, dtype_of(corr)), cumsum(corr, axis=axis)], axis=axis)
-    return p + stop_gradient(corr)
+    return p + stop_gradient_p(corr)
 
 
 export(cumsum, "cumsum")

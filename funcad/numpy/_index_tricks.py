@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import full_lower
+from ..extend import full_lower
 from ._base import dtype_of, export, shape_of
-from ._creation import array, astype, holds_tracer, linspace
+from ._creation import array, holds_tracer, linspace
+from ._dtypes import astype
+from ._shape import concatenate
 
 __all__ = ["r_", "c_"]
 
@@ -109,7 +111,6 @@ class _Concatenator:
                 kinds.append(dtype_of(obj))
             objs.append(obj)
         dt = np.result_type(*kinds)
-        from ._shape import concatenate
         out = concatenate([array(o, dtype=dt, ndmin=max(ndmin, 1)) for o in objs], axis=axis)
         if matrix:      # a 2-D array standing in for np.matrix (traced values are arrays)
             if len(shape_of(out)) > 2:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch
-from .._core import Tracer, full_lower
-from .._forward import def_linear
+from ..extend import Tracer, def_linear, defbatch, defsparse, full_lower, sparse_rules
 from ..errors import BatchingError
-from ..extend import defsparse, sparse_rules
-from ._base import Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of
-from ._base import unbroadcast
+from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
+                    unbroadcast)
+from ._elementwise import (add_p, divide_p, equal_p, maximum_p, minimum_p, multiply_p, negative_p,
+                           power_p, where)
+from ._shape import broadcast_to, reshape, transpose
 
 
 class _Slot:
@@ -200,11 +200,10 @@ def _where_won(gu, base, arrs, tree):
     Each update position writes its own id into an integer array with the same
     primitive as the forward pass; an update won where its id is read back.
     """
-    from ._elementwise import equal, where
     region = shape_of(gu)
     ids = np.arange(int(np.prod(region, dtype=np.int64))).reshape(region)
     written = index_set_p(np.full(shape_of(base), -1), ids, *arrs, tree=tree)
-    return where(equal(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
+    return where(equal_p(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
 
 
 defjvp_full(index_add_p, _scatter_jvp(index_add_p))
@@ -244,7 +243,6 @@ def _advanced_layout(tree, ndim):
 def _batched_index(vals, dims, tree):
     """Per-example (x, arrays) -> batched (x, arrays, template), and the advanced block's
     per-example position (None when it already leads) and rank."""
-    from ._shape import reshape
     size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
     x, arrs = vals[0], vals[1:]
     xshape = shape_of(x)[1:] if dims[0] is not None else shape_of(x)
@@ -261,7 +259,6 @@ def _batched_index(vals, dims, tree):
 
 def _move_block(v, start, stop, dest):
     """Move axes [start, stop) of ``v`` so that they begin at ``dest``."""
-    from ._shape import transpose
     nd = len(shape_of(v))
     block = list(range(start, stop))
     rest = [i for i in range(nd) if i < start or i >= stop]
@@ -272,7 +269,6 @@ def _getitem_batch(vals, dims, *, tree):
     x, arrs = vals[0], vals[1:]
     if not arrs:
         return getitem_p(x, tree=_batched_template(tree))
-    from ._shape import broadcast_to
     size, xshape, new, btree, p, nb = _batched_index(vals, dims, tree)
     if dims[0] is None:
         x = broadcast_to(x, (size,) + tuple(xshape))
@@ -282,7 +278,6 @@ def _getitem_batch(vals, dims, *, tree):
 
 def _scatter_batch(p):
     def rule(vals, dims, *, tree):
-        from ._shape import broadcast_to, reshape
         base, upd, arrs = vals[0], vals[1], vals[2:]
         size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
         bshape = shape_of(base)[1:] if dims[0] is not None else shape_of(base)
@@ -363,7 +358,6 @@ class _IndexRef:
         receives a derivative.
         """
         if self._full_mask(values):
-            from ._elementwise import where
             return where(self.idx, values, self.x)
         x, v, arrs, tree = self._args(values)
         return index_set_p(x, v, *arrs, tree=tree)
@@ -371,46 +365,38 @@ class _IndexRef:
     def add(self, values):
         """A copy of ``x`` with ``values`` added at ``idx``; repeated indices accumulate."""
         if self._full_mask(values):
-            from ._elementwise import add, where
-            return where(self.idx, add(self.x, values), self.x)
+            return where(self.idx, add_p(self.x, values), self.x)
         x, v, arrs, tree = self._args(values)
         return index_add_p(x, v, *arrs, tree=tree)
 
     def subtract(self, values):
         """A copy of ``x`` with ``values`` subtracted at ``idx``."""
-        from ._elementwise import negative
-        return self.add(negative(values))
+        return self.add(negative_p(values))
 
     def multiply(self, values):
         """A copy of ``x`` with ``x[idx] *= values`` (repeated indices multiply in turn)."""
-        from ._elementwise import multiply
-        return self._apply_each(values, multiply)
+        return self._apply_each(values, multiply_p)
 
     def divide(self, values):
         """A copy of ``x`` with ``x[idx] /= values`` (repeated indices divide in turn)."""
-        from ._elementwise import divide
-        return self._apply_each(values, divide)
+        return self._apply_each(values, divide_p)
 
     def power(self, values):
         """A copy of ``x`` with ``x[idx] **= values`` (repeated indices apply in turn)."""
-        from ._elementwise import power
-        return self._apply_each(values, power)
+        return self._apply_each(values, power_p)
 
     def min(self, values):
         """A copy of ``x`` with ``x[idx] = minimum(x[idx], values)`` (like np.minimum.at)."""
-        from ._elementwise import minimum
-        return self._apply_each(values, minimum)
+        return self._apply_each(values, minimum_p)
 
     def max(self, values):
         """A copy of ``x`` with ``x[idx] = maximum(x[idx], values)`` (like np.maximum.at)."""
-        from ._elementwise import maximum
-        return self._apply_each(values, maximum)
+        return self._apply_each(values, maximum_p)
 
     def _apply_each(self, values, op):
         # Sequential semantics (np.multiply.at): the k-th occurrence of each target index is
         # applied in round k, so every round writes distinct positions.
         if self._full_mask(values):
-            from ._elementwise import where
             return where(self.idx, op(self.x, values), self.x)
         shape = shape_of(self.x)
         tree, arrs = _split_index(self.idx, shape)
@@ -429,7 +415,6 @@ class _IndexRef:
         targets = np.arange(size).reshape(shape)[_build(tree, lowered)]
         if np.unique(targets).size == targets.size:
             return self.set(op(getitem(self.x, self.idx), values))
-        from ._shape import broadcast_to, reshape
         flat_t = targets.ravel()
         order = np.argsort(flat_t, kind="stable")
         srt = flat_t[order]

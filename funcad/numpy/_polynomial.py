@@ -10,10 +10,12 @@ import numpy as np
 import numpy.polynomial.polynomial as _npp
 
 from ._base import dtype_of, implements, is_traced, shape_of
-from ._creation import astype
-from ._elementwise import multiply, subtract
+from ._complex import conj
+from ._dtypes import astype
+from ._elementwise import multiply_p, subtract_p
 from ._indexing import getitem
-from ._shape import concatenate, moveaxis, reshape, stack
+from ._products import einsum, matmul
+from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
 
 
 def _as1d(p):
@@ -43,9 +45,9 @@ def polyval(p, x):
     if not is_traced(p, x):
         return np.polyval(p, x)
     p = _as1d(p)
-    y = p[0] + multiply(x, 0.0)
+    y = p[0] + multiply_p(x, 0.0)
     for i in range(1, shape_of(p)[0]):
-        y = multiply(y, x) + p[i]
+        y = multiply_p(y, x) + p[i]
     return y
 
 
@@ -78,7 +80,7 @@ def polysub(a1, a2):
         return np.polysub(a1, a2)
     a1, a2 = _as1d(a1), _as1d(a2)
     n = max(shape_of(a1)[0], shape_of(a2)[0])
-    return subtract(_pad_front(a1, n), _pad_front(a2, n))
+    return subtract_p(_pad_front(a1, n), _pad_front(a2, n))
 
 
 @implements(np.polymul)
@@ -111,7 +113,7 @@ def polyder(p, m=1):
         n = shape_of(p)[0] - 1
         if n <= 0:
             return np.zeros(1, dtype_of(p)) + 0 * p[:1]
-        p = multiply(p[:-1], np.arange(n, 0, -1, dtype=float))
+        p = multiply_p(p[:-1], np.arange(n, 0, -1, dtype=float))
     return p
 
 
@@ -203,7 +205,7 @@ def vander(x, N=None, increasing=False):
     cols = []
     p = None
     for k in range(n):
-        p = np.ones(shape_of(x), dtype_of(x)) + 0 * x if k == 0 else multiply(p, x)
+        p = np.ones(shape_of(x), dtype_of(x)) + 0 * x if k == 0 else multiply_p(p, x)
         cols.append(p)
     out = stack(cols, axis=1) if cols else reshape(x, (-1, 0))
     return out if increasing else out[:, ::-1]
@@ -220,7 +222,6 @@ def _full_convolve(a, v):
     valid = (k >= 0) & (k < nv)
     vpad = concatenate([v, np.zeros(1, dtype_of(v))])
     t = getitem(vpad, np.where(valid, k, nv))               # index nv is the zero
-    from ._products import matmul
     return matmul(t, a)
 
 
@@ -267,7 +268,6 @@ def correlate(a, v, mode="valid"):
     """
     if not is_traced(a, v):
         return np.correlate(a, v, mode)
-    from ._complex import conj
     a, v = _as1d(a), _as1d(v)
     na, nv = shape_of(a)[0], shape_of(v)[0]
     if mode == "same" and na < nv:     # NumPy centres this case one sample later
@@ -297,7 +297,7 @@ def kron(a, b):
     sb = (1,) * (nd - len(sb)) + tuple(sb)
     ia = [s for d in range(nd) for s in (sa[d], 1)]
     ib = [s for d in range(nd) for s in (1, sb[d])]
-    out = multiply(reshape(a, tuple(ia)), reshape(b, tuple(ib)))
+    out = multiply_p(reshape(a, tuple(ia)), reshape(b, tuple(ib)))
     return reshape(out, tuple(sa[d] * sb[d] for d in range(nd)))
 
 
@@ -320,14 +320,13 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError(f"cross: vectors must have 2 or 3 components, got {na} and {nb}")
     if na == 2 and nb == 2:
-        return subtract(multiply(a[..., 0], b[..., 1]), multiply(a[..., 1], b[..., 0]))
+        return subtract_p(multiply_p(a[..., 0], b[..., 1]), multiply_p(a[..., 1], b[..., 0]))
     z = np.zeros((), dtype_of(a))
     a0, a1, a2 = a[..., 0], a[..., 1], (a[..., 2] if na == 3 else z)
     b0, b1, b2 = b[..., 0], b[..., 1], (b[..., 2] if nb == 3 else z)
-    from ._shape import broadcast_arrays
-    c = stack(broadcast_arrays(subtract(multiply(a1, b2), multiply(a2, b1)),
-                               subtract(multiply(a2, b0), multiply(a0, b2)),
-                               subtract(multiply(a0, b1), multiply(a1, b0))), axis=-1)
+    c = stack(broadcast_arrays(subtract_p(multiply_p(a1, b2), multiply_p(a2, b1)),
+                               subtract_p(multiply_p(a2, b0), multiply_p(a0, b2)),
+                               subtract_p(multiply_p(a0, b1), multiply_p(a1, b0))), axis=-1)
     return moveaxis(c, -1, axisc)
 
 
@@ -338,12 +337,11 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def _powers(x, n):
     """x ** arange(n) along a new last axis, by repeated multiplication."""
-    from ._shape import broadcast_to
     ones = broadcast_to(np.ones((), dtype_of(x)) if not is_traced(x) else x * 0 + 1,
                         shape_of(x))
     cols = [ones]
     for _ in range(1, n):
-        cols.append(multiply(cols[-1], x))
+        cols.append(multiply_p(cols[-1], x))
     return stack(cols, axis=-1)
 
 
@@ -365,8 +363,6 @@ def polyval2d(x, y, c):
     if not is_traced(x, y, c):
         return _npp.polyval2d(x, y, c)
     _check_c2(c, "polyval2d")
-    from ._products import einsum
-    from ._shape import broadcast_arrays
     x, y = broadcast_arrays(x, y)
     return einsum("...i,...j,ij->...", _powers(x, shape_of(c)[0]), _powers(y, shape_of(c)[1]), c)
 
@@ -383,7 +379,6 @@ def polygrid2d(x, y, c):
     if not is_traced(x, y, c):
         return _npp.polygrid2d(x, y, c)
     _check_c2(c, "polygrid2d")
-    from ._products import einsum
     px = _powers(x, shape_of(c)[0])
     py = _powers(y, shape_of(c)[1])
     nx, ny = len(shape_of(x)), len(shape_of(y))

@@ -7,14 +7,14 @@ import string
 
 import numpy as np
 
-from .._batching import defbatch
-from .._forward import def_linear
-from ..extend import def_dot, defsparse, sparse_rules
+from ..extend import def_dot, def_linear, defbatch, defsparse, sparse_rules
+from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
-from ._elementwise import multiply
+from ._complex import conj
+from ._elementwise import multiply_p
 from ._reductions import sum
-from ._shape import reshape, swapaxes, transpose
+from ._shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
 
 # ---------------------------------------------------------------------------
 # matmul
@@ -39,12 +39,12 @@ def _matmul_vjp_x(g, ans, x, y):
     if len(ys) >= 2 and len(xs) >= 2:     # (..., k, n) @ (..., n, m): g @ y^T
         return unbroadcast(matmul_p(g, _mT(y)), xs)
     if len(xs) == 1 and len(ys) == 1:
-        return multiply(g, y)
+        return multiply_p(g, y)
     if len(xs) == 1:                      # (n,) @ (..., n, m) -> (..., m)
         return unbroadcast(reshape(matmul_p(y, reshape(g, shape_of(g) + (1,))),
                                    shape_of(g)[:-1] + (xs[0],)), xs)
     # (..., k, n) @ (n,) -> (..., k)
-    return unbroadcast(multiply(reshape(g, shape_of(g) + (1,)), y), xs)
+    return unbroadcast(multiply_p(reshape(g, shape_of(g) + (1,)), y), xs)
 
 
 def _matmul_vjp_y(g, ans, x, y):
@@ -57,12 +57,12 @@ def _matmul_vjp_y(g, ans, x, y):
     if len(ys) > 2 and len(xs) >= 2:      # (..., k, n) @ (..., n, m): x^T @ g, summed
         return unbroadcast(matmul_p(_mT(x), g), ys)
     if len(xs) == 1 and len(ys) == 1:
-        return multiply(g, x)
+        return multiply_p(g, x)
     if len(ys) == 1:                      # (..., k, n) @ (n,) -> (..., k)
         gx = matmul_p(_mT(x), reshape(g, shape_of(g) + (1,)))
         return unbroadcast(reshape(gx, shape_of(gx)[:-1]), ys)
     # (n,) @ (..., n, m) -> (..., m)
-    return unbroadcast(multiply(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
+    return unbroadcast(multiply_p(reshape(x, (xs[0], 1)), reshape(g, shape_of(g)[:-1] + (
         1,) + shape_of(g)[-1:])), ys)
 
 
@@ -208,7 +208,6 @@ def _einsum_vjp(j, g, ans, *operands, spec):
     if kept != target:   # indices summed out only in this operand: broadcast back
         shp = shape_of(operands[j])
         r = reshape(r, tuple(shp[i] if c in avail else 1 for i, c in enumerate(target)))
-        from ._shape import broadcast_to
         r = broadcast_to(r, shp)
     return r
 
@@ -320,7 +319,7 @@ def dot(a, b, out=None):
     """
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
-        return multiply(a, b)
+        return multiply_p(a, b)
     if nb <= 2:
         return matmul_p(a, b)
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
@@ -363,7 +362,7 @@ def inner(a, b):
         11.0
     """
     if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
-        return multiply(a, b)
+        return multiply_p(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 
@@ -376,7 +375,7 @@ def outer(a, b, out=None):
         >>> fnp.outer(fnp.ones(2), fnp.ones(3)).shape
         (2, 3)
     """
-    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+    return multiply_p(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 @implements(np.vdot)
@@ -388,5 +387,51 @@ def vdot(a, b):
         >>> float(fnp.vdot(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])))
         11.0
     """
-    from ._complex import conj
-    return sum(multiply(conj(reshape(a, (-1,))), reshape(b, (-1,))))
+    return sum(multiply_p(conj(reshape(a, (-1,))), reshape(b, (-1,))))
+
+
+# ---------------------------------------------------------------------------
+# vector ufuncs: vecdot, matvec, vecmat
+# ---------------------------------------------------------------------------
+
+
+@implements(np.vecdot)
+def vecdot(x1, x2, /, *, axis=-1, **kwargs):
+    """Differentiable ``np.vecdot`` (conjugates ``x1``).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.vecdot(fnp.ones((2, 3)), fnp.ones(3))
+        array([3., 3.])
+    """
+    if not is_traced(x1, x2):
+        return np.vecdot(x1, x2, axis=axis)
+    return _reductions.sum(multiply_p(conj(x1), x2), axis=axis)
+
+
+@implements(np.matvec)
+def matvec(x1, x2, /, **kwargs):
+    """Differentiable ``np.matvec``: matrix (..., m, n) times vector (..., n).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.matvec(fnp.eye(2), fnp.array([1.0, 2.0]))
+        array([1., 2.])
+    """
+    if not is_traced(x1, x2):
+        return np.matvec(x1, x2)
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+@implements(np.vecmat)
+def vecmat(x1, x2, /, **kwargs):
+    """Differentiable ``np.vecmat``: conj(vector) (..., m) times matrix (..., m, n).
+
+    Example:
+        >>> import funcad.numpy as fnp
+        >>> fnp.vecmat(fnp.array([1.0, 2.0]), fnp.eye(2))
+        array([1., 2.])
+    """
+    if not is_traced(x1, x2):
+        return np.vecmat(x1, x2)
+    return matmul(expand_dims(conj(x1), -2), x2)[..., 0, :]

@@ -6,12 +6,14 @@ import math
 
 import numpy as np
 
-from .._batching import batch_elementwise, batch_reduction, defbatch, shift_axis
-from .._util import canonical_axis
-from ..extend import defsparse, sparse_rules
+from ..extend import (batch_elementwise, batch_reduction, canonical_axis, defbatch, defsparse,
+                      shift_axis, sparse_rules)
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
-from ._elementwise import divide, equal, exp, log, multiply, sqrt, subtract, where
+from ._complex import conj, real
+from ._dtypes import astype
+from ._elementwise import (divide_p, equal_p, exp_p, isfinite_p, log_p, multiply_p, sqrt_p,
+                           stop_gradient_p, subtract_p, where)
 from ._shape import _broadcast_to, concatenate, moveaxis, reshape
 
 
@@ -63,7 +65,6 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
         raise NotImplementedError("sum: initial= and where= are not supported on traced values; "
                                   "use fnp.where(mask, x, 0).sum()")
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.sum(a, axis=axis, keepdims=keepdims)
@@ -91,8 +92,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 # identity with a NaN derivative: marks a value whose derivative does not exist (a variance
 # with ddof >= n is inf or NaN for every input, so no finite number is its derivative)
 _undefined = Primitive("undefined_derivative", lambda x: x)
-defjvp(_undefined, lambda t, ans, x: multiply(t, np.nan))
-defvjp(_undefined, lambda g, ans, x: multiply(g, np.nan), keep=False)
+defjvp(_undefined, lambda t, ans, x: multiply_p(t, np.nan))
+defvjp(_undefined, lambda g, ans, x: multiply_p(g, np.nan), keep=False)
 batch_elementwise(_undefined)
 
 
@@ -118,12 +119,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if not is_traced(a):
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     m = globals()["mean"](a, axis=axis, dtype=dtype, keepdims=True)
-    d = subtract(a, m)
+    d = subtract_p(a, m)
     if np.iscomplexobj(np.empty(0, dtype_of(d))):
-        from ._complex import conj, real
-        sq = real(multiply(d, conj(d)))
+        sq = real(multiply_p(d, conj(d)))
     else:
-        sq = multiply(d, d)
+        sq = multiply_p(d, d)
     s = sum(sq, axis=axis, keepdims=keepdims)
     n = _count(a, axis)
     if n - ddof > 0:
@@ -131,7 +131,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     import warnings
     warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _undefined(multiply(s, np.inf))     # NumPy's s / 0: inf, or NaN where s == 0
+        return _undefined(multiply_p(s, np.inf))     # NumPy's s / 0: inf, or NaN where s == 0
 
 
 @implements(np.std)
@@ -153,10 +153,20 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if not is_traced(a):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    if _count(a, axis) == 1 and ddof < 1:
-        from ._elementwise import stop_gradient
-        return stop_gradient(v)   # x - mean(x) is exactly 0 (NaN for inf/NaN): sqrt(v) == v
-    return sqrt(v)
+    return sqrt_of_var(v, _count(a, axis) == 1 and ddof < 1)
+
+
+def sqrt_of_var(v, one_sample):
+    """``sqrt(v)`` of a variance ``v``. Where ``one_sample`` (one sample and ``ddof`` 0: a
+    Python bool, or a boolean array per slice for the nan-reductions) ``x - mean(x)`` is
+    exactly 0 (NaN for inf/NaN) for every input, so ``v`` is the value and its derivative is
+    0, not the NaN of sqrt's derivative at 0."""
+    if one_sample is True:
+        return stop_gradient_p(v)
+    if one_sample is False:
+        return sqrt_p(v)
+    # sqrt sees 1 in those slices, so its infinite derivative at 0 never meets a zero cotangent
+    return where(one_sample, stop_gradient_p(v), sqrt_p(where(one_sample, 1.0, v)))
 
 
 # ---------------------------------------------------------------------------
@@ -164,7 +174,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 # ---------------------------------------------------------------------------
 
 def _extreme_weights(ans, x, axis, keepdims):
-    hit = equal(x, _expand_back(ans, shape_of(x), axis, keepdims))
+    hit = equal_p(x, _expand_back(ans, shape_of(x), axis, keepdims))
     count = sum(hit, axis=axis, keepdims=keepdims)
     if dtype_of(x).kind in "fc":   # weights in x's dtype: bool / int is float64, which would
         count = count.astype(dtype_of(x))   # turn a float32 gradient into float64 from here on
@@ -174,10 +184,10 @@ def _extreme_weights(ans, x, axis, keepdims):
 def _make_extreme(name, np_fn):
     p = Primitive(name, lambda x, *, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims))
     defjvp(p, lambda t, ans, x, *, axis, keepdims:
-           sum(multiply(t, _extreme_weights(ans, x, axis, keepdims)), axis=axis,
+           sum(multiply_p(t, _extreme_weights(ans, x, axis, keepdims)), axis=axis,
                keepdims=keepdims))
     defvjp(p, lambda g, ans, x, *, axis, keepdims:
-           multiply(_expand_back(g, shape_of(x), axis, keepdims),
+           multiply_p(_expand_back(g, shape_of(x), axis, keepdims),
                     _extreme_weights(ans, x, axis, keepdims)), keep_ans=True)
     batch_reduction(p)
     return p
@@ -297,7 +307,6 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if initial is not None or where is not None:
         raise NotImplementedError("prod: initial= and where= are not supported on traced values")
     if dtype is not None:
-        from ._creation import astype
         a = astype(a, dtype)
     if not is_traced(a):
         return np.prod(a, axis=axis, keepdims=keepdims)
@@ -312,7 +321,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
             one = np.ones(tuple(shp[i] for i in rest) + (1,), dtype_of(x))
             x = concatenate([x, one], axis=-1)
             n += 1
-        x = multiply(x[..., 0:n:2], x[..., 1:n:2])
+        x = multiply_p(x[..., 0:n:2], x[..., 1:n:2])
         n //= 2
     out = x[..., 0] if n == 1 else reshape(np.ones((), dtype_of(x)), ()) + 0 * sum(x, axis=-1)
     if keepdims:
@@ -332,13 +341,12 @@ def logsumexp(a, axis=None, keepdims=False, b=None):
         >>> round(float(fnp.logsumexp(fnp.array([1000.0, 1000.0]))), 6)
         1000.693147
     """
-    from ._elementwise import isfinite, stop_gradient
-    m = max(stop_gradient(a), axis=axis, keepdims=True)
-    m = where(isfinite(m), m, 0.0)
-    e = exp(subtract(a, m))
+    m = max(stop_gradient_p(a), axis=axis, keepdims=True)
+    m = where(isfinite_p(m), m, 0.0)
+    e = exp_p(subtract_p(a, m))
     if b is not None:
-        e = multiply(e, b)
-    out = log(sum(e, axis=axis, keepdims=True)) + m
+        e = multiply_p(e, b)
+    out = log_p(sum(e, axis=axis, keepdims=True)) + m
     if not keepdims:
         out = reshape(out, tuple(s for i, s in enumerate(shape_of(out))
                                  if i not in _axes(a, axis)))
@@ -346,4 +354,4 @@ def logsumexp(a, axis=None, keepdims=False, b=None):
 
 
 export(logsumexp, "logsumexp")
-_ = divide
+_ = divide_p

@@ -6,18 +6,18 @@ import math
 
 import numpy as np
 
-from .._batching import bdim_to_front, defbatch
-from ..extend import defsparse, sparse_rules
-from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements,
-                    is_traced, shape_of, unbroadcast)
+from ..extend import bdim_to_front, defbatch, defsparse, sparse_rules
+from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements, is_traced,
+                    like_numpy, shape_of, unbroadcast)
+from ._dtypes import astype
 
 # ---------------------------------------------------------------------------
 # reshape
 # ---------------------------------------------------------------------------
 
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
-def_linear_jvp(_reshape)
 defsparse(_reshape, sparse_rules.structural(_reshape))
+def_linear_jvp(_reshape)
 defvjp(_reshape, lambda g, ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
 defbatch(_reshape, lambda vals, dims, *, newshape:
          _reshape(vals[0], newshape=(shape_of(vals[0])[0],) + newshape))
@@ -72,8 +72,8 @@ def ravel(a, order="C"):
 # ---------------------------------------------------------------------------
 
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
-def_linear_jvp(_transpose)
 defsparse(_transpose, sparse_rules.structural(_transpose))
+def_linear_jvp(_transpose)
 defvjp(_transpose, lambda g, ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
        keep=False)
 defbatch(_transpose, lambda vals, dims, *, perm:
@@ -148,8 +148,8 @@ def matrix_transpose(x):
 # ---------------------------------------------------------------------------
 
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
-def_linear_jvp(_broadcast_to)
 defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
+def_linear_jvp(_broadcast_to)
 defvjp(_broadcast_to, lambda g, ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
 
 
@@ -248,20 +248,22 @@ def _atleast(nd, places):
     return fn
 
 
-atleast_1d = export(_atleast(1, lambda s: (1,) if not s else s), "atleast_1d", np.atleast_1d)
-atleast_2d = export(_atleast(2, lambda s: (1,) * (2 - len(s)) + tuple(s)), "atleast_2d",
-                    np.atleast_2d)
-atleast_3d = export(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tuple(s) + (1,),
-                                           2: tuple(s) + (1,)}[len(s)]), "atleast_3d",
-                    np.atleast_3d)
+_LINEAR = "Linear (a reshape): its derivative reshapes the tangent the same way."
+atleast_1d = export(like_numpy(_atleast(1, lambda s: (1,) if not s else s), np.atleast_1d,
+                               _LINEAR), "atleast_1d", np.atleast_1d)
+atleast_2d = export(like_numpy(_atleast(2, lambda s: (1,) * (2 - len(s)) + tuple(s)),
+                               np.atleast_2d, _LINEAR), "atleast_2d", np.atleast_2d)
+atleast_3d = export(like_numpy(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tuple(s) + (1,),
+                                                      2: tuple(s) + (1,)}[len(s)]),
+                               np.atleast_3d, _LINEAR), "atleast_3d", np.atleast_3d)
 
 # ---------------------------------------------------------------------------
 # concatenate (variadic) and the stacking composites
 # ---------------------------------------------------------------------------
 
 _concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
-def_linear_jvp(_concatenate)
 defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
+def_linear_jvp(_concatenate)
 
 
 def _concat_vjp(j, g, ans, *xs, axis):
@@ -294,7 +296,6 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
     if dtype is not None:
-        from ._creation import astype
         arrays = [astype(a, dtype) for a in arrays]
     if not is_traced(*arrays):
         return np.concatenate(arrays, axis=axis)

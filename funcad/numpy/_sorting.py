@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._batching import defbatch, shift_axis
-from .._core import Tracer, full_lower
-from ._base import Primitive, dtype_of, export, implements, is_traced, shape_of
-from ._creation import astype
-from ._elementwise import (add, equal, floor, isnan, logical_not, maximum, minimum, multiply,
-                           subtract, where)
+from ..errors import BatchingError
+from ..extend import Tracer, defbatch, full_lower, shift_axis
+from . import _reductions
+from ._base import Primitive, dtype_of, export, implements, is_complex, is_traced, shape_of
+from ._dtypes import astype
+from ._elementwise import (add_p, ceil_p, equal_p, floor_p, isnan_p, logical_not_p, maximum_p,
+                           minimum_p, multiply_p, rint_p, subtract_p, where)
 from ._indexing import getitem
-from ._shape import moveaxis, reshape
-from ._structural import take, take_along_axis
+from ._selecting import take, take_along_axis
+from ._shape import broadcast_to, concatenate, moveaxis, reshape, stack
 
 # ---------------------------------------------------------------------------
 # argsort / argpartition / searchsorted: integer results, batched
@@ -43,7 +44,6 @@ def _searchsorted_batch(vals, dims, *, side):
     a, v = vals
     if dims[0] is None:
         return searchsorted_p(a, v, side=side)
-    from ._shape import stack
     return stack([searchsorted_p(a[i], v[i] if dims[1] is not None else v, side=side)
                   for i in range(shape_of(a)[0])])
 
@@ -112,7 +112,6 @@ def digitize(x, bins, right=False):
     """
     if not is_traced(x, bins):
         return np.digitize(x, bins, right)
-    from ..errors import BatchingError
     try:
         b = np.asarray(full_lower(bins))
     except BatchingError as e:
@@ -174,7 +173,7 @@ def sort_complex(a):
         return np.sort_complex(a)
     v = np.asarray(full_lower(a))
     out = take(a, np.lexsort((v.imag, v.real)))
-    return out if np.issubdtype(dtype_of(out), np.complexfloating) else astype(out, complex)
+    return out if is_complex(out) else astype(out, complex)
 
 
 # ---------------------------------------------------------------------------
@@ -201,39 +200,35 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     qshape = shape_of(q)
     qf = reshape(q, (1,) * len(rest) + (-1,))
     if nan:
-        nanmask = isnan(s)
-        from ._reductions import sum
-        count = sum(logical_not(nanmask), axis=-1, keepdims=True)
+        nanmask = isnan_p(s)
+        count = _reductions.sum(logical_not_p(nanmask), axis=-1, keepdims=True)
         s = where(nanmask, 0.0, s)
-        last = maximum(count - 1, 0)
+        last = maximum_p(count - 1, 0)
     else:
         last = np.full((1,) * len(rest) + (1,), n - 1)
     # the position in q's float dtype: an integer count would promote float32 to float64
     lastf = astype(last, dtype_of(qf)) if dtype_of(qf).kind in "fc" else last
-    pos = multiply(qf, lastf)
-    lo = floor(pos) if method in ("linear", "lower", "midpoint") else None
+    pos = multiply_p(qf, lastf)
+    lo = floor_p(pos) if method in ("linear", "lower", "midpoint") else None
     if method == "higher":
-        from ._elementwise import ceil
-        lo = ceil(pos)
+        lo = ceil_p(pos)
     elif method == "nearest":
-        from ._elementwise import rint
-        lo = rint(pos)
-    lo = astype(minimum(maximum(lo, 0), lastf), np.int64)
-    hi = astype(minimum(lo + 1, last), np.int64)
+        lo = rint_p(pos)
+    lo = astype(minimum_p(maximum_p(lo, 0), lastf), np.int64)
+    hi = astype(minimum_p(lo + 1, last), np.int64)
     full = tuple(shape_of(s)[:-1]) + (shape_of(pos)[-1],)
-    from ._shape import broadcast_to
     v_lo = take_along_axis(s, broadcast_to(lo, full), axis=-1)
     if method == "linear":
         v_hi = take_along_axis(s, broadcast_to(hi, full), axis=-1)
-        frac = subtract(pos, astype(lo, dtype_of(pos)))
-        out = add(v_lo, multiply(frac, subtract(v_hi, v_lo)))
+        frac = subtract_p(pos, astype(lo, dtype_of(pos)))
+        out = add_p(v_lo, multiply_p(frac, subtract_p(v_hi, v_lo)))
     elif method == "midpoint":
         v_hi = take_along_axis(s, broadcast_to(hi, full), axis=-1)
-        out = where(equal(pos, floor(pos)), v_lo, multiply(add(v_lo, v_hi), 0.5))
+        out = where(equal_p(pos, floor_p(pos)), v_lo, multiply_p(add_p(v_lo, v_hi), 0.5))
     else:
         out = v_lo
     if nan:
-        out = where(equal(count, 0), np.nan, out)
+        out = where(equal_p(count, 0), np.nan, out)
     out = reshape(out, tuple(shp[i] for i in rest) + tuple(qshape))
     if keepdims:
         kd = tuple(1 if i in axes else shp[i] for i in range(nd))
@@ -387,7 +382,6 @@ unique_inverse = _unique_tuple("unique_inverse", ["inverse_indices"], np.unique_
 
 
 def _concat_flat(*arrays):
-    from ._shape import concatenate
     return concatenate([reshape(a, (-1,)) for a in arrays])
 
 

@@ -9,14 +9,21 @@ import builtins
 
 import numpy as np
 
-from .._core import Tracer
-from ._base import dtype_of, implements, is_traced, shape_of
-from ._creation import astype
-from ._elementwise import (add, divide, greater, isfinite, isinf, isnan, less, logical_and,
-                           logical_not, multiply, sqrt, subtract, where)
-from ._reductions import argmax, argmin, max, mean, min, prod, sum
-from ._shape import broadcast_to, reshape
-from .._util import canonical_axis
+from ..extend import Tracer, canonical_axis, full_lower
+from ._base import dtype_of, export, implements, is_traced, nan_filled, shape_of
+from ._creation import linspace
+from ._cumulative import diff
+from ._dtypes import astype
+from ._elementwise import (absolute_p, add_p, divide_p, equal_p, greater_p, isfinite_p, isnan_p,
+                           less_equal_p, less_p, logical_and_p, logical_not_p, logical_or_p,
+                           maximum_p, minimum_p, multiply_p, not_equal_p, remainder_p, sqrt_p,
+                           stop_gradient_p, subtract_p, where)
+from ._indexing import at, getitem
+from ._products import matmul
+from ._rearranging import diagonal
+from ._reductions import argmax, argmin, max, mean, min, prod, sqrt_of_var, sum
+from ._shape import atleast_2d, broadcast_to, concatenate, reshape, transpose
+from ._sorting import argsort, searchsorted
 
 # ---------------------------------------------------------------------------
 # nan-reductions: NaNs replaced by the operation's identity
@@ -26,37 +33,15 @@ from .._util import canonical_axis
 def _count(a, axis, keepdims):
     """How many non-NaN entries, in ``a``'s real float dtype (an integer count would make a
     float32 mean float64)."""
-    n = sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims)
+    n = sum(logical_not_p(isnan_p(a)), axis=axis, keepdims=keepdims)
     dt = dtype_of(a)
     return astype(n, np.finfo(dt).dtype) if dt.kind in "fc" else n
 
 
-@implements(np.nansum)
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """Differentiable ``np.nansum`` (NaNs count as 0 and get a zero derivative).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))
-        3.0
-    """
-    if not is_traced(a):
-        return np.nansum(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return sum(_where(isnan(a), 0.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
-
-
-@implements(np.nanprod)
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """Differentiable ``np.nanprod`` (NaNs count as 1).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))
-        6.0
-    """
-    if not is_traced(a):
-        return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return prod(_where(isnan(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims)
+nansum = nan_filled(sum, 0.0, np.nansum, ("float(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))",
+                                         "3.0"))
+nanprod = nan_filled(prod, 1.0, np.nanprod,
+                     ("float(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))", "6.0"))
 
 
 @implements(np.nanmean)
@@ -71,7 +56,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if not is_traced(a):
         return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     n = _count(a, axis, keepdims)
-    return divide(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), n)
+    return divide_p(nansum(a, axis=axis, dtype=dtype, keepdims=keepdims), n)
 
 
 @implements(np.nanvar)
@@ -89,9 +74,9 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     if not is_traced(a):
         return np.nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     m = nanmean(a, axis=axis, dtype=dtype, keepdims=True)
-    d = _where(isnan(a), 0.0, subtract(a, m))
+    d = _where(isnan_p(a), 0.0, subtract_p(a, m))
     n = _count(a, axis, keepdims)
-    return divide(sum(multiply(d, d), axis=axis, keepdims=keepdims), n - ddof)
+    return divide_p(sum(multiply_p(d, d), axis=axis, keepdims=keepdims), n - ddof)
 
 
 @implements(np.nanstd)
@@ -108,22 +93,23 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         ddof = correction
     if not is_traced(a):
         return np.nanstd(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    v = nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    # a slice with a single non-NaN value has nanstd 0 for every input: derivative 0
+    return sqrt_of_var(v, equal_p(_count(a, axis, keepdims), 1) if ddof < 1 else False)
 
 
 def _nan_extreme(name, red, fill, np_fn):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         if not is_traced(a):
             return np_fn(a, axis=axis, keepdims=keepdims)
-        r = red(_where(isnan(a), fill, a), axis=axis, keepdims=keepdims)
-        allnan = logical_not(sum(logical_not(isnan(a)), axis=axis, keepdims=keepdims) > 0)
+        r = red(_where(isnan_p(a), fill, a), axis=axis, keepdims=keepdims)
+        allnan = logical_not_p(sum(logical_not_p(isnan_p(a)), axis=axis, keepdims=keepdims) > 0)
         return _where(allnan, np.nan, r)
     fn.__name__ = name
     fn.__doc__ = (f"Differentiable ``np.{name}`` (NaNs ignored; ties share the derivative)."
                   f"\n\n    Example:\n        >>> import funcad.numpy as fnp\n        >>> "
                   f"float(fnp.{name}(fnp.array([1.0, fnp.nan, 2.0])))\n        "
                   f"{2.0 if name == 'nanmax' else 1.0}\n    ")
-    from ._base import export
     return export(fn, name, np_fn)
 
 
@@ -142,7 +128,7 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.nanargmax(a, axis=axis, keepdims=keepdims)
-    return argmax(_where(isnan(a), -np.inf, a), axis=axis, keepdims=keepdims)
+    return argmax(_where(isnan_p(a), -np.inf, a), axis=axis, keepdims=keepdims)
 
 
 @implements(np.nanargmin)
@@ -156,7 +142,7 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.nanargmin(a, axis=axis, keepdims=keepdims)
-    return argmin(_where(isnan(a), np.inf, a), axis=axis, keepdims=keepdims)
+    return argmin(_where(isnan_p(a), np.inf, a), axis=axis, keepdims=keepdims)
 
 
 _where = where   # the parameter ``where=`` shadows the function inside the reductions
@@ -172,8 +158,7 @@ def count_nonzero(a, axis=None, *, keepdims=False):
     """
     if not is_traced(a):
         return np.count_nonzero(a, axis=axis, keepdims=keepdims)
-    from ._elementwise import not_equal
-    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
+    return sum(not_equal_p(a, 0), axis=axis, keepdims=keepdims)
 
 
 @implements(np.isclose)
@@ -187,12 +172,11 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     if not is_traced(a, b):
         return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    from ._elementwise import absolute, equal, less_equal, logical_or
     with np.errstate(invalid="ignore"):     # inf - inf; the result is decided by a == b
-        close = less_equal(absolute(subtract(a, b)), atol + rtol * absolute(b))
-        out = logical_or(logical_and(close, isfinite(b)), equal(a, b))
+        close = less_equal_p(absolute_p(subtract_p(a, b)), atol + rtol * absolute_p(b))
+        out = logical_or_p(logical_and_p(close, isfinite_p(b)), equal_p(a, b))
         if equal_nan:
-            out = logical_or(out, logical_and(isnan(a), isnan(b)))
+            out = logical_or_p(out, logical_and_p(isnan_p(a), isnan_p(b)))
     return out
 
 
@@ -231,7 +215,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             w = reshape(w, tuple(shape_of(a)[i] if i in ax else 1 for i in range(nd)))
         scl = sum(broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a))), axis=axis,
                   keepdims=keepdims)
-        avg = divide(sum(multiply(a, w), axis=axis, keepdims=keepdims), scl)
+        avg = divide_p(sum(multiply_p(a, w), axis=axis, keepdims=keepdims), scl)
     return (avg, scl) if returned else avg
 
 
@@ -247,7 +231,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     """
     if not is_traced(m, y, fweights, aweights):
         return np.cov(m, y, rowvar, bias, ddof, fweights, aweights, dtype=dtype)
-    from ._shape import atleast_2d, concatenate, transpose
     # NumPy computes in result_type(m, y, float64) (float32 data gives a float64 covariance)
     work = np.dtype(dtype) if dtype is not None else np.result_type(
         dtype_of(m), *(() if y is None else (dtype_of(y),)), np.float64)
@@ -264,24 +247,23 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if fweights is not None:
         w = fweights
     if aweights is not None:
-        w = aweights if w is None else multiply(w, aweights)
+        w = aweights if w is None else multiply_p(w, aweights)
     n = shape_of(x)[1]
     if w is None:
         avg = mean(x, axis=1, keepdims=True)
         fact = float(n - ddof)
     else:
         wsum = sum(w)
-        avg = divide(sum(multiply(x, w), axis=1, keepdims=True), wsum)
+        avg = divide_p(sum(multiply_p(x, w), axis=1, keepdims=True), wsum)
         if ddof == 0:
             fact = wsum
         elif aweights is None:
             fact = wsum - ddof
         else:
-            fact = wsum - ddof * sum(multiply(w, aweights)) / wsum
-    xc = subtract(x, avg)
-    xw = xc if w is None else multiply(xc, w)
-    from ._products import matmul
-    c = divide(matmul(xw, transpose(xc)), fact)
+            fact = wsum - ddof * sum(multiply_p(w, aweights)) / wsum
+    xc = subtract_p(x, avg)
+    xw = xc if w is None else multiply_p(xc, w)
+    c = divide_p(matmul(xw, transpose(xc)), fact)
     return reshape(c, ()) if shape_of(c) == (1, 1) else c
 
 
@@ -298,87 +280,10 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
         return np.corrcoef(x, y, rowvar, dtype=dtype)
     c = cov(x, y, rowvar, dtype=dtype)
     if len(shape_of(c)) == 0:
-        return divide(c, c)
-    from ._structural import diagonal
-    d = sqrt(diagonal(c))
-    c = divide(divide(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
-    from ._elementwise import maximum, minimum
-    return minimum(maximum(c, -1.0), 1.0)
-
-
-# ---------------------------------------------------------------------------
-# clip, nan_to_num, real_if_close
-# ---------------------------------------------------------------------------
-
-
-@implements(np.clip, np._core.umath.clip)
-def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
-         max=np._NoValue, **kwargs):
-    """Differentiable ``np.clip``.
-
-    Subgradient: the derivative in ``a`` is 1 where ``a_min <= a <= a_max``
-    (the bounds themselves count as inside) and 0 where ``a`` is clipped; the
-    bound that is returned gets derivative 1 where ``a`` is strictly beyond it.
-
-    Example:
-        >>> import funcad as fad, funcad.numpy as fnp
-        >>> fad.grad(lambda x: fnp.clip(x, 0.0, 1.0).sum())(fnp.array([-1.0, 0.0, 0.5, 2.0]))
-        array([0., 1., 1., 0.])
-    """
-    lo = a_min if a_min is not np._NoValue else (None if min is np._NoValue else min)
-    hi = a_max if a_max is not np._NoValue else (None if max is np._NoValue else max)
-    if not is_traced(a, lo, hi):
-        return np.clip(a, lo, hi)
-    out = a
-    if lo is not None:
-        out = _where(less(out, lo), lo, out)
-    if hi is not None:
-        out = _where(greater(out, hi), hi, out)
-    shp = np.broadcast_shapes(shape_of(a), *[shape_of(b) for b in (lo, hi) if b is not None])
-    return broadcast_to(out, shp)
-
-
-@implements(np.nan_to_num)
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    """Differentiable ``np.nan_to_num``: derivative 1 where ``x`` is finite, 0 elsewhere.
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf]))[:2]
-        array([1., 0.])
-    """
-    if not is_traced(x, nan, posinf, neginf):
-        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
-    if not np.issubdtype(dtype_of(x), np.inexact):
-        return x
-    if np.issubdtype(dtype_of(x), np.complexfloating):
-        raise NotImplementedError("nan_to_num: complex inputs are not supported on traced "
-                                  "values; apply it to x.real and x.imag")
-    fi = np.finfo(dtype_of(x))
-    posinf = fi.max if posinf is None else posinf
-    neginf = fi.min if neginf is None else neginf
-    rep = _where(isnan(x), nan, _where(logical_and(isinf(x), greater(x, 0)), posinf, neginf))
-    return _where(isfinite(x), x, rep)
-
-
-@implements(np.real_if_close)
-def real_if_close(a, tol=100):
-    """``np.real_if_close`` on traced values (the test is made on values).
-
-    Example:
-        >>> import funcad.numpy as fnp
-        >>> fnp.real_if_close(fnp.array([1.0 + 1e-20j]))
-        array([1.])
-    """
-    if not is_traced(a):
-        return np.real_if_close(a, tol)
-    if not np.issubdtype(dtype_of(a), np.complexfloating):
-        return a
-    from .._core import full_lower
-    from ._complex import real
-    v = np.asarray(full_lower(a))
-    t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
-    return real(a) if np.all(np.abs(v.imag) < t) else a
+        return divide_p(c, c)
+    d = sqrt_p(diagonal(c))
+    c = divide_p(divide_p(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
+    return minimum_p(maximum_p(c, -1.0), 1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -408,17 +313,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if not is_traced(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    from ._elementwise import maximum, minimum, remainder, stop_gradient
-    from ._indexing import getitem
-    from ._sorting import argsort, searchsorted
-    xp = stop_gradient(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
+    xp = stop_gradient_p(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
     if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp)[-1:]:
         raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes "
                          f"{shape_of(xp)} and {shape_of(fp)}")
     if period is not None:
-        from ._shape import concatenate
-        x = remainder(x, period)
-        xp = remainder(xp, period)
+        x = remainder_p(x, period)
+        xp = remainder_p(xp, period)
         order = argsort(xp)
         xp, fp = getitem(xp, order), getitem(fp, order)
         xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
@@ -428,15 +329,15 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if n == 1:
         y = broadcast_to(fp[0], shape_of(x))
     else:
-        i = minimum(maximum(searchsorted(xp, x, side="right"), 1), n - 1)
+        i = minimum_p(maximum_p(searchsorted(xp, x, side="right"), 1), n - 1)
         x0, x1 = getitem(xp, i - 1), getitem(xp, i)
         y0, y1 = getitem(fp, i - 1), getitem(fp, i)
-        t = divide(subtract(x, x0), subtract(x1, x0))
-        y = add(y0, multiply(t, subtract(y1, y0)))
+        t = divide_p(subtract_p(x, x0), subtract_p(x1, x0))
+        y = add_p(y0, multiply_p(t, subtract_p(y1, y0)))
     lv = fp[0] if left is None else left
     rv = fp[-1] if right is None else right
-    y = _where(less(x, xp[0]), lv, y)
-    y = _where(greater(x, xp[-1]), rv, y)
+    y = _where(less_p(x, xp[0]), lv, y)
+    y = _where(greater_p(x, xp[-1]), rv, y)
     return broadcast_to(y, shape_of(x)) if shape_of(y) != shape_of(x) else y
 
 
@@ -448,7 +349,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 def _edges(a_flat, v, bins, rng):
     """Traced (or constant) bin edges of one dimension, NumPy's edges for binning."""
-    from ._creation import linspace
     if not isinstance(bins, (int, np.integer, str)):
         e = bins if isinstance(bins, Tracer) else _float_values(bins)
         return e, _float_values(_lower(bins))
@@ -469,7 +369,6 @@ def _float_values(x):
 
 
 def _lower(x):
-    from .._core import full_lower
     return full_lower(x)
 
 
@@ -481,8 +380,6 @@ def _bin_index(v, e):
 
 
 def _histdd(cols, bins, rng, density, weights):
-    from ._indexing import at
-    from ._cumulative import diff
     d = len(cols)
     bins = [bins] * d if isinstance(bins, (int, np.integer, str)) else list(bins)
     rng = [None] * d if rng is None else list(rng)
@@ -500,17 +397,16 @@ def _histdd(cols, bins, rng, density, weights):
         h = np.bincount(flat, minlength=size).astype(np.int64 if not density else float)
     else:
         w = reshape(weights, (-1,))
-        from ._indexing import getitem
         dt = dtype_of(w) if dtype_of(w).kind in "fc" else np.dtype(np.float64)  # NumPy's
         h = at(np.zeros(size, dt))[flat].add(
             getitem(w, np.flatnonzero(inside)))
     h = reshape(h, nb)
     if density:
-        h = divide(h, sum(h))
+        h = divide_p(h, sum(h))
         for k, e in enumerate(edges):
             shp = [1] * d
             shp[k] = -1
-            h = divide(h, reshape(diff(e), shp))
+            h = divide_p(h, reshape(diff(e), shp))
     return h, edges
 
 
@@ -599,7 +495,6 @@ def bincount(x, weights=None, minlength=0):
     xv = np.asarray(_lower(x))
     if weights is None or not is_traced(weights):
         return np.bincount(xv, weights, minlength)
-    from ._indexing import at
     n = max(int(xv.max()) + 1 if xv.size else 0, minlength)
     return at(np.zeros(n, np.result_type(dtype_of(weights), float)))[xv].add(
         reshape(weights, (-1,)))

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import extend
 from ..errors import UnsupportedFunctionError
+from . import _reductions
 from ._base import shape_of
-from ._shape import concatenate, moveaxis, reshape
+from ._reductions import prod
+from ._shape import concatenate, moveaxis, reshape, stack
 
 _ASSOCIATIVE = {np.add, np.multiply, np.maximum, np.minimum, np.fmax, np.fmin, np.logaddexp,
                 np.logaddexp2, np.hypot, np.logical_and, np.logical_or, np.logical_xor,
@@ -54,8 +56,8 @@ _LEFT_FOLD = {np.subtract, np.divide, np.floor_divide, np.remainder, np.fmod, np
 
 
 def _reduce(u, fn):
-    from ._reductions import max, min, prod, sum
-    special = {np.add: sum, np.multiply: prod, np.maximum: max, np.minimum: min}
+    special = {np.add: _reductions.sum, np.multiply: prod, np.maximum: _reductions.max,
+               np.minimum: _reductions.min}
 
     def reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=np._NoValue,
                where=True):
@@ -99,7 +101,6 @@ def _accumulate(u, fn):
                 x = concatenate([x[:k], fn(x[:n - k], x[k:])])
                 k *= 2
         else:
-            from ._shape import stack
             acc = [x[0]]
             for i in range(1, n):
                 acc.append(fn(acc[-1], x[i]))
@@ -123,11 +124,11 @@ _AT_NAMES = {np.add: "add", np.subtract: "subtract", np.multiply: "multiply",
 
 def register_all() -> None:
     """Register outer/reduce/accumulate/at for every binary ufunc in ``ufunc_table``."""
-    for u, fn in list(_core.ufunc_table.items()):
+    for u, fn in list(extend.ufunc_table.items()):
         if not isinstance(u, np.ufunc) or u.nin != 2 or u.nout != 1:
             continue
-        _core.ufunc_table.setdefault((u, "outer"), _outer(fn))
-        _core.ufunc_table.setdefault((u, "reduce"), _reduce(u, fn))
-        _core.ufunc_table.setdefault((u, "accumulate"), _accumulate(u, fn))
-        _core.ufunc_table.setdefault((u, "at"), _at(u))
+        extend.ufunc_table.setdefault((u, "outer"), _outer(fn))
+        extend.ufunc_table.setdefault((u, "reduce"), _reduce(u, fn))
+        extend.ufunc_table.setdefault((u, "accumulate"), _accumulate(u, fn))
+        extend.ufunc_table.setdefault((u, "at"), _at(u))
 

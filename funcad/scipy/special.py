@@ -19,12 +19,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sp
 
-from .. import _core
-from .._batching import batch_elementwise
-from .._core import Primitive, ops
-from .._forward import defjvp
-from .._reverse import defvjp
-from .._util import dtype_of, shape_of
+from .. import extend
+from ..extend import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
 from ..errors import NoRuleError
 from ..numpy._base import is_traced, unbroadcast
 
@@ -44,7 +40,7 @@ def _public(p, sp_func, name, doc):
         return p(*args)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
-    _core.ufunc_table[sp_func] = fn
+    extend.ufunc_table[sp_func] = fn
     return fn
 
 
@@ -143,7 +139,7 @@ def yn(n, x):
     return yv(n, x)
 
 
-_core.ufunc_table[sp.yn] = yn
+extend.ufunc_table[sp.yn] = yn
 
 # ---------------------------------------------------------------------------
 # error functions

@@ -22,11 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._batching import defbatch
-from ..._core import Primitive, ops
-from ..._forward import def_linear, defjvp
-from ..._reverse import defvjp
-from ..._util import shape_of
+from ...extend import Primitive, def_linear, defbatch, defjvp, defvjp, ops, shape_of
 from .._base import is_traced
 from ..linalg._helpers import is_complex, real_ct, real_dtype, route
 

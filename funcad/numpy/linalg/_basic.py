@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._core import Primitive, ops
-from ..._forward import def_linear, defjvp
-from ..._reverse import defvjp
-from ..._util import shape_of
+from ...extend import Primitive, def_linear, defjvp, defvjp, ops, shape_of
 from .._base import is_traced, unbroadcast
 from ._helpers import (
     H,

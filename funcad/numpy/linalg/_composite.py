@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._batching import BatchingError
-from ..._core import full_lower, ops
-from ..._util import shape_of
+from ...errors import BatchingError
+from ...extend import full_lower, ops, shape_of
 from .._base import is_traced
 from ._basic import _check_square, inv, pinv, rank_p, solve
 from ._decomp import svdvals

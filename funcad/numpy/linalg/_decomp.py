@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._core import Primitive, ops
-from ..._forward import defjvp_full
-from ..._reverse import defvjp, defvjp_argnum
-from ..._util import dtype_of, shape_of
+from ...extend import Primitive, defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of
 from .._base import is_traced
 from ._basic import _check_square, solve_p
 from ._helpers import (H, T, anywhere, batch_core, degenerate, diag, diagm, either, eye,

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._core import Primitive, ops
-from ..._forward import defjvp_full
-from ..._reverse import defvjp_argnum
+from ...extend import Primitive, defjvp_full, defvjp_argnum, ops
 from .._base import is_traced
 from ._basic import _check_square, inv_p
 from ._decomp import _degenerate_nan, _kink_nan, _pair_div

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _core
-from ..._batching import BatchTracer, defbatch
-from ..._core import Tracer, ops
-from ..._util import dtype_of, shape_of
+from ... import extend
+from ...extend import Tracer, defbatch, dtype_of, ops, primal_values, shape_of
+from .._base import is_complex
 
 __all__ = ["T", "H", "diag", "diagm", "trace", "mask", "is_complex", "route", "batch_core",
            "safe_div", "nan_where", "used_cols", "either", "degenerate", "real_ct", "to_float",
@@ -24,7 +23,7 @@ def route(*np_funcs):
     def deco(fn):
         for f in np_funcs:
             if f is not None:
-                _core.function_table[f] = fn
+                extend.function_table[f] = fn
         return fn
 
     return deco
@@ -33,10 +32,6 @@ def route(*np_funcs):
 def make_result(cls, *values):
     """NumPy's result type for a decomposition (a namedtuple in NumPy 2, a tuple before)."""
     return cls._make(values) if hasattr(cls, "_make") else tuple(values)
-
-
-def is_complex(x) -> bool:
-    return np.issubdtype(dtype_of(x), np.complexfloating)
 
 
 def to_float(x):
@@ -117,9 +112,8 @@ def anywhere(mask) -> bool:
     looking through every level of tracing. The decomposition rules leave out their NaN
     markers when it is not: the rules then read their tangent or cotangent only linearly
     (``linear_transpose`` of what ``linearize`` returns needs that) and do less work."""
-    while isinstance(mask, Tracer):    # under vmap: any example (the masks then apply per example)
-        mask = mask.val if isinstance(mask, BatchTracer) else mask._concrete()
-    return bool(np.any(mask))
+    # under vmap: any example (the masks then apply per example)
+    return bool(np.any(primal_values(mask)))
 
 
 def used_cols(g):

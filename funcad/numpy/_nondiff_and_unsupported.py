@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
-from .._core import Primitive, Tracer, full_lower
+from .. import extend
+from ..extend import Primitive, Tracer, full_lower, short_repr
 from ..errors import BatchingError
-from .._util import short_repr
-from ._base import dtype_of, export, is_traced, public, shape_of
+from ._base import dtype_of, export, is_complex, is_traced, like_numpy, public, shape_of
+from ._elementwise import greater_p, isinf_p, less_p, logical_and_p
 
 zero_derivative_names: set[str] = set()
 unsupported_names: dict[str, str] = {}
@@ -52,9 +52,10 @@ def zero_derivative(np_func, name: str | None = None, note: str = "computed on v
                 "examples") from e
         return np_func(*args, **kwargs)
     fn.__name__ = name
-    fn.__doc__ = f"``np.{name}`` on traced values: computed on their values, zero derivative."
+    like_numpy(fn, np_func, f"``np.{name}`` on traced values: computed on their values, zero "
+                            "derivative.")
     mark_zero(np_func, note)
-    _core.function_table[np_func] = fn
+    extend.function_table[np_func] = fn
     return fn
 
 
@@ -69,7 +70,7 @@ def unsupported(np_func, reason: str, name: str | None = None) -> None:
     name = name or np_func.__name__
     if getattr(np_func, "__module__", "numpy") == "numpy" or isinstance(np_func, np.ufunc):
         unsupported_names[name] = reason
-    _core.unsupported_table[np_func] = reason
+    extend.unsupported_table[np_func] = reason
 
 
 def overridable() -> tuple[list, list]:
@@ -85,9 +86,9 @@ def overridable() -> tuple[list, list]:
 def status(np_obj) -> tuple[str, str]:
     """-> (status, note); status is 'differentiable', 'zero-derivative', 'unsupported' or
     'missing'."""
-    table = _core.ufunc_table if isinstance(np_obj, np.ufunc) else _core.function_table
-    if np_obj in _core.unsupported_table and np_obj not in table:
-        return "unsupported", _core.unsupported_table[np_obj]
+    table = extend.ufunc_table if isinstance(np_obj, np.ufunc) else extend.function_table
+    if np_obj in extend.unsupported_table and np_obj not in table:
+        return "unsupported", extend.unsupported_table[np_obj]
     fn = table.get(np_obj)
     if fn is None:
         return "missing", ""
@@ -121,7 +122,7 @@ def _result_type(*arrays_and_dtypes):
 
 
 def _iscomplexobj(x):
-    return np.issubdtype(dtype_of(x), np.complexfloating)
+    return is_complex(x)
 
 
 def _common_type(*arrays):
@@ -152,9 +153,10 @@ for _f, _impl in [(np.shape, _shape), (np.ndim, _ndim), (np.size, _size),
                   (np.diag_indices_from, _indices_from(np.diag_indices_from)),
                   (np.tril_indices_from, _indices_from(np.tril_indices_from)),
                   (np.triu_indices_from, _indices_from(np.triu_indices_from))]:
-    _core.function_table[_f] = _impl
+    extend.function_table[_f] = _impl
     mark_zero(_f, "shape/dtype query: answered from the shape and dtype")
-    export(_impl, _f.__name__)
+    export(like_numpy(_impl, _f, "Answered from the shape and dtype of traced values (no "
+                                 "derivative)."), _f.__name__)
 
 # -- integer/boolean results computed on values
 for _f in [np.argwhere, np.flatnonzero,
@@ -169,20 +171,18 @@ if hasattr(np, "in1d"):
 
 
 def _isposinf(x, out=None):
-    from ._elementwise import greater, isinf, logical_and
-    return logical_and(isinf(x), greater(x, 0)) if is_traced(x) else np.isposinf(x)
+    return logical_and_p(isinf_p(x), greater_p(x, 0)) if is_traced(x) else np.isposinf(x)
 
 
 def _isneginf(x, out=None):
-    from ._elementwise import isinf, less, logical_and
-    return logical_and(isinf(x), less(x, 0)) if is_traced(x) else np.isneginf(x)
+    return logical_and_p(isinf_p(x), less_p(x, 0)) if is_traced(x) else np.isneginf(x)
 
 
 for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:
     _impl.__name__ = _f.__name__
-    _core.function_table[_f] = _impl
+    extend.function_table[_f] = _impl
     mark_zero(_f, "boolean result")
-    export(_impl, _f.__name__)
+    export(like_numpy(_impl, _f, "A boolean result: zero derivative."), _f.__name__)
 
 # -- in-place or output-array functions cannot be traced
 for _f, _why in [
@@ -323,11 +323,11 @@ def alias_like_dispatchers() -> None:
         for attr in [a for a in vars(mod) if a.endswith("_with_like")]:
             f = getattr(mod, attr)
             pub = getattr(np, getattr(f, "__name__", ""), None)
-            if pub is None or pub is f or f in _core.function_table:
+            if pub is None or pub is f or f in extend.function_table:
                 continue
-            if pub in _core.function_table:
-                _core.function_table[f] = _core.function_table[pub]
+            if pub in extend.function_table:
+                extend.function_table[f] = extend.function_table[pub]
                 if pub in zero_derivative_funcs:
                     zero_derivative_funcs[f] = zero_derivative_funcs[pub]
-            elif pub in _core.unsupported_table:
-                _core.unsupported_table[f] = _core.unsupported_table[pub]
+            elif pub in extend.unsupported_table:
+                extend.unsupported_table[f] = extend.unsupported_table[pub]
