@@ -276,9 +276,6 @@ def test_no_import_cycles_outside_the_rule_packages():
     assert not found, _report(found)
 
 
-@pytest.mark.xfail(strict=True, reason="funcad.numpy is one import cycle held together by "
-                   "imports inside functions (issue 14 item 2, being fixed in the numpy work); "
-                   "delete this mark when its families form a DAG")
 def test_rule_packages_form_a_dag():
     found = {k: v for k, v in cycle_violations(import_graph()).items() if k[0] == "rules-cycle"}
     assert not found, _report(found)
@@ -292,9 +289,6 @@ def engine_reaches(graph) -> list:
             for t, where in edges if not _in_rules(t) and t not in public]
 
 
-@pytest.mark.xfail(strict=True, reason="funcad.numpy and funcad.scipy still import _core, "
-                   "_forward, _reverse, _batching directly (issue 14 item 2, being fixed in "
-                   "the numpy work); delete this mark when they use funcad.extend only")
 def test_rule_packages_reach_the_engine_only_through_extend():
     bad = engine_reaches(import_graph())
     assert not bad, "\n".join(bad)
