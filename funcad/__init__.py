@@ -20,7 +20,8 @@ if tuple(int(v) for v in _np.__version__.split(".")[:2]) < (2, 2):   # pyproject
 from . import numpy  # noqa: F401  (fills the dispatch tables)
 from . import tree
 from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat
-from ._custom import CustomRuleError, custom_jvp, custom_vjp
+from ._custom import CustomRuleError, custom_jvp
+from ._custom_vjp import custom_vjp
 from ._linearize import linear_transpose, linearize
 from ._tape import TapeView, make_tape, print_saved_residuals, saved_residuals
 from .api import (grad, hessian, hessp, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad,
