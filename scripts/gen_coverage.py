@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import funcad.numpy  # noqa: E402,F401  (fills the tables)
-from funcad import _core  # noqa: E402
+from funcad import extend as _core  # noqa: E402  (the tables rule authors see)
 from funcad.numpy import _base  # noqa: E402
 from funcad.numpy import _nondiff_and_unsupported as _nondiff  # noqa: E402
 
