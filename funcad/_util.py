@@ -29,6 +29,13 @@ class ShapeDtype:
     def __repr__(self):
         return f"ShapeDtype({self.shape}, {self.dtype})"
 
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"a VJP rule read the value of an operand that the tape stored only as its shape and "
+            f"dtype ({self!r}): the rule's registration declared it unread (defvjp keep=False, "
+            "keep=(..., False, ...) or needs=). Declare the operand kept, or compute the rule "
+            "from the operands it does read.")
+
 
 # Python scalars are answered without NumPy (np.shape / np.result_type cost a microsecond)
 _SCALAR_TYPES = frozenset((float, int, complex, bool))

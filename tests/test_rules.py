@@ -133,3 +133,13 @@ def test_tracer_classes_share_one_aval():
     fad.vmap(lambda v: seen.append(v.aval) or v)(x)
     fad.grad(lambda v: seen.append(v.aval) or fnp.sum(v))(x)
     assert [(a.shape, a.dtype) for a in seen] == [((3,), np.float32), ((2, 3), np.float32)]
+
+
+def test_a_vjp_rule_reading_an_operand_declared_unread_names_the_declaration():
+    import funcad as fad
+    from funcad import extend as ex
+    p = ex.Primitive("sin_declared_unread", np.sin)
+    ex.defjvp(p, lambda t, ans, x: np.cos(x) * t)
+    ex.defvjp(p, lambda g, ans, x: g * np.cos(x), keep=False)
+    with pytest.raises(TypeError, match="declared it unread .*keep=False"):
+        fad.grad(lambda x: p(x))(1.0)
