@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import sys
@@ -105,13 +106,58 @@ def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
     return fn
 
 
+def _numpy_signature(np_func):
+    """NumPy's signature of ``np_func``; builtins of NumPy < 2.3 carry it only as the first
+    line of their docstring (``lexsort(keys, axis=-1)``). None when neither gives one."""
+    try:
+        return inspect.signature(np_func)
+    except (TypeError, ValueError):
+        pass
+    head = (getattr(np_func, "__doc__", "") or "").strip().split("\n", 1)[0]
+    name = getattr(np_func, "__name__", "")
+    if not head.startswith(name + "("):
+        return None
+    try:
+        args = ast.parse(f"def f{head[len(name):]}: pass").body[0].args
+    except SyntaxError:                   # not Python syntax (NumPy's "[, axis]" style)
+        return None
+    P = inspect.Parameter
+    params = []
+    pos = args.posonlyargs + args.args
+    defaults = [None] * (len(pos) - len(args.defaults)) + list(args.defaults)
+    for i, (a, d) in enumerate(zip(pos, defaults)):
+        kind = P.POSITIONAL_ONLY if i < len(args.posonlyargs) else P.POSITIONAL_OR_KEYWORD
+        params.append(P(a.arg, kind, default=P.empty if d is None else _literal(d)))
+    if args.vararg:
+        params.append(P(args.vararg.arg, P.VAR_POSITIONAL))
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(P(a.arg, P.KEYWORD_ONLY, default=P.empty if d is None else _literal(d)))
+    if args.kwarg:
+        params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
+    try:
+        return inspect.Signature(params)
+    except ValueError:
+        return None
+
+
+def _literal(node):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:                    # np._NoValue and the like: show the source text
+        return _Shown(ast.unparse(node))
+
+
+class _Shown(str):
+    def __repr__(self):
+        return str(self)
+
+
 def like_numpy(fn: Callable, np_func, note: str) -> Callable:
     """Give ``fn`` (a generic ``*args`` wrapper of ``np_func``) NumPy's signature and summary
     line, followed by ``note`` (what its derivative is)."""
-    try:
-        fn.__signature__ = inspect.signature(np_func)
-    except (TypeError, ValueError):       # a builtin without a text signature: keep fn's own
-        pass
+    sig = _numpy_signature(np_func)
+    if sig is not None:
+        fn.__signature__ = sig
     summary = _summary(np_func) or f"``numpy.{np_func.__name__}``."
     fn.__doc__ = f"{summary}\n\n{note}\n"
     return fn
