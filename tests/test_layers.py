@@ -46,7 +46,7 @@ LAYERS = {
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,
     "funcad._jacobian_trace": 2,
     "funcad.extend": 3,
-    "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4,
+    "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4, "funcad.scipy.signal": 4,
     "funcad._linearize": 5, "funcad._custom": 5, "funcad._custom_vjp": 5, "funcad._checkpoint": 5, "funcad._tape": 5,
     "funcad._vmap": 5, "funcad._jacobians": 5, "funcad.api": 5, "funcad.test_util": 5,
     "funcad": 6,
