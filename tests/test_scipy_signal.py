@@ -123,6 +123,20 @@ def test_check_grads_order2(name, s1, s2, kw):
     check_grads(f, (a, v), order=2, modes=("fwd", "rev"))
 
 
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_fillvalue_is_differentiable(name):
+    rng = _rng(9)
+    a, v = rng.normal(size=(4, 3)), rng.normal(size=(2, 3))
+    f = lambda a, v, c: getattr(signal, name)(a, v, "same", fillvalue=c)
+    check_grads(f, (a, v, 0.7), order=2, modes=("fwd", "rev"))
+    # d/dc of the sum: every output term that reads a padded cell contributes its weight
+    dc = fad.grad(lambda c: fnp.sum(f(a, v, c)))(0.7)
+    eps = 1e-3
+    fd = (np.sum(getattr(ss, name)(a, v, "same", fillvalue=0.7 + eps))
+          - np.sum(getattr(ss, name)(a, v, "same", fillvalue=0.7 - eps))) / (2 * eps)
+    np.testing.assert_allclose(dc, fd, rtol=1e-8)
+
+
 def test_vjp_is_correlation_with_flipped_kernel():
     # grad of <w, convolve(a, v, 'valid')> in a is the full correlation of w with v, in v the
     # valid correlation of a with w reversed: the transpose rule against a closed form

@@ -243,7 +243,7 @@ def _conv_2d(name, in1, in2, mode, boundary, fillvalue, late=False):
     if len(s1) != 2 or len(s2) != 2:
         raise ValueError(f"{name}: in1 and in2 must be 2-D, got shapes {tuple(s1)} and "
                          f"{tuple(s2)}; use convolve/correlate for n-d arrays")
-    if mode == "valid" or (boundary == "fill" and fillvalue == 0):
+    if mode == "valid" or (boundary == "fill" and not is_traced(fillvalue) and fillvalue == 0):
         return _conv_nd(name, in1, in2, mode, "auto", late=late)
     # pad in1 by len(in2) - 1 on each side by the boundary rule; the valid convolution of the
     # padded array is the full one, which the mode then slices
@@ -262,7 +262,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
       mode: ``'full'`` (default), ``'valid'`` or ``'same'``.
       boundary: how ``in1`` extends past its edges: ``'fill'`` (with ``fillvalue``),
         ``'wrap'`` (periodic) or ``'symm'`` (mirrored, edge repeated).
-      fillvalue: the value for ``boundary='fill'`` (default 0).
+      fillvalue: the value for ``boundary='fill'`` (default 0; differentiable too).
 
     Returns:
       The 2-D convolution, differentiable in both operands.
@@ -275,7 +275,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         array([[24., 20.],
                [12.,  8.]])
     """
-    if not is_traced(in1, in2):
+    if not is_traced(in1, in2, fillvalue):
         _check_2d("convolve2d", mode, boundary)
         return ss.convolve2d(in1, in2, mode=mode, boundary=boundary, fillvalue=fillvalue)
     return _conv_2d("convolve2d", in1, in2, mode, boundary, fillvalue)
@@ -300,7 +300,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         array([[1.],
                [2.]])
     """
-    if not is_traced(in1, in2):
+    if not is_traced(in1, in2, fillvalue):
         _check_2d("correlate2d", mode, boundary)
         return ss.correlate2d(in1, in2, mode=mode, boundary=boundary, fillvalue=fillvalue)
     return _conv_2d("correlate2d", in1, _flip_conj(in2), mode, boundary, fillvalue,
