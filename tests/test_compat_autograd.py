@@ -63,7 +63,7 @@ def test_funcad_grad_vector_keeps_jacobian_advice():
 # --- 4. defvjp: a rule that reads ans receives it ----------------------------------------
 
 def _exp_prim(**kw):
-    p = ex.Primitive("compat_test_exp", np.exp)
+    p = ex.Primitive("_test_compat_exp", np.exp)
     ex.defvjp(p, lambda g, ans, x: g * ans, keep=(False,), **kw)
     return p
 
@@ -76,19 +76,19 @@ def test_defvjp_rule_reading_ans_receives_it():
 
 
 def test_defvjp_rule_not_reading_ans_keeps_no_output():
-    p = ex.Primitive("compat_test_sin", np.sin)
+    p = ex.Primitive("_test_compat_sin", np.sin)
     ex.defvjp(p, lambda g, ans, x: g * fnp.cos(x))
     assert not p.rules.vjp.keep_ans
-    p2 = ex.Primitive("compat_test_sin2", np.sin)
+    p2 = ex.Primitive("_test_compat_sin2", np.sin)
     ex.defvjp(p2, lambda g, out, x: g * out, keep_ans=False)   # the author's explicit word
     assert not p2.rules.vjp.keep_ans
 
 
 def test_defvjp_ans_read_in_a_closure_or_under_another_name():
-    p = ex.Primitive("compat_test_exp2", np.exp)
+    p = ex.Primitive("_test_compat_exp2", np.exp)
     ex.defvjp(p, lambda g, y, x: (lambda: g * y)(), keep=(False,))
     assert p.rules.vjp.keep_ans
-    q = ex.Primitive("compat_test_sum", lambda *xs: sum(xs))
+    q = ex.Primitive("_test_compat_sum", lambda *xs: sum(xs))
     ex.defvjp_argnum(q, lambda j, g, ans, *xs: g + 0.0 * ans)
     assert q.rules.vjp.keep_ans
 
