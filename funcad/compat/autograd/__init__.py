@@ -106,9 +106,13 @@ def grad(fun: Callable, argnum: int | tuple = 0) -> Callable:
         >>> grad(lambda x: x[:1] ** 2)(np.array([3.0, 1.0]))   # a shape-(1,) output
         array([6., 0.])
     """
+    return _grad_of_one_element(fun, argnum, "grad")
+
+
+def _grad_of_one_element(fun, argnum, where):
     def gradfun(*args, **kwargs):
         ans, pull = _vjp(fun, argnum, args, kwargs)
-        _check_size1(ans, "grad")
+        _check_size1(ans, where)
         return pull(_ones_like(ans))
     return gradfun
 
@@ -219,11 +223,7 @@ def holomorphic_grad(fun: Callable, argnum: int | tuple = 0) -> Callable:
         >>> complex(holomorphic_grad(lambda z: z ** 2)(1.0 + 2.0j))
         (2+4j)
     """
-    def hg(*args, **kwargs):
-        ans, pull = _vjp(fun, argnum, args, kwargs)
-        _check_size1(ans, "holomorphic_grad")
-        return pull(_ones_like(ans))
-    return hg
+    return _grad_of_one_element(fun, argnum, "holomorphic_grad")
 
 
 def jacobian(fun: Callable, argnum: int | tuple = 0) -> Callable:
