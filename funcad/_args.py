@@ -297,6 +297,11 @@ def _check_scalar(out, out_tree, n_outs, holomorphic, where):
                             f"{kind.__name__} of 2 ({out_tree}); if the second is auxiliary "
                             f"data, use {where}(f, has_aux=True)")
         shp = shape_of(out) if n_outs == 1 else f"a pytree {out_tree}"
+        if n_outs == 1 and int(np.prod(shp)) == 1:
+            raise TypeError(f"{where} needs a scalar output, got shape {shp} (one element, "
+                            f"value {short_repr(out)}); index it with [0] or call .sum() "
+                            "to return a scalar (funcad.compat.autograd.grad accepts it as "
+                            "autograd does)")
         raise TypeError(f"{where} needs a scalar output, got shape {shp}; use jacrev or "
                         "jacfwd for Jacobians, or vjp for a vector-Jacobian product")
     dt = dtype_of(out)

@@ -28,6 +28,7 @@ from . import _index_tricks, _ufunc_methods  # noqa: F401
 from . import _nondiff_and_unsupported as _nondiff
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)
+from . import random  # noqa: F401  (funcad.numpy.random: NumPy's, draws are constants)
 from ._base import public as _public
 from ._creation import accepts_sequences as _accepts_sequences
 
@@ -38,7 +39,7 @@ def _is_routine(fn) -> bool:
 
 
 # plain-NumPy creation functions, constants and utilities (no traced inputs to differentiate)
-for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "random", "ndarray",
+for _name in ["eye", "identity", "arange", "tri", "indices", "ndindex", "ndarray",
               "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "dtype", "finfo", "iinfo",
               "errstate", "seterr", "geterr", "broadcast_shapes", "issubdtype", "True_", "False_",
               "ScalarType", "little_endian", "typecodes", "sctypeDict", "promote_types",
