@@ -18,8 +18,6 @@ tuples, is about 100 bytes less per entry: the W6 benchmark's 200,001-op chain.)
 
 from __future__ import annotations
 
-import dis
-import inspect
 from typing import Callable
 
 import numpy as np
@@ -295,53 +293,30 @@ def _acc(cts: list, p: int, c) -> None:
         cts[p] = c if old is None else old + c
 
 
-def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool | None = None,
+def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool = False,
            needs=None) -> None:
     """Register per-argument VJP rules.
 
     ``per_arg[i](g, ans, *args, **params)`` returns the cotangent of argument i
     (already summed back to its shape), or ``None`` for zero. ``keep`` says
     which operands the tape must hold: ``True`` (all), ``False`` (none: shapes
-    and dtypes only) or a tuple of bools. ``keep_ans`` keeps the output too; left
-    out (None), it is inferred: a rule whose code reads its output parameter (``ans``)
-    declares that it reads the output and receives it (an explicit ``keep_ans=False``
-    is the author's word: the rule gets None there).
+    and dtypes only) or a tuple of bools. ``keep_ans`` keeps the output too.
     ``needs`` (optional) refines ``keep`` per entry: ``needs[i]`` lists the
     operands that argument i's VJP reads, so ``x * c`` with a constant ``c``
     keeps ``c`` but not ``x``.
     """
-    reads = keep_ans if keep_ans is not None else any(
-        _reads_output(f, 1) for f in per_arg if f is not None)
     prim.rules.vjp = VJPRule(tuple(per_arg), None, _keep(keep),
-                             reads or prim.multiple_results,
+                             keep_ans or prim.multiple_results,
                              None if needs is None else tuple(tuple(n) for n in needs))
 
 
 def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,
-                  keep_ans: bool | None = None) -> None:
+                  keep_ans: bool = False) -> None:
     """Register one VJP function for all operands of a variadic primitive.
 
     ``fn(j, g, ans, *args, **params)`` returns the cotangent of operand j.
     """
-    prim.rules.vjp = VJPRule(None, fn, _keep(keep),
-                             (_reads_output(fn, 2) if keep_ans is None else keep_ans)
-                             or prim.multiple_results)
-
-
-def _reads_output(fn, pos: int) -> bool:
-    """Whether rule ``fn`` reads its output parameter (positional parameter ``pos``, named
-    ``ans`` by convention): its code loads that name, or a closure inside it captures it.
-    A rule funcad cannot read (no Python code, or ``*args`` at that place) keeps the output,
-    so that it never receives None where it reads the output."""
-    code = getattr(inspect.unwrap(fn), "__code__", None)
-    if code is None or code.co_argcount <= pos:
-        return True
-    name = code.co_varnames[pos]
-    if name in code.co_cellvars:
-        return True
-    return any(ins.opname.startswith("LOAD_FAST") and
-               (ins.argval == name or isinstance(ins.argval, tuple) and name in ins.argval)
-               for ins in dis.get_instructions(code))
+    prim.rules.vjp = VJPRule(None, fn, _keep(keep), keep_ans or prim.multiple_results)
 
 
 def _keep(keep):

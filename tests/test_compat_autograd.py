@@ -11,7 +11,6 @@ import pytest
 
 import funcad as fad
 import funcad.numpy as fnp
-from funcad import extend as ex
 from funcad.compat import autograd as ag
 from funcad.compat.autograd import misc
 from funcad.compat.autograd.misc import fixed_points, optimizers
@@ -58,39 +57,6 @@ def test_funcad_grad_vector_keeps_jacobian_advice():
     with pytest.raises(TypeError, match="use jacrev or jacfwd") as e:
         fad.grad(lambda x: x * 2.0)(np.ones(2))
     assert "[0]" not in str(e.value)
-
-
-# --- 4. defvjp: a rule that reads ans receives it ----------------------------------------
-
-def _exp_prim(**kw):
-    p = ex.Primitive("_test_compat_exp", np.exp)
-    ex.defvjp(p, lambda g, ans, x: g * ans, keep=(False,), **kw)
-    return p
-
-
-def test_defvjp_rule_reading_ans_receives_it():
-    p = _exp_prim()
-    assert p.rules.vjp.keep_ans
-    x = np.array([0.0, 1.0])
-    assert np.allclose(fad.grad(lambda x: fnp.sum(p(x)))(x), np.exp(x))
-
-
-def test_defvjp_rule_not_reading_ans_keeps_no_output():
-    p = ex.Primitive("_test_compat_sin", np.sin)
-    ex.defvjp(p, lambda g, ans, x: g * fnp.cos(x))
-    assert not p.rules.vjp.keep_ans
-    p2 = ex.Primitive("_test_compat_sin2", np.sin)
-    ex.defvjp(p2, lambda g, out, x: g * out, keep_ans=False)   # the author's explicit word
-    assert not p2.rules.vjp.keep_ans
-
-
-def test_defvjp_ans_read_in_a_closure_or_under_another_name():
-    p = ex.Primitive("_test_compat_exp2", np.exp)
-    ex.defvjp(p, lambda g, y, x: (lambda: g * y)(), keep=(False,))
-    assert p.rules.vjp.keep_ans
-    q = ex.Primitive("_test_compat_sum", lambda *xs: sum(xs))
-    ex.defvjp_argnum(q, lambda j, g, ans, *xs: g + 0.0 * ans)
-    assert q.rules.vjp.keep_ans
 
 
 # --- 2. the autograd operators, against hand-derived values ------------------------------
