@@ -36,6 +36,14 @@ CONTINUOUS = [
     ("chi2", m, (np.abs(X) + 0.5, 3.5, 0.1, 1.7)) for m in ("logpdf", "pdf")
 ] + [
     ("beta", m, (P, 2.5, 1.5, -0.05, 1.1)) for m in ("logpdf", "pdf")
+] + [
+    ("pareto", m, (np.abs(X) + 2.0, 2.5, 0.1, 1.7)) for m in ("logpdf", "pdf")
+] + [
+    ("vonmises", m, (X, 1.5, 0.3, 1.7)) for m in ("logpdf", "pdf")
+] + [
+    ("truncnorm", m, (X, -1.5, 2.5, 0.3, 1.7)) for m in ("logpdf", "pdf")
+] + [
+    ("truncnorm", "logpdf", (X + 2.0, 0.5, 3.5, -1.0, 1.7)),     # a > 0: mirrored bounds
 ]
 
 
@@ -74,10 +82,11 @@ K = np.array([0.0, 1.0, 3.0, 4.0])
 DISCRETE = [
     ("poisson", (K, 2.3), 1), ("bernoulli", (np.array([0.0, 1.0]), 0.3), 1),
     ("binom", (K, 5, 0.3), 2), ("geom", (K + 1, 0.3), 1),
+    ("nbinom", (K, 2.5, 0.3), 1), ("nbinom", (K, 2.5, 0.3), 2),
 ]
 
 
-@pytest.mark.parametrize("name,args,ip", DISCRETE, ids=[d[0] for d in DISCRETE])
+@pytest.mark.parametrize("name,args,ip", DISCRETE, ids=[f"{d[0]}-{d[2]}" for d in DISCRETE])
 def test_discrete_values_and_grads(name, args, ip):
     mod, ref = getattr(st, name), getattr(ss, name)
     np.testing.assert_allclose(mod.logpmf(*args), ref.logpmf(*args), rtol=1e-12)
@@ -251,3 +260,19 @@ def test_multivariate_normal_scalar_x_says_what_to_pass():
         st.multivariate_normal.logpdf(0.5, cov=1.0)
     np.testing.assert_allclose(st.multivariate_normal.logpdf(np.array([[0.5]]), cov=2.0),
                                [ss.multivariate_normal.logpdf(0.5, cov=2.0)], rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_truncnorm_tails_and_one_sided():
+    for a, b in [(-np.inf, 1.0), (2.0, np.inf), (-30.0, -29.0), (29.0, 30.0), (10.0, 12.0)]:
+        x = np.linspace(max(a, -40.0), min(b, 40.0), 5)[1:-1]
+        np.testing.assert_allclose(st.truncnorm.logpdf(x, a, b), ss.truncnorm.logpdf(x, a, b),
+                                   rtol=1e-10)
+        # finite derivatives in x and in the finite bounds, no NaN from the unused tail
+        g = fad.vmap(fad.grad(st.truncnorm.logpdf), in_axes=(0, None, None))(x, a, b)
+        assert np.all(np.isfinite(g))
+    check_grads(lambda a, b: st.truncnorm.logpdf(29.5, a, b), (29.0, 30.0), order=2,
+                modes=("fwd", "rev"))
+    check_grads(lambda a, b: st.truncnorm.logpdf(-29.5, a, b), (-30.0, -29.0), order=2,
+                modes=("fwd", "rev"))
+    assert st.truncnorm.logpdf(3.0, -1.0, 2.0) == -np.inf

@@ -16,8 +16,9 @@ Example:
 from __future__ import annotations
 
 from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom,  # noqa: F401
-               laplace, logistic, multivariate_normal, norm, poisson, t, uniform)
+               laplace, logistic, multivariate_normal, nbinom, norm, pareto, poisson, t,
+               truncnorm, uniform, vonmises)
 
 __all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
-           "geom", "laplace", "logistic", "multivariate_normal", "norm", "poisson", "t",
-           "uniform"]
+           "geom", "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto",
+           "poisson", "t", "truncnorm", "uniform", "vonmises"]
