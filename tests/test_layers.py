@@ -15,7 +15,7 @@ names the engine rework gives its modules):
         _batching, _sparse           vjp_flat, vmap_flat); they never import each other
         (_jacobian_trace)            (one-hot batching for Jacobians extends _batching)
     L3  extend                       the surface rule authors import
-    L4  numpy/, scipy/ (fft)         the rules, family by family
+    L4  numpy/, scipy/ (fft, stats)  the rules, family by family
     L5  _linearize, _custom,         the transforms: thin pytree wrappers over the flat
         _checkpoint, _tape, _vmap,   cores, and the primitives that carry user functions
         _jacobians, api, test_util
@@ -46,7 +46,8 @@ LAYERS = {
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,
     "funcad._jacobian_trace": 2,
     "funcad.extend": 3,
-    "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4, "funcad.scipy.signal": 4,
+    "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4,
+    "funcad.scipy.stats": 4, "funcad.scipy.stats.": 4, "funcad.scipy.signal": 4,
     "funcad._linearize": 5, "funcad._custom": 5, "funcad._custom_vjp": 5, "funcad._checkpoint": 5, "funcad._tape": 5,
     "funcad._vmap": 5, "funcad._jacobians": 5, "funcad.api": 5, "funcad.test_util": 5,
     "funcad": 6,

@@ -13,6 +13,6 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("funcad.scipy needs SciPy, an optional extra: install it with "
                       "`pip install funcad[scipy]` (or `pip install scipy`)") from e
 
-from . import signal, special  # noqa: E402,F401
+from . import signal, special, stats  # noqa: E402,F401
 
-__all__ = ["signal", "special"]
+__all__ = ["signal", "special", "stats"]

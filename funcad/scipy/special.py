@@ -26,7 +26,7 @@ from ..numpy._base import is_traced, unbroadcast
 
 __all__ = ["erf", "erfc", "erfinv", "erfcinv", "gammaln", "digamma", "polygamma", "gamma",
            "beta", "betaln", "expit", "logit", "xlogy", "xlog1py", "logsumexp", "softmax",
-           "log_softmax", "i0", "i1", "i0e", "i1e", "j0", "j1", "y0", "y1", "jn", "yn", "jv",
+           "log_softmax", "ndtr", "log_ndtr", "ndtri", "gammainc", "gammaincc", "stdtr", "i0", "i1", "i0e", "i1e", "j0", "j1", "y0", "y1", "jn", "yn", "jv",
            "yv", "iv", "ive", "kv"]
 
 _SQRT_PI = float(np.sqrt(np.pi))
@@ -157,6 +157,22 @@ _erfcinv_p, erfcinv = _unary("erfcinv", lambda ans, x: (-_SQRT_PI / 2) * ops.exp
                              _doc("erfcinv", "round(float(fad.grad(special.erfcinv)(1.0)), 6)\n"
                                   "        -0.886227"), keep_x=False, keep_ans=True)
 
+# the normal distribution function, its log (stable far into the lower tail: SciPy's
+# log_ndtr uses an asymptotic series there) and its inverse
+_SQRT_2PI = float(np.sqrt(2 * np.pi))
+_LOG_SQRT_2PI = float(np.log(np.sqrt(2 * np.pi)))
+_ndtr_p, ndtr = _unary("ndtr", lambda ans, x: ops.exp(-0.5 * x * x) / _SQRT_2PI,
+                       _doc("ndtr", "round(float(fad.grad(special.ndtr)(0.0)), 6)\n"
+                            "        0.398942"))
+# d log Phi(x) = phi(x) / Phi(x) = exp(log phi(x) - log Phi(x)): finite for x = -40
+_log_ndtr_p, log_ndtr = _unary(
+    "log_ndtr", lambda ans, x: ops.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans),
+    _doc("log_ndtr", "round(float(fad.grad(special.log_ndtr)(-40.0)), 4)   # ~ -x\n"
+         "        40.0249"), keep_ans=True)
+_ndtri_p, ndtri = _unary("ndtri", lambda ans, x: _SQRT_2PI * ops.exp(0.5 * ans * ans),
+                         _doc("ndtri", "round(float(fad.grad(special.ndtri)(0.5)), 6)\n"
+                              "        2.506628"), keep_x=False, keep_ans=True)
+
 # ---------------------------------------------------------------------------
 # gamma family
 # ---------------------------------------------------------------------------
@@ -180,6 +196,51 @@ _beta_p, beta = _binary(
     lambda ans, a, b: ans * (_digamma_p(b) - _digamma_p(a + b)),
     _doc("beta", "round(float(fad.grad(special.beta)(1.0, 2.0)), 6)\n        -0.75"),
     keep_ans=True)
+
+# distribution functions with a shape parameter: the derivative in x has a closed form,
+# the one in the shape (a derivative of the incomplete gamma/beta function in its
+# parameter) is not implemented and raises instead of giving a zero
+
+
+def _no_shape_rule(name, shape, users):
+    def rule(*_a, **_k):
+        raise NoRuleError(
+            f"scipy.special.{name} (used by {users}): the derivative with respect to the "
+            f"shape parameter {shape} (the first argument) is not implemented: it needs the "
+            f"derivative of the incomplete {'beta' if name == 'stdtr' else 'gamma'} function "
+            f"in its parameter. Pass {shape} as a constant (a plain value, or "
+            f"fad.stop_gradient({shape}) if it is traced); the derivative in x works")
+    return rule
+
+
+def _shape_binary(name, dx, doc, shape, users):
+    sp_func = getattr(sp, name)
+    p = Primitive(f"special.{name}", sp_func)
+    no = _no_shape_rule(name, shape, users)
+    defjvp(p, no, lambda t, ans, a, x: t * dx(a, x))
+    defvjp(p, no, lambda g, ans, a, x: unbroadcast(g * dx(a, x), shape_of(x)))
+    batch_elementwise(p)
+    return p, _public(p, sp_func, name, doc)
+
+
+def _gamma_density(a, x):
+    return ops.exp((a - 1) * ops.log(x) - x - _gammaln_p(a))
+
+
+_gammainc_p, gammainc = _shape_binary(
+    "gammainc", _gamma_density,
+    _doc("gammainc", "round(float(fad.grad(special.gammainc, 1)(1.0, 1.0)), 6)   # exp(-1)\n"
+         "        0.367879"), "a", "scipy.stats gamma.cdf and chi2.cdf")
+_gammaincc_p, gammaincc = _shape_binary(
+    "gammaincc", lambda a, x: -_gamma_density(a, x),
+    _doc("gammaincc", "round(float(fad.grad(special.gammaincc, 1)(1.0, 1.0)), 6)\n"
+         "        -0.367879"), "a", "scipy.stats gamma.sf and chi2.sf")
+_stdtr_p, stdtr = _shape_binary(
+    "stdtr",
+    lambda df, x: ops.exp(_gammaln_p(0.5 * (df + 1)) - _gammaln_p(0.5 * df)
+                          - 0.5 * ops.log(df * np.pi) - 0.5 * (df + 1) * ops.log1p(x * x / df)),
+    _doc("stdtr", "round(float(fad.grad(special.stdtr, 1)(1.0, 0.0)), 6)   # 1/pi\n"
+         "        0.31831"), "df", "scipy.stats t.cdf and t.sf")
 
 # ---------------------------------------------------------------------------
 # logistic and x log y

@@ -1,0 +1,24 @@
+"""funcad.scipy.stats: differentiable log-densities and distribution functions.
+
+Each distribution is a module with SciPy's call signatures (``norm.logpdf(x, loc=0,
+scale=1)``), written with funcad.numpy and funcad.scipy.special, so it differentiates
+in the data, in loc/scale and (for the densities) in the shape parameters, to any
+order, in both modes and under vmap. Distribution functions in a shape parameter
+(gamma/beta/t/chi2 cdf) are not provided.
+
+Example:
+    >>> import funcad as fad
+    >>> from funcad.scipy.stats import norm
+    >>> float(fad.grad(norm.logpdf)(1.0))   # -(x - loc) / scale**2
+    -1.0
+"""
+
+from __future__ import annotations
+
+from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom,  # noqa: F401
+               laplace, logistic, multivariate_normal, nbinom, norm, pareto, poisson, t,
+               truncnorm, uniform, vonmises)
+
+__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
+           "geom", "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto",
+           "poisson", "t", "truncnorm", "uniform", "vonmises"]
