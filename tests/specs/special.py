@@ -12,6 +12,7 @@ else:
     import numpy as np
     import scipy.special as ss
 
+    from funcad.scipy import signal as sig
     from funcad.scipy import special as S
 
     SPECS = [
@@ -38,4 +39,18 @@ else:
         Spec("kv", lambda x: S.kv(0.5, x), U, "positive"),
         Spec("ufunc_dispatch", lambda x: ss.erf(x) * ss.gammaln(x), U, "positive"),
         Spec("np_mix", lambda x: np.sum(S.expit(x) ** 2), U),
+        # the primitives funcad.scipy.stats is built on (derivatives in x; the shape's raise)
+        Spec("ndtr", S.ndtr, U), Spec("log_ndtr", S.log_ndtr, U),
+        Spec("ndtri", lambda x: S.ndtri(0.5 + 0.4 * x), U, "unit"),
+        Spec("gammainc_x", lambda x: S.gammainc(2.5, x), U, "positive"),
+        Spec("gammaincc_x", lambda x: S.gammaincc(2.5, x), U, "positive"),
+        Spec("stdtr_x", lambda x: S.stdtr(3.0, x), U),
+        # funcad.scipy.signal: one bilinear convolution primitive under every mode
+        Spec("signal_convolve", sig.convolve, [((5,), (3,)), ((4, 3), (2, 2))]),
+        Spec("signal_correlate_same", lambda a, v: sig.correlate(a, v, mode="same"),
+             [((5,), (3,))]),
+        Spec("signal_convolve2d_valid", lambda a, v: sig.convolve2d(a, v, mode="valid"),
+             [((4, 5), (2, 3))]),
+        Spec("signal_fftconvolve_axes", lambda a, v: sig.fftconvolve(a, v, axes=1),
+             [((2, 5), (1, 3))]),
     ]
