@@ -235,10 +235,18 @@ _gammaincc_p, gammaincc = _shape_binary(
     "gammaincc", lambda a, x: -_gamma_density(a, x),
     _doc("gammaincc", "round(float(fad.grad(special.gammaincc, 1)(1.0, 1.0)), 6)\n"
          "        -0.367879"), "a", "scipy.stats gamma.sf and chi2.sf")
+def _t_log_norm(df):
+    # log of Student's t normalising constant; a plain df stays a Python float (weakly
+    # typed: float32 x keeps float32), a traced one stays traced
+    if not is_traced(df):
+        v = sp.gammaln(0.5 * (df + 1)) - sp.gammaln(0.5 * df) - 0.5 * np.log(df * np.pi)
+        return float(v) if np.ndim(v) == 0 else v
+    return _gammaln_p(0.5 * (df + 1)) - _gammaln_p(0.5 * df) - 0.5 * ops.log(df * np.pi)
+
+
 _stdtr_p, stdtr = _shape_binary(
     "stdtr",
-    lambda df, x: ops.exp(_gammaln_p(0.5 * (df + 1)) - _gammaln_p(0.5 * df)
-                          - 0.5 * ops.log(df * np.pi) - 0.5 * (df + 1) * ops.log1p(x * x / df)),
+    lambda df, x: ops.exp(_t_log_norm(df) - 0.5 * (df + 1) * ops.log1p(x * x / df)),
     _doc("stdtr", "round(float(fad.grad(special.stdtr, 1)(1.0, 0.0)), 6)   # 1/pi\n"
          "        0.31831"), "df", "scipy.stats t.cdf and t.sf")
 
