@@ -223,8 +223,17 @@ def _shape_binary(name, dx, doc, shape, users):
     return p, _public(p, sp_func, name, doc)
 
 
+def _gammaln_const(a):
+    """gammaln of a shape parameter; a plain one is a Python float (weakly typed, so a float32
+    x keeps float32 on every SciPy), a traced one stays traced."""
+    if is_traced(a):
+        return _gammaln_p(a)
+    v = sp.gammaln(a)
+    return float(v) if np.ndim(v) == 0 else v
+
+
 def _gamma_density(a, x):
-    return ops.exp((a - 1) * ops.log(x) - x - _gammaln_p(a))
+    return ops.exp((a - 1) * ops.log(x) - x - _gammaln_const(a))
 
 
 _gammainc_p, gammainc = _shape_binary(
@@ -241,7 +250,8 @@ def _t_log_norm(df):
     if not is_traced(df):
         v = sp.gammaln(0.5 * (df + 1)) - sp.gammaln(0.5 * df) - 0.5 * np.log(df * np.pi)
         return float(v) if np.ndim(v) == 0 else v
-    return _gammaln_p(0.5 * (df + 1)) - _gammaln_p(0.5 * df) - 0.5 * ops.log(df * np.pi)
+    return (_gammaln_const(0.5 * (df + 1)) - _gammaln_const(0.5 * df)
+            - 0.5 * ops.log(df * np.pi))
 
 
 _stdtr_p, stdtr = _shape_binary(
