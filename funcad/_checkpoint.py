@@ -37,7 +37,7 @@ __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
 
 name_p = Primitive("checkpoint_name", lambda x, *, name: x)
 defjvp(name_p, lambda t, ans, x, *, name: t)
-defvjp(name_p, lambda g, ans, x, *, name: g, keep=False)
+defvjp(name_p, lambda g, _ans, x, *, name: g, keep=False)
 defbatch(name_p, lambda vals, dims, *, name: name_p(vals[0], name=name))
 
 

@@ -26,7 +26,7 @@ cumsum_p = Primitive("cumsum", lambda x, *, axis, reverse:
                      np.flip(np.cumsum(np.flip(x, axis), axis), axis) if reverse
                      else np.cumsum(x, axis))
 def_linear_jvp(cumsum_p)
-defvjp(cumsum_p, lambda g, ans, x, *, axis, reverse: cumsum_p(g, axis=axis, reverse=not reverse),
+defvjp(cumsum_p, lambda g, _ans, x, *, axis, reverse: cumsum_p(g, axis=axis, reverse=not reverse),
        keep=False)
 defbatch(cumsum_p, lambda vals, dims, *, axis, reverse: cumsum_p(vals[0], axis=axis + 1,
                                                                  reverse=reverse))

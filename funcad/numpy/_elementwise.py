@@ -27,7 +27,7 @@ _LN10 = float(np.log(10.0))
 negative_p = Primitive("negative", np.negative)
 defsparse(negative_p, sparse_rules.unary(np.negative))
 defjvp(negative_p, lambda t, ans, x: negative_p(t))
-defvjp(negative_p, lambda g, ans, x: negative_p(g), keep=False)
+defvjp(negative_p, lambda g, _ans, x: negative_p(g), keep=False)
 batch_elementwise(negative_p)
 def_linear(negative_p)
 export(negative_p, "negative", np.negative)
@@ -35,8 +35,8 @@ export(negative_p, "negative", np.negative)
 add_p = Primitive("add", np.add)
 defsparse(add_p, sparse_rules.add(1.0))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-defvjp(add_p, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
-       lambda g, ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
+defvjp(add_p, lambda g, _ans, x, y: unbroadcast(g, shape_of(x)),
+       lambda g, _ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
 batch_elementwise(add_p)
 def_linear(add_p)
 export(add_p, "add", np.add)
@@ -52,8 +52,8 @@ def _subtract_jvp(primals, tangents, ans):
 
 
 defjvp_full(subtract_p, _subtract_jvp)
-defvjp(subtract_p, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
-       lambda g, ans, x, y: unbroadcast(negative_p(g), shape_of(y)), keep=False)
+defvjp(subtract_p, lambda g, _ans, x, y: unbroadcast(g, shape_of(x)),
+       lambda g, _ans, x, y: unbroadcast(negative_p(g), shape_of(y)), keep=False)
 batch_elementwise(subtract_p)
 def_linear(subtract_p)
 export(subtract_p, "subtract", np.subtract)
@@ -187,7 +187,7 @@ hypot_p = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y:
 # sign_p are the real case of the public abs/absolute/sign, registered once in _complex.py.
 absolute_p = Primitive("absolute", np.absolute)
 defjvp(absolute_p, lambda t, ans, x: t * sign_p(x))
-defvjp(absolute_p, lambda g, ans, x: g * sign_p(x))
+defvjp(absolute_p, lambda g, _ans, x: g * sign_p(x))
 batch_elementwise(absolute_p)
 
 
@@ -261,8 +261,8 @@ _where = Primitive("where", np.where)
 defsparse(_where, sparse_rules.where)
 defjvp(_where, None, lambda t, ans, c, x, y: _where(c, t, 0),
        lambda t, ans, c, x, y: _where(c, 0, t))
-defvjp(_where, None, lambda g, ans, c, x, y: unbroadcast(_where(c, g, 0), shape_of(x)),
-       lambda g, ans, c, x, y: unbroadcast(_where(c, 0, g), shape_of(y)),
+defvjp(_where, None, lambda g, _ans, c, x, y: unbroadcast(_where(c, g, 0), shape_of(x)),
+       lambda g, _ans, c, x, y: unbroadcast(_where(c, 0, g), shape_of(y)),
        keep=(True, False, False))
 batch_elementwise(_where)
 def_linear(_where, (1, 2))
@@ -360,7 +360,7 @@ ldexp_p = Primitive("ldexp", np.ldexp)
 defjvp(ldexp_p, lambda t, ans, x, n: ldexp_p(t, n), None)
 
 
-def _ldexp_vjp(g, ans, x, n):
+def _ldexp_vjp(g, _ans, x, n):
     # a complex cotangent reaches a real x when the value flows into complex arithmetic
     # further on (its real part is kept at the end); np.ldexp takes no complex numbers
     if dtype_of(g).kind == "c":
@@ -506,7 +506,7 @@ def _i1_impl(x):
 i0_p = Primitive("i0", np.i0)
 i1_p = Primitive("i1", _i1_impl)
 defjvp(i0_p, lambda t, ans, x: multiply_p(t, i1_p(x)))
-defvjp(i0_p, lambda g, ans, x: multiply_p(g, i1_p(x)))
+defvjp(i0_p, lambda g, _ans, x: multiply_p(g, i1_p(x)))
 batch_elementwise(i0_p)
 
 
@@ -518,7 +518,7 @@ def _i1_deriv(x):
 
 
 defjvp(i1_p, lambda t, ans, x: multiply_p(t, _i1_deriv(x)))
-defvjp(i1_p, lambda g, ans, x: multiply_p(g, _i1_deriv(x)))
+defvjp(i1_p, lambda g, _ans, x: multiply_p(g, _i1_deriv(x)))
 batch_elementwise(i1_p)
 
 

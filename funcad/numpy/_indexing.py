@@ -151,7 +151,7 @@ def _add_into_zeros(shape, upd, arrs, tree):
     return index_add_p(np.zeros(shape, dt), upd, *arrs, tree=tree)
 
 
-def _getitem_vjp(j, g, ans, x, *arrs, tree):
+def _getitem_vjp(j, g, _ans, x, *arrs, tree):
     if j:
         return None
     return _add_into_zeros(shape_of(x), g, arrs, tree)
@@ -175,7 +175,7 @@ def _scatter_jvp(p):
     return rule
 
 
-def _index_add_vjp(j, g, ans, base, upd, *arrs, tree):
+def _index_add_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
         return g
     if j == 1:
@@ -183,7 +183,7 @@ def _index_add_vjp(j, g, ans, base, upd, *arrs, tree):
     return None
 
 
-def _index_set_vjp(j, g, ans, base, upd, *arrs, tree):
+def _index_set_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
         return index_set_p(g, np.zeros((), dtype_of(g)), *arrs, tree=tree)
     if j == 1:

@@ -34,7 +34,7 @@ def _mT(a):
     return swapaxes(a, -1, -2)
 
 
-def _matmul_vjp_x(g, ans, x, y):
+def _matmul_vjp_x(g, _ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) >= 2 and len(xs) >= 2:     # (..., k, n) @ (..., n, m): g @ y^T
         return unbroadcast(matmul_p(g, _mT(y)), xs)
@@ -47,7 +47,7 @@ def _matmul_vjp_x(g, ans, x, y):
     return unbroadcast(multiply_p(reshape(g, shape_of(g) + (1,)), y), xs)
 
 
-def _matmul_vjp_y(g, ans, x, y):
+def _matmul_vjp_y(g, _ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 2 and len(xs) >= 2:
         if len(xs) > 2:   # (..., k, n) @ (n, m): one GEMM over all the rows, not one GEMM
@@ -193,7 +193,7 @@ def _einsum_jvp(primals, tangents, ans, *, spec):
     return total
 
 
-def _einsum_vjp(j, g, ans, *operands, spec):
+def _einsum_vjp(j, g, _ans, *operands, spec):
     ins, out = spec.split("->")
     ins = ins.split(",")
     target = ins[j]

@@ -47,7 +47,7 @@ def _sum_impl(x, *, axis, keepdims):
 _sum = Primitive("sum", _sum_impl)
 defsparse(_sum, sparse_rules.sum)
 def_linear_jvp(_sum)
-defvjp(_sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
+defvjp(_sum, lambda g, _ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
        keep=False)
 batch_reduction(_sum)
 
@@ -93,7 +93,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 # with ddof >= n is inf or NaN for every input, so no finite number is its derivative)
 _undefined = Primitive("undefined_derivative", lambda x: x)
 defjvp(_undefined, lambda t, ans, x: multiply_p(t, np.nan))
-defvjp(_undefined, lambda g, ans, x: multiply_p(g, np.nan), keep=False)
+defvjp(_undefined, lambda g, _ans, x: multiply_p(g, np.nan), keep=False)
 batch_elementwise(_undefined)
 
 

@@ -18,7 +18,7 @@ from ._dtypes import astype
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
 defsparse(_reshape, sparse_rules.structural(_reshape))
 def_linear_jvp(_reshape)
-defvjp(_reshape, lambda g, ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
+defvjp(_reshape, lambda g, _ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
 defbatch(_reshape, lambda vals, dims, *, newshape:
          _reshape(vals[0], newshape=(shape_of(vals[0])[0],) + newshape))
 
@@ -74,7 +74,7 @@ def ravel(a, order="C"):
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
 defsparse(_transpose, sparse_rules.structural(_transpose))
 def_linear_jvp(_transpose)
-defvjp(_transpose, lambda g, ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
+defvjp(_transpose, lambda g, _ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
        keep=False)
 defbatch(_transpose, lambda vals, dims, *, perm:
          _transpose(vals[0], perm=(0,) + tuple(p + 1 for p in perm)))
@@ -150,7 +150,7 @@ def matrix_transpose(x):
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
 defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
 def_linear_jvp(_broadcast_to)
-defvjp(_broadcast_to, lambda g, ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
+defvjp(_broadcast_to, lambda g, _ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
 
 
 def _broadcast_batch(vals, dims, *, shape):
@@ -266,7 +266,7 @@ defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
 def_linear_jvp(_concatenate)
 
 
-def _concat_vjp(j, g, ans, *xs, axis):
+def _concat_vjp(j, g, _ans, *xs, axis):
     start = sum(shape_of(x)[axis] for x in xs[:j])
     idx = (slice(None),) * axis + (slice(start, start + shape_of(xs[j])[axis]),)
     return g[idx]

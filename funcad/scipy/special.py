@@ -218,7 +218,7 @@ def _shape_binary(name, dx, doc, shape, users):
     p = Primitive(f"special.{name}", sp_func)
     no = _no_shape_rule(name, shape, users)
     defjvp(p, no, lambda t, ans, a, x: t * dx(a, x))
-    defvjp(p, no, lambda g, ans, a, x: unbroadcast(g * dx(a, x), shape_of(x)))
+    defvjp(p, no, lambda g, _ans, a, x: unbroadcast(g * dx(a, x), shape_of(x)))
     batch_elementwise(p)
     return p, _public(p, sp_func, name, doc)
 
