@@ -13,18 +13,19 @@ from ...numpy._base import is_traced, unbroadcast
 SQRT_PI = float(np.sqrt(np.pi))
 
 
-def public(p, sp_func, name, doc):
+def public(p, sp_func, name, doc, register=True):
     """The public wrapper: NumPy/SciPy on plain values, the primitive on traced ones.
 
-    It is also registered for SciPy's ufunc, so ``scipy.special.<name>`` on a traced value
-    routes here."""
+    ``register``: also route SciPy's ufunc here, so ``scipy.special.<name>`` on a traced value
+    works."""
     def fn(*args):
         if not is_traced(*args):
             return sp_func(*args)
         return p(*args)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
-    extend.ufunc_table[sp_func] = fn
+    if register:
+        extend.ufunc_table[sp_func] = fn
     return fn
 
 
@@ -38,36 +39,52 @@ def unary(name, d, doc, keep_x=True, keep_ans=False):
     return p, public(p, sp_func, name, doc)
 
 
-def no_rule(name, arg, why, fix):
-    """A JVP/VJP rule that raises: the derivative of ``name`` in ``arg`` is not implemented."""
-    def rule(*_a, **_k):
-        raise NoRuleError(f"scipy.special.{name}: the derivative with respect to {arg} is not "
-                          f"implemented ({why}). {fix}")
-    return rule
+class Raises:
+    """A partial derivative that is not implemented: its JVP/VJP rule raises NoRuleError."""
+
+    def __init__(self, name, arg, why, fix):
+        self.message = (f"scipy.special.{name}: the derivative with respect to {arg} is not "
+                        f"implemented ({why}). {fix}")
+
+    def __call__(self, *_a, **_k):
+        raise NoRuleError(self.message)
 
 
-def no_order_rule(name):
-    return no_rule(name, "the order (first argument)", "it is an order, not a variable",
-                   "Pass it as a constant")
+def order_partial(name):
+    """The partial in an order argument (Bessel, polygamma, expn): raises."""
+    return Raises(name, "the order (first argument)", "it is an order, not a variable",
+                  "Pass it as a constant")
 
 
-def binary(name, dx, dy, doc, order_arg=False, keep_ans=False):
-    """An elementwise primitive ``f(x, y)`` with partials ``dx``/``dy`` (``order_arg``: the first
-    argument is an order, whose derivative raises), and its public function."""
-    sp_func = getattr(sp, name)
-    p = Primitive(f"special.{name}", sp_func)
-    if order_arg:
-        defjvp(p, no_order_rule(name), lambda t, ans, v, x: t * dy(ans, v, x))
-        defvjp(p, no_order_rule(name),
-               lambda g, ans, v, x: unbroadcast(g * dy(ans, v, x), shape_of(x)),
-               keep_ans=keep_ans)
-    else:
-        defjvp(p, lambda t, ans, x, y: t * dx(ans, x, y), lambda t, ans, x, y: t * dy(ans, x, y))
-        defvjp(p, lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), shape_of(x)),
-               lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), shape_of(y)),
-               keep_ans=keep_ans)
+def elementwise(name, partials, doc_, keep_ans=False, sp_func=None, impl=None, register=True):
+    """An elementwise primitive ``special.<name>`` and its public function.
+
+    ``partials[i](ans, *args)`` is the partial derivative in argument i (written in funcad
+    ops), or a :class:`Raises`. ``sp_func``: SciPy's function (default ``scipy.special.<name>``),
+    ``impl``: the primitive's implementation where it differs (one output of a pair), then
+    ``register=False`` (the pair's own function is SciPy's ufunc's)."""
+    sp_func = getattr(sp, name) if sp_func is None else sp_func
+    p = Primitive(f"special.{name}", sp_func if impl is None else impl)
+    jvps, vjps = [], []
+    for i, d in enumerate(partials):
+        if isinstance(d, Raises):
+            jvps.append(d)
+            vjps.append(d)
+            continue
+        jvps.append(lambda t, ans, *args, d=d: t * d(ans, *args))
+        vjps.append(lambda g, ans, *args, d=d, i=i: unbroadcast(g * d(ans, *args),
+                                                                shape_of(args[i])))
+    defjvp(p, *jvps)
+    defvjp(p, *vjps, keep_ans=keep_ans)
     batch_elementwise(p)
-    return p, public(p, sp_func, name, doc)
+    return p, public(p, sp_func, name, doc_, register)
+
+
+def binary(name, dx, dy, doc_, order_arg=False, keep_ans=False):
+    """``elementwise`` of two operands (``order_arg``: the first is an order, whose derivative
+    raises)."""
+    first = order_partial(name) if order_arg else dx
+    return elementwise(name, (first, dy), doc_, keep_ans=keep_ans)
 
 
 def doc(what, example):

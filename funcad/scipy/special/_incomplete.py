@@ -1,6 +1,7 @@
-"""Distribution functions with a shape parameter: the incomplete gamma and beta functions and
-Student's t. The derivative in x has a closed form (the density); the one in a shape parameter
-(a derivative of the incomplete function in its parameter) raises instead of giving a zero."""
+"""Distribution functions with a shape parameter: the regularised incomplete gamma and beta
+functions and Student's t. The derivative in x has a closed form (the density); the one in a
+shape parameter (a derivative of the incomplete function in its parameter) raises instead of
+giving a zero."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import scipy.special as sp
 from ...errors import NoRuleError
 from ...extend import Primitive, batch_elementwise, defjvp, defvjp, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
-from ._base import doc, plain_float, public
-from ._gamma import _gammaln_p
+from ._base import Raises, doc, elementwise, plain_float, public
+from ._gamma import _betaln_p, _gammaln_p
+from ._logexp import _xlog1py_p, _xlogy_p
 
 
 def _no_shape_rule(name, shape, users):
@@ -72,3 +74,29 @@ _stdtr_p, stdtr = _shape_binary(
     lambda df, x: ops.exp(_t_log_norm(df) - 0.5 * (df + 1) * ops.log1p(x * x / df)),
     doc("stdtr", "round(float(fad.grad(special.stdtr, 1)(1.0, 0.0)), 6)   # 1/pi\n"
         "        0.31831"), "df", "scipy.stats t.cdf and t.sf")
+
+
+# the regularised incomplete beta function I_x(a, b): its x-derivative is the beta density
+def _betaln_const(a, b):
+    if is_traced(a, b):
+        return _betaln_p(a, b)
+    return plain_float(sp.betaln(a, b))
+
+
+def _beta_density(ans, a, b, x):
+    return ops.exp(_xlogy_p(a - 1, x) + _xlog1py_p(b - 1, -x) - _betaln_const(a, b))
+
+
+def _no_betainc_rule(arg):
+    return Raises(
+        "betainc", f"the shape parameter {arg}",
+        "it needs the derivative of the incomplete beta function in its parameter; used by "
+        "scipy.stats beta.cdf/sf, binom.cdf/sf, nbinom.cdf/sf, f.cdf/sf",
+        f"Pass {arg} as a constant (a plain value, or fad.stop_gradient({arg}) if it is "
+        "traced); the derivative in x works")
+
+
+_betainc_p, betainc = elementwise(
+    "betainc", (_no_betainc_rule("a"), _no_betainc_rule("b"), _beta_density),
+    doc("betainc", "float(fad.grad(special.betainc, 2)(2.0, 1.0, 0.5))   # 2 x\n"
+        "        1.0"))
