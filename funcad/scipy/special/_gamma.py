@@ -85,7 +85,7 @@ def multigammaln(a, d):
     if low <= 0.5 * (d - 1):
         raise ValueError(f"special.multigammaln(a, d={d}): every a must be > (d - 1)/2 = "
                          f"{0.5 * (d - 1)}, got a value {low!r}")
-    out = 0.25 * d * (d - 1) * float(np.log(np.pi))
+    out = 0.25 * d * (d - 1) * np.log(np.pi)     # a NumPy float64, as SciPy: float32 promotes
     for j in range(int(d)):
         out = out + _gammaln_p(a - 0.5 * j)
     return out

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.special as sp
 
 from ...errors import NoRuleError
-from ...extend import Primitive, batch_elementwise, defjvp, defvjp, ops, shape_of
+from ...extend import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
 from ._base import Raises, doc, elementwise, plain_float, public
 from ._gamma import _betaln_p, _gammaln_p
@@ -83,8 +83,14 @@ def _betaln_const(a, b):
     return plain_float(sp.betaln(a, b))
 
 
+def _like_x(v, x):
+    # a plain parameter in x's precision: SciPy's xlogy(1.5, float32) returns float64
+    return v if is_traced(v) else np.asarray(v, np.result_type(v, dtype_of(x)))
+
+
 def _beta_density(ans, a, b, x):
-    return ops.exp(_xlogy_p(a - 1, x) + _xlog1py_p(b - 1, -x) - _betaln_const(a, b))
+    return ops.exp(_xlogy_p(_like_x(a - 1, x), x) + _xlog1py_p(_like_x(b - 1, x), -x)
+                   - _betaln_const(a, b))
 
 
 def _no_betainc_rule(arg):
