@@ -1,4 +1,5 @@
-"""The binomial distribution (``scipy.stats.binom``), differentiable in ``p``.
+"""The binomial distribution (``scipy.stats.binom``), differentiable in ``p`` (the pmf in ``n``
+too; the cdf/sf in ``n`` raise NoRuleError naming ``special.betainc``).
 
 Example:
     >>> from funcad.scipy.stats import binom
@@ -9,10 +10,10 @@ Example:
 from __future__ import annotations
 
 from ... import numpy as fnp
-from ..special import gammaln, xlog1py, xlogy
+from ..special import betainc, gammaln, xlog1py, xlogy
 from ._discrete import masked, on_support
 
-__all__ = ["logpmf", "pmf"]
+__all__ = ["cdf", "logcdf", "logpmf", "logsf", "pmf", "sf"]
 
 
 def logpmf(k, n, p, loc=0):
@@ -45,3 +46,66 @@ def pmf(k, n, p, loc=0):
         0.25
     """
     return fnp.exp(logpmf(k, n, p, loc))
+
+
+def _tail(k, n, p, loc, upper):
+    """``P(X <= k)`` (``upper``: ``P(X > k)``) as the incomplete beta function of ``p``, called
+    for ``0 <= k < n`` only (its parameters are positive there)."""
+    k = fnp.floor(k - loc)
+    inside = (k >= 0) & (k < n)
+    lo, hi = fnp.where(inside, n - k, 1.0), fnp.where(inside, k + 1.0, 1.0)
+    val = betainc(hi, lo, p) if upper else betainc(lo, hi, 1 - p)
+    below, above = (1.0, 0.0) if upper else (0.0, 1.0)
+    return fnp.where(inside, val, fnp.where(k < 0, below, above))
+
+
+def cdf(k, n, p, loc=0):
+    """``P(X <= k) = I_{1-p}(n - k, k + 1)`` (``k`` floored, as SciPy).
+
+    Args:
+        k: successes. n: trials (no derivative: it raises NoRuleError naming ``betainc``).
+        p: the success probability. loc: a shift of ``k``.
+
+    Returns:
+        The cdf, broadcast over the arguments.
+
+    Example:
+        >>> import funcad as fad
+        >>> from funcad.scipy.stats import binom
+        >>> float(binom.cdf(0, 2, 0.5)), float(fad.grad(binom.cdf, 2)(0, 2, 0.5))   # (1-p)^2
+        (0.25, -1.0)
+    """
+    return _tail(k, n, p, loc, upper=False)
+
+
+def sf(k, n, p, loc=0):
+    """``P(X > k) = I_p(k + 1, n - k)`` (Args/Returns as :func:`cdf`).
+
+    Example:
+        >>> from funcad.scipy.stats import binom
+        >>> float(binom.sf(1, 2, 0.5))
+        0.25
+    """
+    return _tail(k, n, p, loc, upper=True)
+
+
+def logcdf(k, n, p, loc=0):
+    """``log cdf(k)`` (Args/Returns as :func:`cdf`).
+
+    Example:
+        >>> from funcad.scipy.stats import binom
+        >>> round(float(binom.logcdf(0, 2, 0.5)), 6)
+        -1.386294
+    """
+    return fnp.log(cdf(k, n, p, loc))
+
+
+def logsf(k, n, p, loc=0):
+    """``log sf(k)`` (Args/Returns as :func:`cdf`).
+
+    Example:
+        >>> from funcad.scipy.stats import binom
+        >>> round(float(binom.logsf(1, 2, 0.5)), 6)
+        -1.386294
+    """
+    return fnp.log(sf(k, n, p, loc))
