@@ -32,6 +32,7 @@ VALUES = [
     ("kl_div", S.kl_div, sp.kl_div, (np.array([0.0, 0.5, 2.0, 1.0]), X)),
     ("multigammaln", lambda a: S.multigammaln(a, 3), lambda a: sp.multigammaln(a, 3), (X + 1,)),
     ("betainc", S.betainc, sp.betainc, (X, X[::-1], U)),
+    ("betaincc", S.betaincc, sp.betaincc, (X, X[::-1], U)),
     ("zeta", S.zeta, sp.zeta, (X + 1.5, X)),
     ("zeta_riemann", S.zeta, sp.zeta, (np.array([-1.5, 0.5, 2.0, 3.0]),)),
     ("exp1", S.exp1, sp.exp1, (X,)), ("expi", S.expi, sp.expi, (X - 1,)),
@@ -127,6 +128,7 @@ def test_bernoulli_matches_scipy():
 NO_RULE = [
     (lambda a: S.betainc(a, 2.0, 0.3), "betainc", "shape parameter a"),
     (lambda b: S.betainc(2.0, b, 0.3), "betainc", "shape parameter b"),
+    (lambda b: S.betaincc(2.0, b, 0.3), "betaincc", "shape parameter b"),
     (lambda x: S.zeta(x, 2.0), "zeta", "parameter x"),
     (lambda x: S.zeta(x), "zeta", "parameter x"),
     (lambda a: S.hyp1f1(a, 1.5, 0.3), "hyp1f1", "parameter a"),

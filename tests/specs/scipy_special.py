@@ -25,6 +25,7 @@ else:
         Spec("betainc_x", lambda x: S.betainc(2.5, 1.5, _u(x)), U, "unit"),
         Spec("betainc_x_bcast", lambda x, b: S.betainc(2.0, 3.0, _u(x)) * b,
              [((3,), ())], ("unit", "positive")),
+        Spec("betaincc_x", lambda x: S.betaincc(0.5, 3.0, _u(x)), U, "unit"),
         Spec("zeta_q", lambda q: S.zeta(2.5, q), U, "positive"),
         Spec("exp1", S.exp1, U, "positive"), Spec("expi", S.expi, U, "nonzero"),
         Spec("expn", lambda x: S.expn(2, x), U, "positive"),

@@ -23,12 +23,13 @@ from ._error import erf, erfc, erfcinv, erfinv, log_ndtr, ndtr, ndtri
 from ._gamma import (beta, betaln, digamma, factorial, gamma, gammaln, gammasgn, loggamma,
                      multigammaln, poch, polygamma, rgamma)
 from ._hyper import bernoulli, hyp1f1, zeta
-from ._incomplete import betainc, gammainc, gammaincc, stdtr
+from ._incomplete import betainc, betaincc, gammainc, gammaincc, stdtr
 from ._integrals import exp1, expi, expn, fresnel, shichi, sici, spence
 from ._logexp import (entr, expit, kl_div, log_softmax, logit, logsumexp, rel_entr, softmax,
                       xlog1py, xlogy)
 
-__all__ = ["bernoulli", "beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
+__all__ = ["bernoulli", "beta", "betainc", "betaincc",
+           "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
            "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma", "gammainc",
            "gammaincc", "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive",
            "j0", "j1", "jn", "jv", "kl_div", "kv", "log_ndtr", "log_softmax", "loggamma", "logit",

@@ -93,9 +93,9 @@ def _beta_density(ans, a, b, x):
                    - _betaln_const(a, b))
 
 
-def _no_betainc_rule(arg):
+def _no_betainc_rule(arg, name="betainc"):
     return Raises(
-        "betainc", f"the shape parameter {arg}",
+        name, f"the shape parameter {arg}",
         "it needs the derivative of the incomplete beta function in its parameter; used by "
         "scipy.stats beta.cdf/sf, binom.cdf/sf, nbinom.cdf/sf, f.cdf/sf",
         f"Pass {arg} as a constant (a plain value, or fad.stop_gradient({arg}) if it is "
@@ -106,3 +106,9 @@ _betainc_p, betainc = elementwise(
     "betainc", (_no_betainc_rule("a"), _no_betainc_rule("b"), _beta_density),
     doc("betainc", "float(fad.grad(special.betainc, 2)(2.0, 1.0, 0.5))   # 2 x\n"
         "        1.0"))
+# its complement 1 - I_x(a, b), accurate where I_x(a, b) is close to 1 (the upper tails)
+_betaincc_p, betaincc = elementwise(
+    "betaincc", (_no_betainc_rule("a", "betaincc"), _no_betainc_rule("b", "betaincc"),
+                 lambda ans, a, b, x: -_beta_density(ans, a, b, x)),
+    doc("betaincc", "float(fad.grad(special.betaincc, 2)(2.0, 1.0, 0.5))   # -2 x\n"
+        "        -1.0"))

@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 from ... import numpy as fnp
-from ..special import betainc, betaln, xlog1py, xlogy
+from ..special import betainc, betaincc, betaln, xlog1py, xlogy
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
 
@@ -49,12 +49,12 @@ def pdf(x, a, b, loc=0, scale=1):
 
 
 def _tail(x, a, b, loc, scale, upper):
-    """``I_z(a, b)`` (or ``I_{1-z}(b, a)``, the upper tail) with 0 and 1 off ``[0, 1]``; the
+    """``I_z(a, b)`` (or ``1 - I_z(a, b)``, the upper tail) with 0 and 1 off ``[0, 1]``; the
     incomplete beta function is called inside only, so the outside gets a zero gradient."""
     z = (x - loc) / scale
     inside = (z > 0) & (z < 1)
     zc = fnp.where(inside, z, 0.5)
-    val = betainc(b, a, 1 - zc) if upper else betainc(a, b, zc)
+    val = betaincc(a, b, zc) if upper else betainc(a, b, zc)
     below, above = (1.0, 0.0) if upper else (0.0, 1.0)
     return fnp.where(inside, val, fnp.where(z <= 0, below, above))
 
@@ -64,7 +64,7 @@ def cdf(x, a, b, loc=0, scale=1):
 
     Args:
         x: points (``z = (x - loc)/scale``). a, b: the shapes (> 0; no derivative: it
-            raises NoRuleError naming ``betainc``). loc, scale: as usual.
+            raises NoRuleError naming ``betainc``, ``betaincc`` for sf). loc, scale: as usual.
 
     Returns:
         The cdf (0 below ``loc``, 1 above ``loc + scale``), broadcast over the arguments.
@@ -79,7 +79,7 @@ def cdf(x, a, b, loc=0, scale=1):
 
 
 def sf(x, a, b, loc=0, scale=1):
-    """``P(X > x) = I_{1-z}(b, a)`` (Args/Returns as :func:`cdf`).
+    """``P(X > x) = 1 - I_z(a, b)`` (``special.betaincc``; Args/Returns as :func:`cdf`).
 
     Example:
         >>> from funcad.scipy.stats import beta

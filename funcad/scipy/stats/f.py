@@ -56,6 +56,7 @@ def _tail(x, dfn, dfd, loc, scale, upper):
     ok = z > 0
     z = fnp.where(ok, z, 1.0)
     w = dfd + dfn * z
+    # the upper tail as I_{dfd/w}(dfd/2, dfn/2), as SciPy's fdtrc: 1 - dfn z/w would round
     val = betainc(0.5 * dfd, 0.5 * dfn, dfd / w) if upper else \
         betainc(0.5 * dfn, 0.5 * dfd, dfn * z / w)
     return fnp.where(ok, val, 1.0 if upper else 0.0)
