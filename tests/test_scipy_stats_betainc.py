@@ -1,6 +1,6 @@
 """The distribution functions built on special.betainc (beta, binom, nbinom, f): values against
-scipy.stats, derivatives in both modes to order 2, vmap against a loop, and the NoRuleError of
-the shape parameters (named, never a silent zero)."""
+scipy.stats, derivatives in both modes to order 2 (the shape parameters through betainc's
+series), vmap against a loop, and binom's n, which has no derivative (named, never a zero)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,14 @@ def test_values_plain_traced_and_vmapped(name, mod, ref, method, args):
 
 # (label, function of the differentiable arguments, their values)
 GRADS = [
-    ("beta.cdf(x, loc, scale)", lambda x, l, s: beta.cdf(x, 2.5, 1.5, l, s),
+    ("beta.cdf(x, loc, scale)", lambda x, lo, s: beta.cdf(x, 2.5, 1.5, lo, s),
      (np.array([0.2, 0.6]), 0.05, 1.1)),
     ("beta.logsf(x)", lambda x: beta.logsf(x, 0.7, 2.0), (np.array([0.2, 0.6]),)),
     ("binom.cdf(p)", lambda p: binom.cdf(K, 5, p), (0.3,)),
     ("binom.logsf(p)", lambda p: binom.logsf(np.array([0.0, 2.0, 4.0]), 5, p), (0.3,)),
     ("nbinom.cdf(p)", lambda p: nbinom.cdf(K, 3.5, p), (0.4,)),
     ("nbinom.logsf(p)", lambda p: nbinom.logsf(K, 3.5, p), (0.4,)),
-    ("f.logcdf(x, loc, scale)", lambda x, l, s: f.logcdf(x, 3.0, 4.5, l, s),
+    ("f.logcdf(x, loc, scale)", lambda x, lo, s: f.logcdf(x, 3.0, 4.5, lo, s),
      (np.array([0.5, 2.0]), 0.1, 1.3)),
     ("f.sf far out", lambda x: f.logsf(x, 3.0, 4.5), (np.array([1e3, 1e8]),)),
     ("f.logpdf(x, dfn, dfd)", lambda x, a, b: f.logpdf(x, a, b), (np.array([0.5, 2.0]), 3.0, 4.5)),
@@ -80,22 +80,40 @@ def test_beta_cdf_gradient_is_the_density_and_zero_off_support():
                                    ss.beta.pdf(0.7, 2.5, 1.5), 0.0], rtol=1e-12)
 
 
-# (call, the argument named in the error)
+# the shape parameters through betainc's series: against central differences of SciPy
 SHAPES = [
-    (lambda a: beta.cdf(0.3, a, 2.0), "shape parameter a"),
-    (lambda b: beta.sf(0.3, 2.0, b), "shape parameter b"),
-    (lambda n: binom.cdf(2.0, n, 0.3), "shape parameter"),
-    (lambda n: nbinom.cdf(2.0, n, 0.3), "shape parameter a"),
-    (lambda d: f.cdf(1.0, d, 4.0), "shape parameter a"),
+    ("beta.cdf(a)", lambda a: beta.cdf(0.3, a, 2.0), lambda a: ss.beta.cdf(0.3, a, 2.0), 2.5),
+    ("beta.sf(b)", lambda b: beta.sf(0.3, 2.0, b), lambda b: ss.beta.sf(0.3, 2.0, b), 1.5),
+    ("beta.logcdf(b)", lambda b: beta.logcdf(0.8, 2.0, b), lambda b: ss.beta.logcdf(0.8, 2.0, b),
+     0.7),
+    ("nbinom.cdf(n)", lambda n: nbinom.cdf(3.0, n, 0.4), lambda n: ss.nbinom.cdf(3.0, n, 0.4),
+     2.5),
+    ("nbinom.logsf(n)", lambda n: nbinom.logsf(3.0, n, 0.4),
+     lambda n: ss.nbinom.logsf(3.0, n, 0.4), 2.5),
+    ("f.cdf(dfn)", lambda d: f.cdf(1.2, d, 4.0), lambda d: ss.f.cdf(1.2, d, 4.0), 3.0),
+    ("f.sf(dfd)", lambda d: f.sf(1.2, 3.0, d), lambda d: ss.f.sf(1.2, 3.0, d), 4.0),
 ]
 
 
-@pytest.mark.parametrize("i", range(len(SHAPES)))
+@pytest.mark.parametrize("name,fn,ref,v", SHAPES, ids=[s[0] for s in SHAPES])
+def test_shape_derivatives_against_scipy_differences(name, fn, ref, v):
+    h = 1e-5
+    want = (ref(v + h) - ref(v - h)) / (2 * h)
+    assert fad.grad(fn)(v) == pytest.approx(want, rel=1e-6)
+    assert fad.jvp(fn, (v,), (1.0,))[1] == pytest.approx(want, rel=1e-6)
+    check_grads(fn, (v,), order=2)
+
+
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
-def test_shape_derivatives_raise_naming_betainc(i, mode):
-    fn, arg = SHAPES[i]
-    with pytest.raises(NoRuleError, match=rf"scipy\.special\.betaincc?: .*{arg}"):
+@pytest.mark.parametrize("method", ["cdf", "sf", "logcdf", "logsf"])
+def test_binom_n_raises_it_is_a_count(method, mode):
+    fn = lambda n: getattr(binom, method)(2.0, n, 0.3)        # noqa: E731
+    with pytest.raises(NoRuleError, match=r"binom\.cdf/sf/logcdf/logsf: no derivative with "
+                                          r"respect to n \(a count"):
         if mode == "rev":
             fad.grad(fn)(6.0)
         else:
             fad.jvp(fn, (6.0,), (1.0,))
+    # a plain n under vmap needs no derivative
+    np.testing.assert_allclose(fad.vmap(lambda n: getattr(binom, method)(2.0, n, 0.3))(
+        np.array([5.0, 6.0])), getattr(ss.binom, method)(2.0, np.array([5, 6]), 0.3), rtol=1e-12)

@@ -1,7 +1,7 @@
 """Distribution functions with a shape parameter: the regularised incomplete gamma and beta
-functions and Student's t. The derivative in x has a closed form (the density); the one in a
-shape parameter (a derivative of the incomplete function in its parameter) raises instead of
-giving a zero."""
+functions and Student's t. The derivative in x has a closed form (the density); those of the
+incomplete beta function in a and b come from a convergent series (_betainc_series); the
+other shape derivatives raise instead of giving a zero."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import scipy.special as sp
 from ...errors import NoRuleError
 from ...extend import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
-from ._base import Raises, doc, elementwise, plain_float, public
+from ._base import doc, elementwise, plain_float, public
+from ._betainc_series import betainc_partial
 from ._gamma import _betaln_p, _gammaln_p
 from ._logexp import _xlog1py_p, _xlogy_p
 
@@ -93,22 +94,16 @@ def _beta_density(ans, a, b, x):
                    - _betaln_const(a, b))
 
 
-def _no_betainc_rule(arg, name="betainc"):
-    return Raises(
-        name, f"the shape parameter {arg}",
-        "it needs the derivative of the incomplete beta function in its parameter; used by "
-        "scipy.stats beta.cdf/sf, binom.cdf/sf, nbinom.cdf/sf, f.cdf/sf",
-        f"Pass {arg} as a constant (a plain value, or fad.stop_gradient({arg}) if it is "
-        "traced); the derivative in x works")
-
-
+# in a and b: a convergent series differentiated term by term (_betainc_series)
 _betainc_p, betainc = elementwise(
-    "betainc", (_no_betainc_rule("a"), _no_betainc_rule("b"), _beta_density),
+    "betainc", (lambda ans, a, b, x: betainc_partial(a, b, x, 0),
+                lambda ans, a, b, x: betainc_partial(a, b, x, 1), _beta_density),
     doc("betainc", "float(fad.grad(special.betainc, 2)(2.0, 1.0, 0.5))   # 2 x\n"
         "        1.0"))
 # its complement 1 - I_x(a, b), accurate where I_x(a, b) is close to 1 (the upper tails)
 _betaincc_p, betaincc = elementwise(
-    "betaincc", (_no_betainc_rule("a", "betaincc"), _no_betainc_rule("b", "betaincc"),
+    "betaincc", (lambda ans, a, b, x: -betainc_partial(a, b, x, 0, "betaincc"),
+                 lambda ans, a, b, x: -betainc_partial(a, b, x, 1, "betaincc"),
                  lambda ans, a, b, x: -_beta_density(ans, a, b, x)),
     doc("betaincc", "float(fad.grad(special.betaincc, 2)(2.0, 1.0, 0.5))   # -2 x\n"
         "        -1.0"))

@@ -1,6 +1,5 @@
-"""The beta distribution (``scipy.stats.beta``): the density, differentiable in ``a``, ``b``;
-the distribution functions through ``special.betainc`` (differentiable in x, loc, scale; in
-``a``, ``b`` they raise NoRuleError naming betainc).
+"""The beta distribution (``scipy.stats.beta``): the density and the distribution functions
+(through ``special.betainc``), differentiable in x, ``a``, ``b``, loc and scale.
 
 Example:
     >>> from funcad.scipy.stats import beta
@@ -63,8 +62,7 @@ def cdf(x, a, b, loc=0, scale=1):
     """``P(X <= x)``: the regularised incomplete beta function ``I_z(a, b)``.
 
     Args:
-        x: points (``z = (x - loc)/scale``). a, b: the shapes (> 0; no derivative: it
-            raises NoRuleError naming ``betainc``, ``betaincc`` for sf). loc, scale: as usual.
+        x: points (``z = (x - loc)/scale``). a, b: the shapes (> 0). loc, scale: as usual.
 
     Returns:
         The cdf (0 below ``loc``, 1 above ``loc + scale``), broadcast over the arguments.

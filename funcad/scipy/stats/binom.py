@@ -1,5 +1,5 @@
 """The binomial distribution (``scipy.stats.binom``), differentiable in ``p`` (the pmf in ``n``
-too; the cdf/sf in ``n`` raise NoRuleError naming ``special.betainc``).
+too, through gammaln; the cdf/sf in ``n`` raise NoRuleError: n is a count).
 
 Example:
     >>> from funcad.scipy.stats import binom
@@ -10,6 +10,8 @@ Example:
 from __future__ import annotations
 
 from ... import numpy as fnp
+from ...errors import NoRuleError
+from ...extend import Primitive, batch_elementwise, defjvp, defvjp
 from ..special import betainc, gammaln, xlog1py, xlogy
 from ._discrete import masked, on_support
 
@@ -48,10 +50,29 @@ def pmf(k, n, p, loc=0):
     return fnp.exp(logpmf(k, n, p, loc))
 
 
+# n in the distribution functions: the identity, without a derivative. I_{1-p}(n - k, k + 1)
+# continues the cdf to real n one way, the pmf's gammaln another; SciPy defines neither off the
+# integers, so there is no derivative in n to give
+_trials_p = Primitive("stats.binom.n", lambda n: n)
+
+
+def _no_n_rule(*_a, **_k):
+    raise NoRuleError("scipy.stats binom.cdf/sf/logcdf/logsf: no derivative with respect to n "
+                      "(a count of trials: SciPy's binom is defined at integers only). Pass n as "
+                      "a constant (a plain value, or fad.stop_gradient(n) if it is traced); the "
+                      "derivative in p works")
+
+
+defjvp(_trials_p, _no_n_rule)
+defvjp(_trials_p, _no_n_rule, keep=False)
+batch_elementwise(_trials_p)
+
+
 def _tail(k, n, p, loc, upper):
     """``P(X <= k)`` (``upper``: ``P(X > k)``) as the incomplete beta function of ``p``, called
     for ``0 <= k < n`` only (its parameters are positive there)."""
     k = fnp.floor(k - loc)
+    n = _trials_p(n)
     inside = (k >= 0) & (k < n)
     lo, hi = fnp.where(inside, n - k, 1.0), fnp.where(inside, k + 1.0, 1.0)
     val = betainc(hi, lo, p) if upper else betainc(lo, hi, 1 - p)
@@ -63,7 +84,7 @@ def cdf(k, n, p, loc=0):
     """``P(X <= k) = I_{1-p}(n - k, k + 1)`` (``k`` floored, as SciPy).
 
     Args:
-        k: successes. n: trials (no derivative: it raises NoRuleError naming ``betainc``).
+        k: successes. n: trials (no derivative: it raises NoRuleError).
         p: the success probability. loc: a shift of ``k``.
 
     Returns:

@@ -1,6 +1,5 @@
-"""The F distribution (``scipy.stats.f``): the density, differentiable in x and in both
-degrees of freedom; the distribution functions through ``special.betainc`` (differentiable in
-x, loc, scale; in the degrees of freedom they raise NoRuleError naming betainc).
+"""The F distribution (``scipy.stats.f``): the density and the distribution functions (through
+``special.betainc``), differentiable in x, both degrees of freedom, loc and scale.
 
 Example:
     >>> from funcad.scipy.stats import f
@@ -66,8 +65,8 @@ def cdf(x, dfn, dfd, loc=0, scale=1):
     """``P(X <= x) = I_{dfn z/(dfn z + dfd)}(dfn/2, dfd/2)``.
 
     Args:
-        x: points (``z = (x - loc)/scale``). dfn, dfd: the degrees of freedom (no derivative:
-            it raises NoRuleError naming ``betainc``). loc, scale: as usual.
+        x: points (``z = (x - loc)/scale``). dfn, dfd: the degrees of freedom (> 0).
+            loc, scale: as usual.
 
     Returns:
         The cdf (0 for ``z <= 0``), broadcast over the arguments.

@@ -1,5 +1,5 @@
 """The negative binomial distribution (``scipy.stats.nbinom``), differentiable in ``n``, ``p``
-(the cdf/sf in ``p``; in ``n`` they raise NoRuleError naming ``special.betainc``).
+(the cdf/sf too: in ``n`` through the series of ``special.betainc``).
 
 Example:
     >>> from funcad.scipy.stats import nbinom
@@ -63,8 +63,8 @@ def cdf(k, n, p, loc=0):
     """``P(X <= k) = I_p(n, k + 1)`` (``k`` floored, as SciPy).
 
     Args:
-        k: failures before the ``n``-th success. n: successes (> 0; no derivative: it raises
-            NoRuleError naming ``betainc``). p: the success probability. loc: a shift of ``k``.
+        k: failures before the ``n``-th success. n: successes (> 0, may be real).
+            p: the success probability. loc: a shift of ``k``.
 
     Returns:
         The cdf, broadcast over the arguments.
