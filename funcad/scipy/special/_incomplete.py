@@ -78,10 +78,11 @@ _stdtr_p, stdtr = _shape_binary(
 
 
 # the regularised incomplete beta function I_x(a, b): its x-derivative is the beta density
-def _betaln_const(a, b):
-    if is_traced(a, b):
-        return _betaln_p(a, b)
-    return plain_float(sp.betaln(a, b))
+def _betaln_const(a, b, x):
+    # plain shapes in x's precision (SciPy's betaln(float32, 2.0) is float64); a plain result
+    # is a Python float where it is a scalar (weakly typed)
+    a, b = _like_x(a, x), _like_x(b, x)
+    return _betaln_p(a, b) if is_traced(a, b) else plain_float(sp.betaln(a, b))
 
 
 def _like_x(v, x):
@@ -91,7 +92,7 @@ def _like_x(v, x):
 
 def _beta_density(ans, a, b, x):
     return ops.exp(_xlogy_p(_like_x(a - 1, x), x) + _xlog1py_p(_like_x(b - 1, x), -x)
-                   - _betaln_const(a, b))
+                   - _betaln_const(a, b, x))
 
 
 # in a and b: a convergent series differentiated term by term (_betainc_series)
