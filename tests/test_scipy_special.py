@@ -166,6 +166,26 @@ def test_betainc_derivatives_in_a_and_b_against_scipy_differences(a, b, x):
                                                                                   abs=1e-300)
 
 
+def test_betainc_shape_derivatives_under_vmap_match_a_loop():
+    # the elementwise choices (the symmetry x > (a+1)/(a+b+2), the edges) pair up under vmap:
+    # they were read from the batched values once, and vmap(grad) summed the examples
+    a, b, x = np.array([2.0, 3.0, 0.5, 4.0]), np.array([3.0, 2.0, 0.5, 1.5]), U
+    g = fad.grad(S.betainc, argnums=(0, 1))
+    for in_axes in [(0, 0, 0), (0, None, None), (None, 0, 0)]:
+        args = [v if ax == 0 else v[1] for v, ax in zip((a, b, x), in_axes)]
+        got = fad.vmap(g, in_axes=in_axes)(*args)
+        want = [g(*[v[i] if ax == 0 else v for v, ax in zip(args, in_axes)]) for i in range(4)]
+        np.testing.assert_allclose(got, np.array(want).T, rtol=1e-12)
+    h = fad.hessian(lambda a, b: S.betainc(a, b, 0.6), argnums=(0, 1))
+    np.testing.assert_allclose(np.array(fad.vmap(h)(a, b)).transpose(2, 0, 1),
+                               [np.array(h(p, q)) for p, q in zip(a, b)], rtol=1e-12)
+
+
+def test_betainc_shape_derivative_of_invalid_shapes_is_nan():
+    with np.errstate(all="ignore"):
+        assert np.isnan(fad.grad(S.betainc)(-1.0, 2.0, 0.3))
+
+
 def test_betainc_series_too_long_raises_naming_the_point():
     with pytest.raises(NoRuleError, match=r"betainc: the derivative in a or b needs more than "
                                           r"20000 series terms at a=1000000.0"):

@@ -14,9 +14,11 @@ roles), ``I_x(a, b) = P * sum_n T_n`` where
     dI/db = P sum_n T_n (log(1 - x) - psi(b) + psi(a + b) + psi(a + b + n) - psi(a + b)).
 
 Both are written in funcad ops over a trailing axis of terms, so they differentiate again (the
-second derivatives in a, b and x come from the same expression). The number of terms is a
-data-dependent choice made on the primal values (every element's series to below 1e-17 of its
-sum); a series that needs more than ``MAX_TERMS`` raises NoRuleError.
+second derivatives in a, b and x come from the same expression), and every elementwise choice
+(the symmetry, the edges x = 0, 1) is a funcad op too, so vmap pairs the elements right. The
+number of terms is the one global, data-dependent choice: guessed from the primal values, then
+checked on the computed terms (a bound on every element's tail below 1e-17 of its sum) and
+doubled until it holds; a series that needs more than ``MAX_TERMS`` raises NoRuleError.
 """
 
 from __future__ import annotations
@@ -29,60 +31,70 @@ from ...numpy._base import is_traced
 from ._gamma import _betaln_p, _digamma_p, _gammaln_p
 
 MAX_TERMS = 20000
+_TOL = 1e-17
 
 
-def _plain(v):
-    v = primal_values(v)
-    return v if isinstance(v, (int, float)) else np.asarray(v)
-
-
-def _terms(a, b, x, name):
-    """How many terms every element's series needs, from plain (swapped) a, b, x."""
-    a, b, x = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, x)))
-    live = x > 0
-    a, b, x = np.where(live, a, 1.0), np.where(live, b, 1.0), np.where(live, x, 0.5)
+def _guess(a, b, x):
+    """A first guess at the number of terms, from the primal values (a guess only: under vmap
+    the operands' values need not pair up element by element; the sum is checked after)."""
+    try:
+        a, b, x = np.broadcast_arrays(*(np.asarray(primal_values(v), np.float64)
+                                        for v in (a, b, x)))
+    except ValueError:
+        return 64
     t, s = np.ones_like(x), np.ones_like(x)
     for n in range(MAX_TERMS):
-        # the tail after term n: t_n r / (1 - r) with r a bound on the later ratios; the
-        # ratio x (a + b + m)/(a + 1 + m) approaches x from above (b > 1) or below (b < 1)
         r = np.maximum(x * (a + b + n) / (a + 1 + n), x)
-        if np.all(t * r / (1 - r) * (1 + np.log(n + 2 + a + b)) <= 1e-17 * s):
+        if not np.any(t * r / (1 - r) * (1 + np.log(n + 2 + a + b) - np.log(x)) > _TOL * s):
             return n + 1
         t = t * x * (a + b + n) / (a + 1 + n)
         s = s + t
-    bad = np.argmax(t > 1e-17 * s)
-    raise NoRuleError(
-        f"scipy.special.{name}: the derivative in a or b needs more than {MAX_TERMS} series "
-        f"terms at a={float(a.flat[bad])!r}, b={float(b.flat[bad])!r}, x={float(x.flat[bad])!r} "
-        "(the series of I_x(a, b), after the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) where it "
-        "applies: x close to 1 with a much larger than b). Pass the shape parameters as "
-        "constants (fad.stop_gradient) there")
+    return MAX_TERMS
+
+
+def _tail(w, a1, b1, x1, n):
+    """A bound on the series' tail after n terms, relative to its sum (funcad ops, constants):
+    the later ratios x (a + b + m)/(a + 1 + m) approach x monotonically, so they are below
+    max(ratio at n - 1, x); the log factors of the derivatives grow like log(a + b + n)."""
+    w, a1, b1, x1 = (ops.stop_gradient(v) for v in (w, a1, b1, x1))
+    r = ops.maximum(x1 * (a1 + b1 + (n - 1)) / (a1 + n), x1)
+    last = ops.take(w, n - 1, axis=-1)
+    grow = 1 + ops.log(a1 + b1 + (n + 1)) - ops.log(x1)
+    return last * r / (1 - r) * grow / ops.sum(w, axis=-1)
 
 
 def betainc_partial(a, b, x, which, name="betainc"):
     """``dI_x(a, b)/da`` (``which=0``) or ``d/db`` (``which=1``), in funcad ops."""
-    ap, bp, xp = _plain(a), _plain(b), _plain(x)
-    dt = np.result_type(ap, bp, xp, 1.0)
+    dt = np.result_type(*(primal_values(v) for v in (a, b, x)), 1.0)
     a, b, x = (v if is_traced(v) else np.asarray(v, dt) for v in (a, b, x))
-    swap = np.asarray(xp > (ap + 1) / (ap + bp + 2))
+    # every elementwise choice in funcad ops (correct under vmap); a global one from the values
+    swap = ops.greater(x, (a + 1) / (a + b + 2))
     a1, b1 = ops.where(swap, b, a), ops.where(swap, a, b)
-    x1p = np.where(swap, 1 - np.asarray(xp, np.float64), xp)
-    edge = np.asarray(x1p <= 0)                   # x = 0 or 1: I is 0 or 1 for every a, b
-    x1 = ops.where(edge, 0.5, ops.where(swap, 1 - x, x))
-    n = _terms(np.where(swap, bp, ap), np.where(swap, ap, bp), np.where(edge, 0.5, x1p), name)
-    k = np.arange(n, dtype=dt)
-    e = ops.expand_dims
-    ab = e(a1 + b1, -1) + k
+    x1 = ops.where(swap, 1 - x, x)
+    edge = ops.less_equal(x1, 0)                # x = 0 or 1: I is 0 or 1 for every a, b
+    x1 = ops.where(edge, 0.5, x1)
+    some_swap = bool(np.any(primal_values(swap)))
+    want_a1 = some_swap if which else not bool(np.all(primal_values(swap)))
+    want_b1 = (not bool(np.all(primal_values(swap)))) if which else some_swap
     lx, l1x = ops.log(x1), ops.log1p(-x1)
-    # the terms P T_n of I_{x1}(a1, b1)
-    log_p = a1 * lx + b1 * l1x - ops.log(a1) - _betaln_p(a1, b1)
-    log_t = (e(lx, -1) * k + _gammaln_p(ab) - e(_gammaln_p(a1 + b1), -1)
-             - _gammaln_p(e(a1 + 1, -1) + k) + e(_gammaln_p(a1 + 1), -1))
-    w = ops.exp(e(log_p, -1) + log_t)
+    e = ops.expand_dims
+    # the terms P T_n of I_{x1}(a1, b1), with as many terms as the sum needs
+    log_p = e(a1 * lx + b1 * l1x - ops.log(a1) - _betaln_p(a1, b1), -1)
+    n = _guess(a1, b1, x1)
+    while True:
+        k = np.arange(n, dtype=dt)
+        ab = e(a1 + b1, -1) + k
+        log_t = (e(lx, -1) * k + _gammaln_p(ab) - e(_gammaln_p(a1 + b1), -1)
+                 - _gammaln_p(e(a1 + 1, -1) + k) + e(_gammaln_p(a1 + 1), -1))
+        w = ops.exp(log_p + log_t)
+        rel = _tail(w, a1, b1, x1, n)
+        if not np.any(primal_values(rel) > _TOL):      # NaN (a or b <= 0): NaN, as SciPy
+            break
+        if n >= MAX_TERMS:
+            _too_long(rel, a1, b1, x1, name)
+        n = min(2 * n, MAX_TERMS)
     # d/da1 log(P T_n) = log x1 + psi(a1 + b1 + n) - psi(a1 + 1 + n) (psi(a1 + 1) = psi(a1)
     # + 1/a1 cancels the rest); d/db1 log(P T_n) = log(1 - x1) - psi(b1) + psi(a1 + b1 + n)
-    want_a1 = np.any(swap) if which else not np.all(swap)
-    want_b1 = not np.all(swap) if which else np.any(swap)
     da1 = db1 = 0.0
     if want_a1:
         da1 = ops.sum(w * (e(lx, -1) + _digamma_p(ab) - _digamma_p(e(a1 + 1, -1) + k)), axis=-1)
@@ -91,3 +103,16 @@ def betainc_partial(a, b, x, which, name="betainc"):
     # back to the caller's roles: swapped, I = 1 - I_{1-x}(b, a), so d/da = -d/db1 and so on
     out = ops.where(swap, -db1, da1) if which == 0 else ops.where(swap, -da1, db1)
     return ops.where(edge, 0.0, out)
+
+
+def _too_long(rel, a1, b1, x1, name):
+    # the values at the worst element, each broadcast with rel through funcad ops (so they
+    # pair up under vmap too)
+    worst = int(np.argmax(primal_values(rel)))
+    at = [np.asarray(primal_values(v + 0 * rel)).flat[worst] for v in (a1, b1, x1)]
+    raise NoRuleError(
+        f"scipy.special.{name}: the derivative in a or b needs more than {MAX_TERMS} series "
+        f"terms at a={float(at[0])!r}, b={float(at[1])!r}, x={float(at[2])!r} (the series of "
+        "I_x(a, b), after the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) where it applies: x "
+        "close to 1 with a much larger than b). Pass the shape parameters as constants "
+        "(fad.stop_gradient) there")
