@@ -205,8 +205,9 @@ def minimize(fun: Callable, x0: Any, args=(), method=None, jac=None, hess=None, 
     The gradient (and the Hessian for Newton-CG and the trust-region methods) SciPy uses is
     funcad's unless ``jac``/``hess``/``hessp`` are given. The derivative is that of an
     unconstrained stationary point: with ``constraints``, or a bound active at the solution,
-    a derivative raises, and so does one where the optimiser did not converge or where the
-    Hessian is singular (:class:`ImplicitDiffError`).
+    a derivative raises, and so does one where the optimiser did not converge (unless the
+    gradient vanishes to round-off there, ``max|∇ₓfun| <= 1e-8 max(1, |fun|)``: SciPy's
+    "precision loss" at a minimum) or where the Hessian is singular (:class:`ImplicitDiffError`).
 
     Args:
       fun: ``fun(x, *args)``, a scalar (``(value, gradient)`` with ``jac=True``).
@@ -252,15 +253,22 @@ def minimize(fun: Callable, x0: Any, args=(), method=None, jac=None, hess=None, 
                            constraints=constraints, tol=tol, callback=callback,
                            options=options, **kw)
         results.append(res)
-        return res.x, None, _minimum_reason(res, method, bounds, constraints)
+        stationary = res.success or _stationary(fad.grad(val)(res.x, *a), res.fun)
+        return res.x, None, _minimum_reason(res, stationary, method, bounds, constraints)
 
     x, _ = implicit_root(F, dyn, {"x0": x0}, run, dense_tangent_solve, name="minimize")
     return _merge(results, x, "x")
 
 
-def _minimum_reason(res, method, bounds, constraints):
+def _stationary(g, f) -> bool:
+    """The gradient vanishes to round-off: SciPy reports "precision loss" (status 2) when a
+    line search cannot improve a point that is already a minimum to working precision."""
+    return bool(np.max(np.abs(g), initial=0.0) <= 1e-8 * max(1.0, abs(float(f))))
+
+
+def _minimum_reason(res, stationary, method, bounds, constraints):
     """Why the derivative at ``res.x`` would be wrong, or None."""
-    if not res.success:
+    if not stationary:
         return _not_converged(f"scipy.optimize.minimize(method={method!r})", res,
                               "tighten tol (and raise maxiter in options=) so that the "
                               "gradient vanishes at x")
