@@ -49,7 +49,9 @@ def test_custom_root_sqrt_closed_form_to_third_order(a):
     assert my_sqrt(a) == pytest.approx(np.sqrt(a), rel=1e-14)
     d = [0.5 * a ** -0.5, -0.25 * a ** -1.5, 0.375 * a ** -2.5]
     got1 = {"grad": fad.grad(my_sqrt)(a), "jvp": fad.jvp(my_sqrt, (a,), (1.0,))[1],
-            "jacfwd": fad.jacfwd(my_sqrt)(a), "jacrev": fad.jacrev(my_sqrt)(a)}
+            "jacfwd": fad.jacfwd(my_sqrt)(a), "jacrev": fad.jacrev(my_sqrt)(a),
+            "linearize": fad.linearize(my_sqrt, a)[1](1.0),
+            "vjp": fad.vjp(my_sqrt, a)[1](1.0)[0]}
     got2 = {"grad_grad": fad.grad(fad.grad(my_sqrt))(a), "hessian": fad.hessian(my_sqrt)(a),
             "jacfwd_grad": fad.jacfwd(fad.grad(my_sqrt))(a),
             "grad_jvp": fad.grad(lambda b: fad.jvp(my_sqrt, (b,), (1.0,))[1])(a)}
@@ -108,6 +110,25 @@ def test_custom_root_vector_system_with_a_pytree_closure_and_has_aux():
     np.testing.assert_allclose(g["b"], np.linalg.inv(J), rtol=1e-10)
     np.testing.assert_allclose(g["s"], -np.linalg.solve(J, x ** 3), rtol=1e-10)
     fad.check_grads(lambda s, b: sol({"s": s, "b": b}), (np.array(0.3), params["b"]), order=2)
+
+
+def test_closure_conversion_finds_nested_functions_partials_defaults_and_shared_values():
+    def x_of(p):
+        scale = [p[0], p[0]]                      # one traced value twice, in a list
+        shared = {"b": p[1]}
+
+        def inner(x, b=p[1]):                     # a default argument
+            return x ** 2 - scale[0] * b * shared["b"] / p[1]
+
+        f = functools.partial(lambda x, g: g(x), g=inner)     # a partial over a closure
+        return fo.custom_root(f, 1.0, newton, scalar_solve)
+
+    p = np.array([2.0, 4.5])
+    closed = lambda p: fnp.sqrt(p[0] * p[1])                                   # noqa: E731
+    np.testing.assert_allclose(x_of(p), 3.0, rtol=1e-14)
+    np.testing.assert_allclose(fad.grad(x_of)(p), fad.grad(closed)(p), rtol=1e-12)
+    np.testing.assert_allclose(fad.hessian(x_of)(p), fad.hessian(closed)(p), rtol=1e-11)
+    fad.check_grads(x_of, (p,), order=2)
 
 
 def test_custom_root_has_no_derivative_in_the_initial_guess():
@@ -351,5 +372,13 @@ def test_a_traced_value_the_solver_cannot_see_is_reported():
         return fo.custom_root(lambda x: x ** 2 - h.a, 1.0, newton, scalar_solve)
 
     assert x_of(4.0) == 2.0
-    with pytest.raises(ImplicitDiffError, match="cannot see.*args="):
+    with pytest.raises(ImplicitDiffError, match="cannot see.*variable the function closes over"):
         fad.grad(x_of)(4.0)
+
+    def y_of(a):
+        h = Holder()
+        h.a = a
+        return fo.root(lambda x: x ** 2 - h.a, np.ones(1)).x
+
+    with pytest.raises(ImplicitDiffError, match=r"root: .*cannot see.*Pass that value in args="):
+        fad.grad(lambda a: y_of(a)[0])(4.0)

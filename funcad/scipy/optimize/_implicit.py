@@ -53,23 +53,33 @@ class ImplicitDiffError(FuncadError, ValueError):
 # closure conversion: the traced values a function reads, as explicit operands
 # ---------------------------------------------------------------------------
 
-def _convert(obj, consts: list, seen: set, depth: int = 0):
+def _convert(obj, consts: list, memo: dict, depth: int = 0):
     """``rebuild(values) -> obj`` with its traced leaves replaced, or None when it holds none.
 
     Walks functions (closure cells, defaults), ``functools.partial``, bound methods' function
-    and plain lists/tuples/dicts; every Tracer found is appended to ``consts``.
+    and plain lists/tuples/dicts; every Tracer found is appended to ``consts`` (once: ``memo``
+    maps an object's id to the object and its rebuild, so that shared objects convert once).
     """
+    key = id(obj)
+    if key in memo:
+        return memo[key][1]
+    if depth > 8:
+        return None
+    memo[key] = (obj, None)          # in progress: a cycle keeps the original object
+    r = _convert_new(obj, consts, memo, depth)
+    memo[key] = (obj, r)
+    return r
+
+
+def _convert_new(obj, consts, memo, depth):
     if isinstance(obj, ex.Tracer):
         i = len(consts)
         consts.append(obj)
         return lambda vals: vals[i]
-    if depth > 8 or id(obj) in seen:
-        return None
-    seen.add(id(obj))
     if isinstance(obj, types.FunctionType):
-        return _convert_function(obj, consts, seen, depth)
+        return _convert_function(obj, consts, memo, depth)
     if isinstance(obj, functools.partial):
-        parts = [_convert(p, consts, seen, depth + 1) for p in (obj.func, obj.args, obj.keywords)]
+        parts = [_convert(p, consts, memo, depth + 1) for p in (obj.func, obj.args, obj.keywords)]
         if not any(parts):
             return None
         pf, pa, pk = parts
@@ -77,22 +87,22 @@ def _convert(obj, consts: list, seen: set, depth: int = 0):
                                               *(pa(vals) if pa else obj.args),
                                               **(pk(vals) if pk else obj.keywords))
     if isinstance(obj, types.MethodType):
-        part = _convert(obj.__func__, consts, seen, depth + 1)
+        part = _convert(obj.__func__, consts, memo, depth + 1)
         return None if part is None else (lambda vals: types.MethodType(part(vals), obj.__self__))
     if type(obj) in (list, tuple):
-        parts = [_convert(v, consts, seen, depth + 1) for v in obj]
+        parts = [_convert(v, consts, memo, depth + 1) for v in obj]
         if not any(parts):
             return None
         return lambda vals: type(obj)(p(vals) if p else v for p, v in zip(parts, obj))
     if type(obj) is dict:
-        parts = {k: _convert(v, consts, seen, depth + 1) for k, v in obj.items()}
+        parts = {k: _convert(v, consts, memo, depth + 1) for k, v in obj.items()}
         if not any(parts.values()):
             return None
         return lambda vals: {k: (parts[k](vals) if parts[k] else v) for k, v in obj.items()}
     return None
 
 
-def _convert_function(fn, consts, seen, depth):
+def _convert_function(fn, consts, memo, depth):
     cells = fn.__closure__ or ()
     contents = []
     for c in cells:
@@ -100,9 +110,9 @@ def _convert_function(fn, consts, seen, depth):
             contents.append(c.cell_contents)
         except ValueError:            # an empty cell (a name assigned later)
             contents.append(_EMPTY)
-    parts = [None if v is _EMPTY else _convert(v, consts, seen, depth + 1) for v in contents]
-    dflt = _convert(fn.__defaults__ or (), consts, seen, depth + 1)
-    kwd = _convert(fn.__kwdefaults__ or {}, consts, seen, depth + 1)
+    parts = [None if v is _EMPTY else _convert(v, consts, memo, depth + 1) for v in contents]
+    dflt = _convert(fn.__defaults__ or (), consts, memo, depth + 1)
+    kwd = _convert(fn.__kwdefaults__ or {}, consts, memo, depth + 1)
     if not (any(parts) or dflt or kwd):
         return None
 
@@ -125,7 +135,7 @@ def closure_convert(obj):
     partial arguments; lists, tuples, dicts of them), and ``rebuild(values)``, ``obj`` with
     ``values`` in their place. ``rebuild(dyn)`` behaves like ``obj``."""
     dyn: list = []
-    rb = _convert(obj, dyn, set())
+    rb = _convert(obj, dyn, {})
     return (rb if rb is not None else (lambda vals: obj)), dyn
 
 
@@ -193,8 +203,10 @@ def implicit_root(F, dyn, start, run, tangent_solve, *, name: str):
             raise ImplicitDiffError(
                 f"{name}: the function reads a value traced by an enclosing transform that "
                 f"{name} cannot see (an attribute of an object, or a global), so it cannot "
-                "differentiate the solution through it. Pass that value in args= (or as a "
-                "variable the function closes over).")
+                "differentiate the solution through it. "
+                + ("Read it from a variable the function closes over (or a default argument)"
+                   if name == "custom_root" else "Pass that value in args= (or read it from "
+                   "a variable the function closes over)") + ".")
         x, aux, reason = run(vals, fad.tree.unflatten(s_tree, leaves[:n_s]))
         box["reasons"].append(reason)
         xl, box["x"] = fad.tree.flatten(x)
