@@ -147,9 +147,18 @@ def _solve_impl(*leaves, job):
     return job(list(leaves))
 
 
+def _solve_batch(vals, dims, *, job):
+    # one solve per example: a SciPy solver handles one problem at a time
+    size = next(ex.shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
+    outs = [implicit_solve_p(*[v[i] if d is not None else v for v, d in zip(vals, dims)],
+                             job=job) for i in range(size)]
+    return [fnp.stack([o[k] for o in outs]) for k in range(len(outs[0]))]
+
+
+# nondiff: the solver is never differentiated (its derivative is attached by _attach)
 implicit_solve_p = ex.Primitive("implicit_solve", _solve_impl, multiple_results=True,
                                 nondiff=True)
-# no batch rule: vmap runs the solver once per example (the loop fallback)
+ex.defbatch(implicit_solve_p, _solve_batch)
 
 
 def _traced_leaf(x):
@@ -198,8 +207,10 @@ def implicit_root(F, dyn, start, run, tangent_solve, *, name: str):
 
     def job(leaves):
         vals = leaves[n_s:]
-        probe = F(fad.tree.unflatten(s_tree, leaves[:n_s])["x0"], vals)
-        if any(_traced_leaf(o) for o in fad.tree.leaves(probe)):
+        # under a transform, f must not return a traced value on plain inputs (one it reads
+        # from somewhere the closure conversion does not look)
+        if ex.active_traces() and any(_traced_leaf(o) for o in fad.tree.leaves(
+                F(fad.tree.unflatten(s_tree, leaves[:n_s])["x0"], vals))):
             raise ImplicitDiffError(
                 f"{name}: the function reads a value traced by an enclosing transform that "
                 f"{name} cannot see (an attribute of an object, or a global), so it cannot "
