@@ -269,7 +269,8 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
         ...     return x
         >>> def my_sqrt(a):
         ...     return custom_root(lambda x: x ** 2 - a, 1.0, newton, lambda g, y: y / g(1.0))
-        >>> float(my_sqrt(4.0)), float(fad.grad(my_sqrt)(4.0)), float(fad.grad(fad.grad(my_sqrt))(4.0))
+        >>> d1, d2 = fad.grad(my_sqrt), fad.grad(fad.grad(my_sqrt))
+        >>> float(my_sqrt(4.0)), float(d1(4.0)), float(d2(4.0))
         (2.0, 0.25, -0.03125)
     """
     rebuild, dyn = closure_convert(f)
