@@ -182,6 +182,15 @@ def test_root_closure_and_vmap_over_parameters_against_a_loop():
     np.testing.assert_allclose(res[:, 0], np.sqrt(a_s), rtol=1e-10)
 
 
+def test_root_vmap_over_a_float_and_an_integer_parameter():
+    # x^k = a: the integer k is batched (a tracer) but has no derivative
+    f = lambda x, a, k: x ** k - a                                            # noqa: E731
+    a, k = np.array([4.0, 8.0]), np.array([2, 3])
+    x_of = lambda a, k: fo.root(f, np.ones(1), args=(a, k), tol=1e-13).x[0]  # noqa: E731
+    np.testing.assert_allclose(fad.vmap(x_of)(a, k), [2.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(fad.vmap(fad.grad(x_of))(a, k), [1 / 4, 1 / 12], rtol=1e-10)
+
+
 def test_root_scalar_and_brentq():
     f = lambda x, a: x ** 3 + x - a                                           # noqa: E731
     for kw in [dict(bracket=(-10, 10)), dict(method="newton", x0=1.0),

@@ -184,7 +184,19 @@ def _attach_jvp(spec, primals, tangents):
     if np.any(bad):
         raise ImplicitDiffError(f"{spec.name}: {spec.why_not(bad)}")
     x = _attach(spec, x_star, dyn, ok)      # through this rule again: higher orders
-    rhs = fad.jvp(lambda d: spec.F(x, d), (dyn,), (tangents[1],))[1]
+    # ∂f/∂θ θ̇ over the float θ (an integer one, batched by vmap, has no derivative)
+    idx = [i for i, d in enumerate(dyn) if np.issubdtype(ex.dtype_of(d), np.inexact)]
+
+    def with_floats(fl):
+        full = list(dyn)
+        for i, v in zip(idx, fl):
+            full[i] = v
+        return full
+
+    if not idx:
+        return x, fad.tree.map(fnp.zeros_like, x)
+    rhs = fad.jvp(lambda fl: spec.F(x, with_floats(fl)), ([dyn[i] for i in idx],),
+                  ([tangents[1][i] for i in idx],))[1]
 
     def lin(v):                              # v -> (∂f/∂x) v at the solution
         return fad.jvp(lambda y: spec.F(y, dyn), (x,), (v,))[1]
