@@ -24,7 +24,7 @@ EXAMPLE_NEEDS = {
     "optimizers_rosenbrock.py": [],
     "schedules_clipping.py": [],
     "linear_regression.py": [],
-    "implicit_fixed_point.py": [],
+    "implicit_fixed_point.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
