@@ -91,34 +91,88 @@ class CollapsedTrace(Trace):
         R = self.size
         linear = _linear_in_carriers(prim, t1s)
         elementwise = prim.rules.elementwise
-        if elementwise:
-            # broadcasting does the batching: each first coefficient aligned to (R, *out)
-            # and the rules handed the output broadcast to that shape (a view)
+        s2 = rule(primals, s2s, ans, **params) if any(s is not None for s in s2s) else None
+        q = None
+        carriers = [i for i, t in enumerate(t1s) if t is not None]
+        if elementwise and prim.rules.taylor is not None and len(carriers) <= 2:
+            y1, q = _elementwise_quadratic(prim, primals, t1s, carriers, ans, params,
+                                           linear, self.weights)
+        elif elementwise:
+            # the generic rule wants one shape throughout: everything broadcast to (R, *out)
+            big_shape = (R, *shape_of(ans))
             ts = _aligned(t1s, shape_of(ans))
-            big = ops.broadcast_to(ans, (R, *shape_of(ans)))
+            big = ops.broadcast_to(ans, big_shape)
             y1 = rule(primals, ts, big, **params)
+            if not linear:
+                q = _taylor2(prim, [_bcast(p, big_shape) for p in primals], ts, big, params)
         elif linear and prim.rules.batch is not None:
             y1 = _linear_batched(prim, primals, t1s, params)
         else:
             y1 = _batched(lambda ts: rule(primals, ts, ans, **params), t1s, R)
-        # S_out = J S_in (one unbatched JVP) + sum_r w_r Q(x1_r)
-        s2 = rule(primals, s2s, ans, **params) if any(s is not None for s in s2s) else None
-        if not linear:
-            if elementwise:
-                ps = primals
-                if prim.rules.taylor is None:   # the generic rule wants one shape throughout
-                    ps = [_bcast(p, (R, *shape_of(ans))) for p in primals]
-                q = _taylor2(prim, ps, ts, big, params)
-            else:
+            if not linear:
                 q = _batched(lambda ts: _taylor2(prim, primals, ts, ans, params), t1s, R)
-            if q is not None:
-                w = self.weights
-                q = q.sum(axis=0) if w is None else (w.reshape((-1,) + (1,) * (q.ndim - 1))
-                                                     * q).sum(axis=0)
-                s2 = q if s2 is None else s2 + q
+        # S_out = J S_in (one unbatched JVP) + sum_r w_r Q(x1_r)
+        if q is not None and not (elementwise and prim.rules.taylor is not None
+                                  and len(carriers) <= 2):
+            w = self.weights
+            q = q.sum(axis=0) if w is None else (w.reshape((-1,) + (1,) * (q.ndim - 1))
+                                                 * q).sum(axis=0)
+            s2 = q if s2 is None else s2 + q
+        elif q is not None:      # already summed over the directions
+            s2 = q if s2 is None else s2 + q
         if y1 is None and s2 is None:
             return ans
         return CollapsedTracer(self, ans, y1, s2)
+
+
+def _elementwise_quadratic(prim, primals, t1s, carriers, ans, params, linear, weights):
+    """An elementwise primitive with its own recurrence: ``y1_r`` from the order-1 rule on
+    all directions at once, and ``sum_r w_r Q(x1_r)`` without one product per direction:
+    Q is an elementwise quadratic form in the (at most two) operands' first coefficients,
+    so it is its value at unit coefficients times the sums of squares and cross products."""
+    rule = prim.rules.taylor
+    ts = _aligned(t1s, shape_of(ans))
+    (y1,) = rule(primals, [None if t is None else [t] for t in ts], ans, **params)
+    if linear:
+        return y1, None
+
+    def q_at(units):     # Q with unit first coefficients on the operands in ``units``
+        ser = [[np.ones(shape_of(p), _float(p)), None] if i in units else None
+               for i, p in enumerate(primals)]
+        return rule(primals, ser, ans, **params)[1]
+
+    def wsum(v):          # sum_r w_r v_r over the directions
+        if weights is None:
+            return v.sum(axis=0)
+        return (weights.reshape((-1,) + (1,) * (v.ndim - 1)) * v).sum(axis=0)
+
+    a = carriers[0]
+    q = _times(q_at({a}), wsum(ts[a] * ts[a]))
+    if len(carriers) == 2:
+        b = carriers[1]
+        qb = q_at({b})
+        qab = q_at({a, b})
+        cross = _minus(_minus(qab, q_at({a})), qb)      # the coefficient of x1_a x1_b
+        q = _plus(_plus(q, _times(qb, wsum(ts[b] * ts[b]))),
+                  _times(cross, wsum(ts[a] * ts[b])))
+    return y1, q
+
+
+def _float(p):
+    dt = dtype_of(p)
+    return dt if dt.kind in "fc" else np.float64
+
+
+def _times(c, v):
+    return None if c is None else c * v
+
+
+def _plus(a, b):
+    return b if a is None else (a if b is None else a + b)
+
+
+def _minus(a, b):
+    return a if b is None else (-b if a is None else a - b)
 
 
 def _linear_in_carriers(prim, t1s) -> bool:

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ._args import split_outputs
-from ._core import Primitive, Trace, Tracer, new_trace
+from ._core import Primitive, Trace, Tracer, new_trace, ops
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -218,6 +218,8 @@ def _by_jvp(prim: Primitive, primals, series, ans, params):
                           "push a Taylor series through it")
     K = len(next(s for s in series if s is not None))
     multi = prim.multiple_results
+    if prim.rules.elementwise and not multi:
+        primals, ans = _common_shape(primals, series, ans)
     ys = [[] for _ in ans] if multi else []
     for k in range(1, K + 1):
         m = k - 1     # the coefficient of y'(t) needed for y_k
@@ -249,6 +251,20 @@ def _by_jvp(prim: Primitive, primals, series, ans, params):
         else:
             ys.append(None if dm is None else dm / k)
     return ys
+
+
+def _common_shape(primals, series, ans):
+    """For an elementwise primitive whose coefficients carry extra leading axes (one per
+    direction, collapsed Taylor mode): the primals and output broadcast to their shape, so
+    that the JVP rule sees one shape throughout."""
+    shapes = [shape_of(ans)] + [shape_of(c) for s in series if s is not None
+                                for c in s if c is not None]
+    full = np.broadcast_shapes(*shapes)
+    if full == shape_of(ans):
+        return primals, ans
+    bc = [p if type(p) in (int, float, complex) else ops.broadcast_to(p, full)
+          for p in primals]
+    return bc, ops.broadcast_to(ans, full)
 
 
 def _nz(c, p):

@@ -182,3 +182,40 @@ def test_errors():
         fad.derivatives(np.sin, 0)
     with pytest.raises(ValueError, match="primal's shape|its primal's shape"):
         fad.jet(np.sin, (np.ones(3),), ((np.ones(2),),))
+
+
+COMPOSITES = [
+    ("x*sin(x)", lambda x: np.sum(x * np.sin(x))),
+    ("quotient", lambda x: np.sum(x / (1 + x ** 2))),
+    ("outer product", lambda x: np.sum(np.tanh(x[:, None] * x[None, :]))),
+    ("broadcast add", lambda x: np.sum(np.exp(x[:2, None] + x[None, 1:]) ** 2)),
+    ("arctan2 (generic)", lambda x: np.sum(np.arctan2(x, 1 + x * x))),
+    ("power traced exponent", lambda x: np.sum((1.5 + x * x) ** x)),
+    ("matrix", lambda x: np.sum(np.tanh(np.outer(x, x) @ x)) * x[0]),
+    ("vector output", lambda x: np.sin(x) * x[::-1]),
+]
+
+
+@pytest.mark.parametrize("name, f", COMPOSITES, ids=[c[0] for c in COMPOSITES])
+def test_laplacian_and_weighted_sums_of_composites(name, f):
+    x = np.array([0.3, -0.7, 0.5])
+    H = np.asarray(fad.jacfwd(fad.jacrev(f))(x))          # (*out, 3, 3)
+    np.testing.assert_allclose(fad.laplacian(f)(x), np.trace(H, axis1=-2, axis2=-1),
+                               rtol=1e-10, atol=1e-12)
+    rng = np.random.default_rng(2)
+    V, w = rng.normal(size=(4, 3)), np.array([1.0, -2.0, 0.5, 3.0])
+    expect = np.einsum("r,...ij,ri,rj->...", w, H, V, V)
+    np.testing.assert_allclose(fad.taylor_sum(f, V, weights=w)(x), expect, rtol=1e-10,
+                               atol=1e-12)
+    # the general order: one series per direction (K = 3 against nested jvp)
+    d3 = fad.taylor_sum(f, V, weights=w, order=3)(x)
+    ref = 0.0
+    for wr, v in zip(w, V):
+        ref = ref + wr * _nested_derivatives(lambda t: f(x + t * v), 3)[3]
+    np.testing.assert_allclose(d3, ref, rtol=1e-9, atol=1e-11)
+
+
+def test_collapsed_mode_names_a_primitive_with_several_outputs():
+    with pytest.raises(fad.NoRuleError, match="several outputs.*jet under fad.vmap"):
+        fad.laplacian(lambda x: np.sum(np.linalg.eigh(np.outer(x, x) + np.eye(2))[0]))(
+            np.array([0.3, 0.4]))

@@ -25,10 +25,18 @@ def full(primal, s, K: int) -> list:
 
 
 def fit(terms: list, ans) -> list:
-    """Broadcast each coefficient to the output's shape (None stays None)."""
+    """Broadcast each coefficient to the output's shape (None stays None). Coefficients with
+    extra leading axes (one per direction, in collapsed Taylor mode) keep them."""
     shp = shape_of(ans)
-    return [c if c is None or shape_of(c) == shp else ops.broadcast_to(c, shp)
-            for c in terms]
+    out = []
+    for c in terms:
+        if c is not None:
+            cs = shape_of(c)
+            want = cs[:len(cs) - len(shp)] + shp if len(cs) > len(shp) else shp
+            if cs != want:
+                c = ops.broadcast_to(c, want)
+        out.append(c)
+    return out
 
 
 def _acc(acc, term):
