@@ -25,6 +25,8 @@ EXAMPLE_NEEDS = {
     "schedules_clipping.py": [],
     "linear_regression.py": [],
     "implicit_fixed_point.py": ["scipy"],
+    "pinn_poisson.py": [],
+    "taylor_ode.py": [],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
