@@ -80,14 +80,12 @@ class CollapsedTrace(Trace):
         ans = (prim if lower else prim.impl)(*primals, **params)
         if prim.nondiff or not carried:
             return ans
-        if prim.multiple_results:
-            raise NoRuleError(f"laplacian/taylor_sum: '{prim.name}' has several outputs, "
-                              "which collapsed Taylor mode does not handle yet; use "
-                              "fad.jet under fad.vmap over the directions instead")
         rule = prim.rules.jvp
         if rule is None:
             raise NoRuleError(f"'{prim.name}' has no forward-mode (JVP) rule: laplacian and "
                               "taylor_sum cannot push a Taylor series through it")
+        if prim.multiple_results:
+            return _several_outputs(self, prim, primals, t1s, s2s, ans, params, rule)
         R = self.size
         linear = _linear_in_carriers(prim, t1s)
         elementwise = prim.rules.elementwise
@@ -175,6 +173,28 @@ def _minus(a, b):
     return a if b is None else (-b if a is None else a - b)
 
 
+def _several_outputs(trace, prim, primals, t1s, s2s, ans, params, rule):
+    """A primitive with several outputs (eigh, svd, qr ...): per direction, by vmap."""
+    R, n = trace.size, len(ans)
+    y1 = _batched(lambda ts: _listed(rule(primals, ts, ans, **params), n), t1s, R, n)
+    s2 = (_listed(rule(primals, s2s, ans, **params), n)
+          if any(s is not None for s in s2s) else [None] * n)
+    q = _batched(lambda ts: _listed(_taylor2(prim, primals, ts, ans, params), n), t1s, R, n)
+    w = trace.weights
+    outs = []
+    for a, t, s, qi in zip(ans, y1, s2, q):
+        if qi is not None:
+            qi = qi.sum(axis=0) if w is None else (
+                w.reshape((-1,) + (1,) * (qi.ndim - 1)) * qi).sum(axis=0)
+            s = qi if s is None else s + qi
+        outs.append(a if t is None and s is None else CollapsedTracer(trace, a, t, s))
+    return outs
+
+
+def _listed(v, n):
+    return [None] * n if v is None else list(v)
+
+
 def _linear_in_carriers(prim, t1s) -> bool:
     lin = prim.rules.linear
     if lin is None:
@@ -230,26 +250,33 @@ def _taylor2(prim, primals, ts, ans, params):
     rule = prim.rules.taylor
     out = (rule(primals, series, ans, **params) if rule is not None
            else taylor_fallback(prim, primals, series, ans, params))
-    return None if out is None else out[1]
+    if out is None:
+        return None
+    if prim.multiple_results:
+        return [None if o is None else o[1] for o in out]
+    return out[1]
 
 
-def _batched(fn: Callable, ts: list, size: int):
-    """``fn(ts)`` for each direction: the entries of ``ts`` batched on axis 0 (None: zero)."""
+def _batched(fn: Callable, ts: list, size: int, n_out: int = 0):
+    """``fn(ts)`` for each direction: the entries of ``ts`` batched on axis 0 (None: zero).
+    ``n_out``: ``fn`` returns a list of that many outputs (entries may be None)."""
     pos = [i for i, t in enumerate(ts) if t is not None]
     if not pos:
-        return None
-    marker = []
+        return [None] * n_out if n_out else None
+    zero = []
 
     def one(*vals):
         full = [None] * len(ts)
         for i, v in zip(pos, vals):
             full[i] = v
         out = fn(full)
-        marker.append(out is None)
-        return [0.0 if out is None else out]
+        outs = out if n_out else [out]
+        zero[:] = [o is None for o in outs]
+        return [0.0 if o is None else o for o in outs]
 
-    (out,) = vmap_flat(one, [0] * len(pos), size)(*[ts[i] for i in pos])
-    return None if marker and marker[-1] else out
+    res = vmap_flat(one, [0] * len(pos), size)(*[ts[i] for i in pos])
+    res = [None if z else r for r, z in zip(res, zero)]
+    return res if n_out else res[0]
 
 
 def collapsed_second_order(fun_flat: Callable, x, directions, weights=None):
