@@ -6,7 +6,7 @@ default) or through the solver's checkpointed steps (``gradient="discrete"``). B
 the public funcad API only (layer L7, like ``funcad.optim``). See docs/scipy-integrate.md.
 """
 
-# from ._ivp import OdeResult, solve_ivp
+from ._ivp import OdeResult, solve_ivp
 from ._odeint import odeint
 
 __all__ = ["odeint", "solve_ivp", "OdeResult"]

@@ -70,6 +70,7 @@ class Options(NamedTuple):
     method: str       # a key of TABLEAUS
     caller: str       # the public name, for error messages
     t_bar: bool = True    # the adjoint computes the times' cotangent (they are traced)
+    first_step: float | None = None     # the first step to try (None: chosen)
 
 
 def primal_float(x) -> float:
@@ -227,6 +228,7 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
     y0 = y = tuple(y0)
     k0 = tuple(fun(t, y, *args)) if f0 is None else tuple(f0)
     stats.nfev += f0 is None
+    h0 = opts.first_step if h0 is None else h0
     if h0 is None:
         h = initial_step(lambda t, y: fun(t, y, *args), t, y, k0, opts, tab.order)
         stats.nfev += 1
@@ -250,7 +252,9 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
                     f"{opts.method}, rtol={opts.rtol:g}, atol={opts.atol:g}): the solution may "
                     "blow up there, or the problem is stiff; loosen the tolerances or use an "
                     "implicit method (see docs/scipy-integrate.md)")
-            land = tf + h >= target_f - 4 * np.spacing(max(abs(target_f), 1.0))
+            # land on the target when the step reaches it, or stops short of it by a sliver
+            # (rounding: a step size proposed from an error that differs in the last bits)
+            land = tf + h * (1 + 1e-6) >= target_f
             step = (target - t) if land else h
             step_f = (target_f - tf) if land else h
             y_new, k_new, err_vec = step_fn(t, y, k0, step, *args)
@@ -264,7 +268,8 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
                 y, k0 = y_new, k_new
                 stats.accepted += 1
                 stats.times.append(tf)
-                if not (land and step_f < h):   # a step cut short to land keeps h for the next
+                # a step cut short to land keeps h for the next (the margin: rounding)
+                if not (land and step_f < h * (1 - 1e-9)):
                     h = min(h * factor, opts.hmax)
             else:
                 stats.rejected += 1
