@@ -20,7 +20,8 @@ names the engine rework gives its modules):
         _checkpoint, _tape, _vmap,   cores, and the primitives that carry user functions
         _jacobians, api, test_util
     L6  __init__                     the public facade
-    L7  optim/, nn/, compat/         built on the public API only
+    L7  optim/, nn/, compat/,        built on the public API only
+        scipy/integrate/
 
 A module imports only from its own layer or below, and the graph has no cycle.
 """
@@ -53,6 +54,7 @@ LAYERS = {
     "funcad": 6,
     "funcad.optim": 7, "funcad.optim.": 7, "funcad.nn": 7, "funcad.nn.": 7,
     "funcad.compat": 7, "funcad.compat.": 7,
+    "funcad.scipy.integrate": 7, "funcad.scipy.integrate.": 7,
 }
 
 # the interpreters: none imports another (an extension names the one it builds on)

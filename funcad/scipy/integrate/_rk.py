@@ -235,6 +235,7 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
     else:
         h = h0
     ys = [y0]
+    retried = False
     for i in range(1, len(ts)):
         target, target_f = ts[i], tfs[i]
         n_steps = 0
@@ -263,6 +264,9 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
             if err <= 1.0:
                 factor = MAX_FACTOR if err == 0 else \
                     min(MAX_FACTOR, SAFETY * err ** (-1 / (tab.order + 1)))
+                if retried:          # no growth right after a rejection
+                    factor = min(1.0, factor)
+                retried = False
                 t = target if land else t + step
                 tf = target_f if land else tf + step_f
                 y, k0 = y_new, k_new
@@ -273,6 +277,7 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
                     h = min(h * factor, opts.hmax)
             else:
                 stats.rejected += 1
+                retried = True
                 h = step_f * max(MIN_FACTOR, SAFETY * err ** (-1 / (tab.order + 1)))
         ys.append(y)
     return ys, h
