@@ -85,14 +85,21 @@ def test_time_dependent_rhs_and_tfirst():
     np.testing.assert_array_equal(ys, ys2)
 
 
+def forced(t, y, w):
+    return fnp.stack([y[1], -w ** 2 * y[0] + 0.1 * np.sin(t)])
+
+
+def pendulum(t, y, g):          # its solve rejects steps (3 with RK45)
+    return fnp.stack([y[1], -g * np.sin(y[0])])
+
+
 @pytest.mark.parametrize("method", ["RK45", "RK23"])
-def test_solve_ivp_takes_scipys_steps(method):
+@pytest.mark.parametrize("f, w, T", [(forced, 2.0, 3.0), (pendulum, 9.81, 5.0)])
+def test_solve_ivp_takes_scipys_steps(method, f, w, T):
     # the same method, step control and landing as SciPy: the same step times and values
-    def f(t, y, w):
-        return fnp.stack([y[1], -w ** 2 * y[0] + 0.1 * np.sin(t)])
     y0 = np.array([1.0, 0.0])
-    ours = solve_ivp(f, (0.0, 3.0), y0, method=method, args=(2.0,))
-    ref = si.solve_ivp(f, (0.0, 3.0), y0, method=method, args=(2.0,))
+    ours = solve_ivp(f, (0.0, T), y0, method=method, args=(w,))
+    ref = si.solve_ivp(f, (0.0, T), y0, method=method, args=(w,))
     assert ours.t.shape == ref.t.shape and ours.success and ours.status == 0
     np.testing.assert_allclose(ours.t, ref.t, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.y, ref.y, rtol=1e-8, atol=1e-10)

@@ -144,15 +144,19 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
                   [sign * stop_gradient(t0), sign * stop_gradient(tf)], tuple(sg), opts,
                   stats=stats, h0=first_step)
         times = [t0] + [sign * s for s in stats.times[:-1]] + [tf]
-        nfev = count[0]       # (the second solve lands on these steps without rejections)
+        nfev = count[0]
+        # the solve proper takes those steps again, one per interval (the same values);
+        # the adjoint's backward solve is adaptive as always
+        fwd_opts = opts._replace(one_step=True)
     else:
         times = [t0] + [t_eval[i] for i in range(np.shape(t_eval)[0])]
         _check_t_eval(times, sign, t_span)
+        fwd_opts = opts
     count[0] = 0
     ts = np.stack(times) if is_traced(*times) else np.array(times, dtype=np.float64)
     if first_step is not None:
         opts = opts._replace(first_step=float(first_step))
-    ys = solve_flat(rhs, y0, sign * ts, live, opts, gradient)
+    ys = solve_flat(rhs, y0, sign * ts, live, fwd_opts, gradient)
     nfev = count[0] if t_eval is not None else nfev
     t_out = ts if t_eval is None else ts[1:]
     y_out = ys.T if t_eval is None else ys[1:].T

@@ -165,6 +165,7 @@ def _solve_bwd(fun, opts, res, g):
     theta = np.zeros(sum(sizes))
     ts_bar = [None] * len(tl)
     h = None
+    opts = opts._replace(one_step=False)     # the backward solve is adaptive
     for i in range(len(tl) - 1, 0, -1):
         if opts.t_bar:
             ts_bar[i] = np.sum(g[i] * fun(tl[i], ys[i], *args))

@@ -71,6 +71,8 @@ class Options(NamedTuple):
     caller: str       # the public name, for error messages
     t_bar: bool = True    # the adjoint computes the times' cotangent (they are traced)
     first_step: float | None = None     # the first step to try (None: chosen)
+    one_step: bool = False  # one step per output interval, no error control (the times
+                            # are the accepted steps of an earlier solve)
 
 
 def primal_float(x) -> float:
@@ -228,6 +230,14 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
     y0 = y = tuple(y0)
     k0 = tuple(fun(t, y, *args)) if f0 is None else tuple(f0)
     stats.nfev += f0 is None
+    if opts.one_step:
+        ys = [y0]
+        for i in range(1, len(ts)):
+            y, k0, _ = step_fn(t, y, k0, ts[i] - t, *args)
+            t = ts[i]
+            stats.nfev += len(tab.a)
+            ys.append(y)
+        return ys, None
     h0 = opts.first_step if h0 is None else h0
     if h0 is None:
         h = initial_step(lambda t, y: fun(t, y, *args), t, y, k0, opts, tab.order)
