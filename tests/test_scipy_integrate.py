@@ -61,7 +61,8 @@ def test_linear_ode_matches_expm(method):
     tol = dict(rtol=1e-10, atol=1e-10) if method == "RK45" else dict(rtol=1e-8, atol=1e-8)
     ys = odeint(linear, Y4, T3, A4, method=method, **tol)
     assert ys.shape == (3, 4)
-    np.testing.assert_allclose(ys, linear_exact(Y4, T3, A4), atol=1e-6 if method == "RK23" else 1e-8)
+    np.testing.assert_allclose(ys, linear_exact(Y4, T3, A4),
+                               atol=1e-6 if method == "RK23" else 1e-8)
 
 
 def test_decay_and_harmonic_oscillator_closed_forms():
