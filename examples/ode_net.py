@@ -9,8 +9,8 @@ batch), and scores the mean squared distance to the window. The gradient in the 
 weights comes from the continuous adjoint (a backward solve: the tape keeps the
 trajectories, not the solver's steps). Adam (funcad.optim) fits it. The script prints
 the loss as it falls, compares the learned field with the true one at a few points and
-checks the adjoint gradient against finite differences once. Saves ode_net.png (the trajectories and the learned field) when
-matplotlib is installed.
+checks the adjoint gradient against finite differences once. Saves ode_net.png (the
+trajectories and the learned field) when matplotlib is installed.
 
 Run: python examples/ode_net.py   (under 30 s; FUNCAD_EXAMPLE_QUICK=1 for a smoke test)
 """
