@@ -136,21 +136,27 @@ def _solve_fwd(fun, opts, y0, ts, *args):
 
 def _aug_dynamics(fun, n: int, diff: tuple):
     """The backward system in reversed time s = -t on z = (y, a, θ̄) (θ̄ the float args)."""
+    every = len(diff) == len(diff and range(diff[-1] + 1))   # diff == (0, 1, ..., k)
+
     def aug(s, z, *args):
         y, a = z[0], z[1]
         t = -s
-
-        def f(y, *dargs):
-            full = list(args)
-            for i, d in zip(diff, dargs):
-                full[i] = d
-            return fun(t, y, *full)
-        fy, pull = vjp(f, y, *[args[i] for i in diff])
+        if every:                        # the common case, with less Python per call
+            fy, pull = vjp(lambda y, *dargs: fun(t, y, *dargs, *args[len(diff):]), y,
+                           *args[:len(diff)])
+        else:
+            def f(y, *dargs):
+                full = list(args)
+                for i, d in zip(diff, dargs):
+                    full[i] = d
+                return fun(t, y, *full)
+            fy, pull = vjp(f, y, *[args[i] for i in diff])
         cts = pull(a)
-        out = (-fy, cts[0])
-        if diff:
-            out += (np.concatenate([np.reshape(c, (-1,)) for c in cts[1:]]),)
-        return out
+        if not diff:
+            return (-fy, cts[0])
+        if len(diff) == 1:
+            return (-fy, cts[0], np.reshape(cts[1], (-1,)))
+        return (-fy, cts[0], np.concatenate([np.reshape(c, (-1,)) for c in cts[1:]]))
     return aug
 
 
@@ -275,14 +281,20 @@ def odeint(func, y0, t, *args, rtol: float = 1.4e-8, atol: float = 1.4e-8,
     leaves, treedef = tree.flatten(args)
 
     traced = [i for i, x in enumerate(leaves) if is_traced(x)]
+    flat_args = treedef == tree.structure(tuple(range(len(leaves))))
+    if flat_args and len(traced) == len(leaves):     # every argument a traced array
 
-    def fun(t, y, *live):
-        full = list(leaves)             # the plain arguments are constants of the solve
-        for i, x in zip(traced, live):
-            full[i] = x
-        a = tree.unflatten(treedef, full)
-        yt = unravel(y)
-        return ravel(func(t, yt, *a) if tfirst else func(yt, t, *a))
+        def fun(t, y, *a):
+            yt = unravel(y)
+            return ravel(func(t, yt, *a) if tfirst else func(yt, t, *a))
+    else:
+        def fun(t, y, *live):
+            full = list(leaves)             # the plain arguments are constants of the solve
+            for i, x in zip(traced, live):
+                full[i] = x
+            a = tree.unflatten(treedef, full)
+            yt = unravel(y)
+            return ravel(func(t, yt, *a) if tfirst else func(yt, t, *a))
 
     ts = np.asarray(t, dtype=np.float64) if not is_traced(t) else t
     ys = solve_flat(fun, y0_flat, ts, [leaves[i] for i in traced], opts, gradient)
