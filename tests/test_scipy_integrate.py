@@ -56,9 +56,9 @@ def fd(f, x, eps=1e-4):
 # values
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method", ["RK45", "RK23"])
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853"])
 def test_linear_ode_matches_expm(method):
-    tol = dict(rtol=1e-10, atol=1e-10) if method == "RK45" else dict(rtol=1e-8, atol=1e-8)
+    tol = dict(rtol=1e-8, atol=1e-8) if method == "RK23" else dict(rtol=1e-10, atol=1e-10)
     ys = odeint(linear, Y4, T3, A4, method=method, **tol)
     assert ys.shape == (3, 4)
     np.testing.assert_allclose(ys, linear_exact(Y4, T3, A4),
@@ -94,16 +94,18 @@ def pendulum(t, y, g):          # its solve rejects steps (3 with RK45)
     return fnp.stack([y[1], -g * np.sin(y[0])])
 
 
-@pytest.mark.parametrize("method", ["RK45", "RK23"])
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853"])
 @pytest.mark.parametrize("f, w, T", [(forced, 2.0, 3.0), (pendulum, 9.81, 5.0)])
 def test_solve_ivp_takes_scipys_steps(method, f, w, T):
     # the same method, step control and landing as SciPy: the same step times and values
+    # (DOP853's error estimate cancels more, so round-off moves its steps by ~1e-10)
+    tol = 1e-8 if method == "DOP853" else 1e-10
     y0 = np.array([1.0, 0.0])
     ours = solve_ivp(f, (0.0, T), y0, method=method, args=(w,))
     ref = si.solve_ivp(f, (0.0, T), y0, method=method, args=(w,))
     assert ours.t.shape == ref.t.shape and ours.success and ours.status == 0
-    np.testing.assert_allclose(ours.t, ref.t, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.y, ref.y, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.t, ref.t, rtol=tol, atol=1e-12)
+    np.testing.assert_allclose(ours.y, ref.y, rtol=100 * tol, atol=100 * tol)
     assert ours.nfev == ref.nfev
 
 
@@ -121,10 +123,11 @@ def test_solve_ivp_t_eval_and_backward_in_time():
 # derivatives
 # ---------------------------------------------------------------------------
 
+@pytest.mark.parametrize("method", ["RK45", "DOP853"])
 @pytest.mark.parametrize("mode", MODES)
-def test_gradients_in_y0_t_and_args_against_closed_form(mode):
+def test_gradients_in_y0_t_and_args_against_closed_form(mode, method):
     def loss(y0, t, A):
-        return np.sum(np.sin(odeint(linear, y0, t, A, gradient=mode, **TOL)))
+        return np.sum(np.sin(odeint(linear, y0, t, A, gradient=mode, method=method, **TOL)))
 
     def exact(y0, t, A):
         return np.sum(np.sin(linear_exact(y0, t, A)))
@@ -249,8 +252,8 @@ def test_errors_name_the_call_and_the_fix():
     for m in ("Radau", "BDF", "LSODA"):
         with pytest.raises(NotImplementedError, match=f"method='{m}' is an implicit.*RK45"):
             solve_ivp(lambda t, y: -y, (0.0, 1.0), np.ones(2), method=m)
-    with pytest.raises(NotImplementedError, match="DOP853"):
-        solve_ivp(lambda t, y: -y, (0.0, 1.0), np.ones(2), method="DOP853")
+    with pytest.raises(ValueError, match="method='RK4' is unknown"):
+        solve_ivp(lambda t, y: -y, (0.0, 1.0), np.ones(2), method="RK4")
     with pytest.raises(NotImplementedError, match="t_eval"):
         solve_ivp(lambda t, y: -y, (0.0, 1.0), np.ones(2), dense_output=True)
     with pytest.raises(NotImplementedError, match="events"):

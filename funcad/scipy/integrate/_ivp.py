@@ -38,16 +38,12 @@ def _check_method(method):
     if method in IMPLICIT:
         raise NotImplementedError(
             f"solve_ivp: method={method!r} is an implicit method (for stiff problems), which "
-            "funcad.scipy.integrate does not implement. Use method='RK45' or 'RK23' (explicit, "
-            "differentiable) when the problem is not stiff; for a stiff one, get the values "
+            "funcad.scipy.integrate does not implement. Use method='RK45', 'DOP853' or 'RK23' "
+            "(explicit, differentiable) when the problem is not stiff; for a stiff one, get the values "
             f"from scipy.integrate.solve_ivp(..., method={method!r}, jac=fad.jacfwd(...)) "
             "(not differentiable by funcad).")
-    if method == "DOP853":
-        raise NotImplementedError(
-            "solve_ivp: method='DOP853' is not implemented in funcad.scipy.integrate yet; use "
-            "method='RK45' with tighter rtol/atol for the same accuracy.")
-    raise ValueError(f"solve_ivp: method={method!r} is unknown; use 'RK45' or 'RK23' (an "
-                     "OdeSolver class is not accepted)")
+    raise ValueError(f"solve_ivp: method={method!r} is unknown; use 'RK45', 'DOP853' or "
+                     "'RK23' (an OdeSolver class is not accepted)")
 
 
 def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: bool = False,
@@ -59,15 +55,15 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
     ``scipy.integrate.solve_ivp`` with a result whose ``.y`` is differentiable in ``y0``,
     ``t_span``, ``t_eval`` and the float arrays in ``args``: by the continuous adjoint
     (``gradient="adjoint"``, default) or through the solver's steps (``"discrete"``); see
-    :func:`odeint`. The explicit methods RK45 (Dormand–Prince) and RK23 (Bogacki–Shampine)
-    are funcad's own; the implicit ones (Radau, BDF, LSODA), DOP853, ``events`` and
-    ``dense_output`` raise an error that says what to use instead.
+    :func:`odeint`. The explicit methods RK45 (Dormand–Prince 5(4)), DOP853 (8th order) and
+    RK23 (Bogacki–Shampine) are funcad's own; the implicit ones (Radau, BDF, LSODA),
+    ``events`` and ``dense_output`` raise an error that says what to use instead.
 
     Args:
         fun: ``fun(t, y, *args) -> dy/dt`` for a 1-d state ``y``.
         t_span: ``(t0, tf)``; ``tf < t0`` integrates backward in time.
         y0: the initial state, a 1-d array.
-        method: ``"RK45"`` or ``"RK23"``.
+        method: ``"RK45"``, ``"DOP853"`` or ``"RK23"``.
         t_eval: times at which to store the solution, inside ``t_span`` and sorted in the
             direction of integration; None: the solver's own steps (found by a first solve
             on the plain values, then solved again to land on them, differentiably).

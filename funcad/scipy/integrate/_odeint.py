@@ -254,7 +254,8 @@ def odeint(func, y0, t, *args, rtol: float = 1.4e-8, atol: float = 1.4e-8,
         mxstep: the most steps between two consecutive output times.
         hmax: the largest step size.
         tfirst: ``func`` takes ``t`` first (SciPy's ``odeint(..., tfirst=True)``).
-        method: ``"RK45"`` (Dormand–Prince) or ``"RK23"`` (Bogacki–Shampine).
+        method: ``"RK45"`` (Dormand–Prince 5(4)), ``"DOP853"`` (Hairer's 8th-order
+            Dormand–Prince) or ``"RK23"`` (Bogacki–Shampine 3(2)).
         gradient: ``"adjoint"`` or ``"discrete"``.
 
     Returns:

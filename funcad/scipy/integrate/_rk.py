@@ -37,6 +37,7 @@ class Tableau(NamedTuple):
     b: tuple          # the weights of the solution (the last stage's row of a, FSAL)
     e: tuple          # the error weights (b minus the embedded pair's weights)
     order: int        # order of the error estimate (the step exponent is 1/(order+1))
+    e3: tuple | None = None   # DOP853's second (3rd-order) error weights, or None
 
 
 RK23 = Tableau(
@@ -58,7 +59,24 @@ RK45 = Tableau(
     e=(71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40),
     order=4)
 
-TABLEAUS = {"RK23": RK23, "RK45": RK45}
+TABLEAUS = {"RK23": RK23, "RK45": RK45, "DOP853": None}    # DOP853: built on first use
+
+
+def tableau(method: str) -> Tableau:
+    """The tableau of ``method``. DOP853's coefficients (Hairer, Nørsett & Wanner's
+    dop853, with their two error estimators) are read from SciPy, which funcad.scipy
+    requires: 16-digit constants are data, and typing them again invites a typo."""
+    tab = TABLEAUS[method]
+    if tab is None:
+        from scipy.integrate._ivp import dop853_coefficients as dc
+        n = dc.N_STAGES          # 12 stages, then the new point (A's row n is B)
+        tab = TABLEAUS[method] = Tableau(
+            "DOP853", c=tuple(float(x) for x in dc.C[:n + 1]),
+            a=tuple(tuple(float(x) for x in dc.A[i, :i]) for i in range(1, n + 1)),
+            b=tuple(float(x) for x in dc.B) + (0.0,),
+            e=tuple(float(x) for x in dc.E5), order=7,
+            e3=tuple(float(x) for x in dc.E3))
+    return tab
 
 
 class Options(NamedTuple):
@@ -115,8 +133,16 @@ def _rms(x) -> float:
     return float(np.max(np.sqrt(np.mean(x * x, axis=-1))))
 
 
-def _err_norm(err, y, y_new, opts: Options) -> float:
-    """The RMS of the scaled error estimate."""
+def _err_norm(err, y, y_new, opts: Options, two: bool = False) -> float:
+    """The RMS of the scaled error estimate; with ``two`` (DOP853), ``err`` holds the 5th-
+    and the 3rd-order estimates' parts, combined as in dop853."""
+    if two:
+        k = len(y)
+        e5, e3 = _scaled(err[:k], y, y_new, opts), _scaled(err[k:], y, y_new, opts)
+        s5, s3 = np.sum(e5 * e5, axis=-1), np.sum(e3 * e3, axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norms = np.where(s5 == 0, 0.0, s5 / np.sqrt((s5 + 0.01 * s3) * e5.shape[-1]))
+        return float(np.max(norms))
     es, as_, bs = ([np.asarray(primal_values(v)) for v in parts] for parts in (err, y, y_new))
     if any(p.ndim != 1 for p in es + as_ + bs):       # batched by vmap
         e, a, b = (_primal_state(v) for v in (err, y, y_new))
@@ -127,6 +153,11 @@ def _err_norm(err, y, y_new, opts: Options) -> float:
         total += float(r @ r)
         size += r.shape[0]
     return float(np.sqrt(total / size)) if size else 0.0
+
+
+def _scaled(err, y, y_new, opts):
+    e, a, b = (_primal_state(v) for v in (err, y, y_new))
+    return e / (opts.atol + opts.rtol * np.maximum(np.abs(a), np.abs(b)))
 
 
 def initial_step(fun, t0, y0, f0, opts: Options, order: int) -> float:
@@ -169,7 +200,12 @@ def attempt_step(tab: Tableau, fun: Callable, t, y, k0, step, *args):
         y_new = _add(y, _combo(ks, ai, step))
         ks.append(tuple(fun(t + ci * step, y_new, *args)))
     # FSAL: the last stage is the new point (its row of a is b), its slope the next k0
-    return y_new, ks[-1], tuple(_combo(ks, tab.e, step))
+    return y_new, ks[-1], _errors(tab, ks, step)
+
+
+def _errors(tab, ks, step):
+    err = tuple(_combo(ks, tab.e, step))
+    return err if tab.e3 is None else err + tuple(_combo(ks, tab.e3, step))
 
 
 def _attempt_plain(tab, fun, t, y, k0, step, *args):
@@ -189,13 +225,15 @@ def _attempt_plain(tab, fun, t, y, k0, step, *args):
         for Kp, kp in zip(K, k):
             Kp[s] = kp
     else:
-        e = step * np.asarray(tab.e)
-        return y_new, k, tuple(e @ Kp for Kp in K)
+        errs = tuple((step * np.array(tab.e)) @ Kp for Kp in K)
+        if tab.e3 is not None:
+            errs += tuple((step * np.array(tab.e3)) @ Kp for Kp in K)
+        return y_new, k, errs
     ks = [tuple(Kp[i] for Kp in K) for i in range(s)] + [k]
     for ci, ai in zip(tab.c[s + 1:], tab.a[s:]):
         y_new = _add(y, _combo(ks, ai, step))
         ks.append(tuple(fun(t + ci * step, y_new, *args)))
-    return y_new, ks[-1], tuple(_combo(ks, tab.e, step))
+    return y_new, ks[-1], _errors(tab, ks, step)
 
 
 def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | None = None,
@@ -220,7 +258,7 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
         ``(ys, h)``: the list of states at ``ts`` (``ys[0]`` is ``y0``) and the step size
         the controller would take next.
     """
-    tab = TABLEAUS[opts.method]
+    tab = tableau(opts.method)
     stats = stats if stats is not None else Stats()
     step_fn = functools.partial(attempt_step, tab, fun)
     if wrap_step is not None:
@@ -270,7 +308,7 @@ def integrate(fun: Callable, y0, ts, args: tuple, opts: Options, *, h0: float | 
             step_f = (target_f - tf) if land else h
             y_new, k_new, err_vec = step_fn(t, y, k0, step, *args)
             stats.nfev += len(tab.a)
-            err = _err_norm(err_vec, y, y_new, opts)
+            err = _err_norm(err_vec, y, y_new, opts, tab.e3 is not None)
             if err <= 1.0:
                 factor = MAX_FACTOR if err == 0 else \
                     min(MAX_FACTOR, SAFETY * err ** (-1 / (tab.order + 1)))
@@ -297,5 +335,5 @@ def is_traced(*xs) -> bool:
     return any(isinstance(x, Tracer) for x in xs)
 
 
-__all__ = ["Tableau", "RK23", "RK45", "TABLEAUS", "Options", "Stats", "integrate", "attempt_step",
+__all__ = ["Tableau", "RK23", "RK45", "TABLEAUS", "tableau", "Options", "Stats", "integrate", "attempt_step",
            "initial_step", "primal_float", "is_traced"]
