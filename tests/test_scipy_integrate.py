@@ -84,6 +84,13 @@ def test_time_dependent_rhs_and_tfirst():
     np.testing.assert_allclose(ys[:, 0], np.sin(t) - np.sin(0.5), atol=1e-9)
     ys2 = odeint(lambda t, y: np.cos(t) * np.ones_like(y), np.zeros(2), t, tfirst=True, **TOL)
     np.testing.assert_array_equal(ys, ys2)
+    # SciPy's odeint spells "no step limit" hmax=0.0; a limit makes more, smaller steps
+    ref = si.odeint(lambda y, t: np.cos(t) * np.ones_like(y), np.zeros(2), t, hmax=0.0,
+                    rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(odeint(lambda y, t: np.cos(t) * np.ones_like(y), np.zeros(2), t,
+                                      hmax=0.0, **TOL), ref, atol=1e-8)
+    np.testing.assert_allclose(odeint(lambda y, t: np.cos(t) * np.ones_like(y), np.zeros(2), t,
+                                      hmax=0.01, **TOL), ref, atol=1e-8)
 
 
 def forced(t, y, w):

@@ -214,8 +214,10 @@ def make_options(caller, rtol, atol, mxstep, hmax, method, t_bar=True) -> Option
             raise ValueError(f"{caller}: {name} must be a positive float, got {v!r}")
     if not (isinstance(mxstep, (int, np.integer)) and mxstep > 0):
         raise ValueError(f"{caller}: mxstep must be a positive int, got {mxstep!r}")
+    if hmax == 0:                    # SciPy's odeint spells "no limit" hmax=0.0
+        hmax = np.inf
     if not hmax > 0:
-        raise ValueError(f"{caller}: hmax must be positive, got {hmax!r}")
+        raise ValueError(f"{caller}: hmax must be positive (0 or inf: no limit), got {hmax!r}")
     return Options(float(rtol), float(atol), int(mxstep), float(hmax), method, caller,
                    bool(t_bar))
 
@@ -252,7 +254,7 @@ def odeint(func, y0, t, *args, rtol: float = 1.4e-8, atol: float = 1.4e-8,
         *args: extra arguments of ``func`` (arrays or pytrees; float ones are differentiated).
         rtol, atol: relative and absolute tolerances of the local error.
         mxstep: the most steps between two consecutive output times.
-        hmax: the largest step size.
+        hmax: the largest step size (0 or inf: no limit, SciPy's spelling).
         tfirst: ``func`` takes ``t`` first (SciPy's ``odeint(..., tfirst=True)``).
         method: ``"RK45"`` (Dormand–Prince 5(4)), ``"DOP853"`` (Hairer's 8th-order
             Dormand–Prince) or ``"RK23"`` (Bogacki–Shampine 3(2)).

@@ -145,8 +145,7 @@ def _err_norm(err, y, y_new, opts: Options, two: bool = False) -> float:
         return float(np.max(norms))
     es, as_, bs = ([np.asarray(primal_values(v)) for v in parts] for parts in (err, y, y_new))
     if any(p.ndim != 1 for p in es + as_ + bs):       # batched by vmap
-        e, a, b = (_primal_state(v) for v in (err, y, y_new))
-        return _rms(e / (opts.atol + opts.rtol * np.maximum(np.abs(a), np.abs(b))))
+        return _rms(_scaled(err, y, y_new, opts))
     total, size = 0.0, 0
     for e, a, b in zip(es, as_, bs):
         r = e / (opts.atol + opts.rtol * np.maximum(np.abs(a), np.abs(b)))
