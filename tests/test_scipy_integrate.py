@@ -282,3 +282,14 @@ def test_stiff_problem_fails_loudly():
     with pytest.raises(RuntimeError, match="stiff"):
         odeint(lambda y, t: -1e6 * (y - np.cos(t)), np.zeros(1), np.array([0.0, 1.0]),
                mxstep=200)
+
+
+def test_adjoint_tape_keeps_the_outputs_not_the_steps():
+    # the adjoint keeps the solution at the output times; the discrete gradient keeps
+    # every checkpointed step's state, so its tape grows with the number of steps
+    def kept(mode, T):
+        def loss(y0):
+            return np.sum(odeint(linear, y0, np.array([0.0, T]), A4, gradient=mode, **TOL))
+        return sum(r["bytes"] for r in fad.saved_residuals(loss, Y4))
+    assert kept("adjoint", 1.0) == kept("adjoint", 4.0) < 1000
+    assert kept("discrete", 4.0) > 2 * kept("discrete", 1.0) > 10 * kept("adjoint", 1.0)
