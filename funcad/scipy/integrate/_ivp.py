@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ... import stop_gradient, tree
+from ._implicit import IMPLICIT, implicit_solve, scipy_times
 from ._odeint import is_float, make_options, solve_flat
 from ._rk import TABLEAUS, Stats, integrate, is_traced, primal_float
-
-IMPLICIT = ("Radau", "BDF", "LSODA")
 MESSAGE = "The solver successfully reached the end of the integration interval."
 
 
@@ -36,14 +35,10 @@ def _check_method(method):
     if method in TABLEAUS:
         return method
     if method in IMPLICIT:
-        raise NotImplementedError(
-            f"solve_ivp: method={method!r} is an implicit method (for stiff problems), which "
-            "funcad.scipy.integrate does not implement. Use method='RK45', 'DOP853' or 'RK23' "
-            "(explicit, differentiable) when the problem is not stiff; for a stiff one, get the values "
-            f"from scipy.integrate.solve_ivp(..., method={method!r}, jac=fad.jacfwd(...)) "
-            "(not differentiable by funcad).")
-    raise ValueError(f"solve_ivp: method={method!r} is unknown; use 'RK45', 'DOP853' or "
-                     "'RK23' (an OdeSolver class is not accepted)")
+        return method
+    raise ValueError(f"solve_ivp: method={method!r} is unknown; use 'RK45', 'DOP853', 'RK23' "
+                     "(explicit) or 'Radau', 'BDF', 'LSODA' (implicit; an OdeSolver class is "
+                     "not accepted)")
 
 
 def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: bool = False,
@@ -56,14 +51,19 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
     ``t_span``, ``t_eval`` and the float arrays in ``args``: by the continuous adjoint
     (``gradient="adjoint"``, default) or through the solver's steps (``"discrete"``); see
     :func:`odeint`. The explicit methods RK45 (Dormand–Prince 5(4)), DOP853 (8th order) and
-    RK23 (Bogacki–Shampine) are funcad's own; the implicit ones (Radau, BDF, LSODA),
-    ``events`` and ``dense_output`` raise an error that says what to use instead.
+    RK23 (Bogacki–Shampine) are funcad's own and work under every transform. The implicit
+    ones (Radau, BDF, LSODA, for stiff problems) run SciPy's solver with the Jacobian by
+    ``fad.jacfwd`` and differentiate by the adjoint solved backward with the same method on
+    the interpolated forward solution: first-order reverse mode only (grad, vjp, jacrev);
+    vmap, forward mode and second order raise. ``events`` and ``dense_output`` raise an
+    error that says what to use instead.
 
     Args:
         fun: ``fun(t, y, *args) -> dy/dt`` for a 1-d state ``y``.
         t_span: ``(t0, tf)``; ``tf < t0`` integrates backward in time.
         y0: the initial state, a 1-d array.
-        method: ``"RK45"``, ``"DOP853"`` or ``"RK23"``.
+        method: ``"RK45"``, ``"DOP853"``, ``"RK23"`` (explicit), ``"Radau"``, ``"BDF"`` or
+            ``"LSODA"`` (implicit, SciPy's).
         t_eval: times at which to store the solution, inside ``t_span`` and sorted in the
             direction of integration; None: the solver's own steps (found by a first solve
             on the plain values, then solved again to land on them, differentiably).
@@ -74,7 +74,7 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
         max_step: the largest step size.
         first_step: the first step size (None: chosen automatically).
         mxstep: the most steps between two output times.
-        gradient: ``"adjoint"`` or ``"discrete"``.
+        gradient: ``"adjoint"`` or ``"discrete"`` (explicit methods only).
 
     Returns:
         An :class:`OdeResult` with ``t`` (shape ``(n_points,)``) and ``y`` (shape
@@ -113,7 +113,13 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
     t0, tf = t_span
     sign = 1.0 if primal_float(tf) >= primal_float(t0) else -1.0
     opts = make_options("solve_ivp", rtol, atol, mxstep, max_step, method,
-                        t_bar=is_traced(t0, tf, t_eval))
+                        t_bar=is_traced(t0, tf, t_eval), implicit=method in IMPLICIT)
+    if first_step is not None:
+        opts = opts._replace(first_step=float(first_step))
+    if method in IMPLICIT and gradient != "adjoint":
+        raise ValueError(f"solve_ivp: method={method!r} runs SciPy's solver, which funcad "
+                         f"cannot trace: gradient={gradient!r} needs an explicit method "
+                         "('RK45', 'DOP853', 'RK23'); use gradient='adjoint'")
     y0 = y0 if is_float(y0) else y0 * 1.0
     y0 = y0.astype(np.float64) if y0.dtype != np.float64 else y0
     leaves, treedef = tree.flatten(args)
@@ -132,13 +138,17 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
         return dy if sign > 0 else -dy
 
     live = [leaves[i] for i in traced]
-    if t_eval is None:
+    if t_eval is None and method in IMPLICIT:
+        # SciPy's own steps (on the plain values); the solve proper runs again on them
+        times, nfev = scipy_times(rhs, y0, live, sign, t0, tf, opts)
+        fwd_opts = opts
+    elif t_eval is None:
         # the solver's own steps, found on constants, then landed on (differentiably)
         stats = Stats()
         sg = [stop_gradient(x) for x in live]
         integrate(lambda s, y, *a: (rhs(s, y[0], *a),), (stop_gradient(y0),),
                   [sign * stop_gradient(t0), sign * stop_gradient(tf)], tuple(sg), opts,
-                  stats=stats, h0=first_step)
+                  stats=stats)
         times = [t0] + [sign * s for s in stats.times[:-1]] + [tf]
         nfev = count[0]
         # the solve proper takes those steps again, one per interval (the same values);
@@ -150,10 +160,11 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
         fwd_opts = opts
     count[0] = 0
     ts = np.stack(times) if is_traced(*times) else np.array(times, dtype=np.float64)
-    if first_step is not None:
-        opts = opts._replace(first_step=float(first_step))
-    ys = solve_flat(rhs, y0, sign * ts, live, fwd_opts, gradient)
-    nfev = count[0] if t_eval is not None else nfev
+    if method in IMPLICIT:
+        ys = implicit_solve(rhs, fwd_opts, y0, sign * ts, *live)
+    else:
+        ys = solve_flat(rhs, y0, sign * ts, live, fwd_opts, gradient)
+    nfev = count[0] if t_eval is not None or method in IMPLICIT else nfev
     t_out = ts if t_eval is None else ts[1:]
     y_out = ys.T if t_eval is None else ys[1:].T
     return OdeResult(t=t_out, y=y_out, sol=None, t_events=None, y_events=None, nfev=nfev,

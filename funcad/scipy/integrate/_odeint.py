@@ -134,7 +134,7 @@ def _solve_fwd(fun, opts, y0, ts, *args):
     return ys, (ys, ts, args)
 
 
-def _aug_dynamics(fun, n: int, diff: tuple):
+def aug_dynamics(fun, n: int, diff: tuple):
     """The backward system in reversed time s = -t on z = (y, a, θ̄) (θ̄ the float args)."""
     every = len(diff) == len(diff and range(diff[-1] + 1))   # diff == (0, 1, ..., k)
 
@@ -160,25 +160,33 @@ def _aug_dynamics(fun, n: int, diff: tuple):
     return aug
 
 
-def _solve_bwd(fun, opts, res, g):
+def _rk_segment(aug, z0, s0, s1, args, opts, h, y_start=None):
+    """The backward system from s0 to s1 by funcad's Runge–Kutta solver (adaptive)."""
+    zs, h = integrate(aug, z0, [s0, s1], args, opts._replace(one_step=False), h0=h)
+    return zs[-1], h
+
+
+def adjoint_bwd(fun, opts, res, g, segment=_rk_segment):
+    """The continuous adjoint's cotangents of ``(y0, ts, *args)``, each backward segment
+    solved by ``segment(aug, z0, s0, s1, args, opts, h, y_start) -> (z1, h)`` (``y_start``:
+    the forward solution at the segment's start, s1)."""
     ys, ts, args = res
     tl = check_times(ts, opts.caller)
     n = ys.shape[1]
     diff = tuple(i for i, a in enumerate(args) if is_float(a))
     sizes = [int(np.size(args[i])) for i in diff]
-    aug = _aug_dynamics(fun, n, diff)
+    aug = aug_dynamics(fun, n, diff)
     a = g[-1]
     theta = np.zeros(sum(sizes))
     ts_bar = [None] * len(tl)
     h = None
-    opts = opts._replace(one_step=False)     # the backward solve is adaptive
     for i in range(len(tl) - 1, 0, -1):
         if opts.t_bar:
             ts_bar[i] = np.sum(g[i] * fun(tl[i], ys[i], *args))
         z0 = (ys[i], a, theta) if diff else (ys[i], a)
-        zs, h = integrate(aug, z0, [-tl[i], -tl[i - 1]], args, opts, h0=h)
-        a = zs[-1][1]
-        theta = zs[-1][2] if diff else theta
+        z1, h = segment(aug, z0, -tl[i], -tl[i - 1], args, opts, h, ys[i - 1])
+        a = z1[1]
+        theta = z1[2] if diff else theta
         if i > 1:
             a = a + g[i - 1]
     if opts.t_bar:
@@ -192,7 +200,7 @@ def _solve_bwd(fun, opts, res, g):
     return (y0_bar, t_bar, *arg_bars)
 
 
-_solve.defvjp(_solve_fwd, _solve_bwd)
+_solve.defvjp(_solve_fwd, adjoint_bwd)
 
 
 def _solve_discrete(fun, opts, y0, ts, *args):
@@ -205,10 +213,12 @@ def _solve_discrete(fun, opts, y0, ts, *args):
 # odeint
 # ---------------------------------------------------------------------------
 
-def make_options(caller, rtol, atol, mxstep, hmax, method, t_bar=True) -> Options:
-    if method not in TABLEAUS:
+def make_options(caller, rtol, atol, mxstep, hmax, method, t_bar=True,
+                 implicit=False) -> Options:
+    if method not in TABLEAUS and not implicit:
         raise ValueError(f"{caller}: method={method!r} is not an explicit Runge–Kutta method "
-                         f"of funcad; use one of {sorted(TABLEAUS)}")
+                         f"of funcad; use one of {sorted(TABLEAUS)} (the implicit methods "
+                         "'Radau', 'BDF', 'LSODA' are solve_ivp's)")
     for name, v in (("rtol", rtol), ("atol", atol)):
         if not np.isscalar(v) or not v > 0 or is_traced(v):
             raise ValueError(f"{caller}: {name} must be a positive float, got {v!r}")
