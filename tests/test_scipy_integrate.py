@@ -311,8 +311,13 @@ def test_implicit_methods_refuse_what_they_cannot_do():
     def end(k, method="Radau", **kw):
         return solve_ivp(robertson, (0.0, 0.1), Y_ROB, method=method, args=(k,),
                          **kw).y[0, -1]
-    with pytest.raises(NotImplementedError, match=r"method='Radau'.*not jvp/jacfwd.*'RK45'"):
+    with pytest.raises(NotImplementedError, match=r"method='Radau'.*jvp/jacfwd.*'RK45'"):
         fad.jvp(end, (K_ROB,), (np.ones(3),))
+    with pytest.raises(NotImplementedError, match=r"method='LSODA'.*not jacrev"):
+        fad.jacrev(lambda k: solve_ivp(robertson, (0.0, 0.1), Y_ROB, method="LSODA",
+                                       args=(k,)).y[:, -1])(K_ROB)
+    with pytest.raises(NotImplementedError, match=r"method='Radau'.*second derivative"):
+        fad.grad(fad.grad(lambda k: end(k * K_ROB)))(1.0)
     with pytest.raises(NotImplementedError, match=r"method='BDF'.*not vmap"):
         fad.vmap(lambda k: end(k, "BDF"))(np.stack([K_ROB, K_ROB]))
     with pytest.raises(ValueError, match=r"gradient='discrete' needs an explicit method"):

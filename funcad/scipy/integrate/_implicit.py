@@ -5,7 +5,7 @@ computed by ``fad.jacfwd`` of the right-hand side. The derivatives come from the
 continuous adjoint (the same backward system as odeint's), solved backward by SciPy with
 the same implicit method and the backward system's Jacobian by ``fad.jacfwd`` too (a
 stiff forward problem has a stiff adjoint). SciPy runs on plain values, so this path
-gives first-order reverse mode (grad, vjp, jacrev) only; vmap, forward mode and second
+gives first-order reverse mode (grad, vjp) only; vmap, forward mode and second
 order raise an error that says so.
 """
 
@@ -25,9 +25,9 @@ IMPLICIT = ("Radau", "BDF", "LSODA")
 def _refuse(opts, what: str):
     raise NotImplementedError(
         f"{opts.caller}(method={opts.method!r}) runs SciPy's implicit solver on plain values: "
-        f"it differentiates by reverse mode once (grad, vjp, jacrev), not {what}. Use "
+        f"it differentiates by reverse mode once (grad, value_and_grad, vjp), not {what}. Use "
         "method='RK45' (or 'DOP853', 'RK23') if the problem is not stiff: the explicit "
-        "methods work under every transform; or loop over the batch.")
+        "methods work under every transform; or loop (a Jacobian: one vjp per output row).")
 
 
 def _scipy_solve(rhs, jac, t_span, y0, t_eval, opts, dense=False):
@@ -112,7 +112,7 @@ def _implicit_segment(aug, z0, s0, s1, args, opts, h, y_start):
 
 def _implicit_bwd(fun, opts, res, g):
     if is_traced(g, *res[2]):
-        _refuse(opts, "jvp/jacfwd or a second derivative")
+        _refuse(opts, "jacrev (a vmap of vjp), jvp/jacfwd or a second derivative")
     return adjoint_bwd(fun, opts, res, g, segment=_implicit_segment)
 
 

@@ -54,8 +54,8 @@ def solve_ivp(fun, t_span, y0, method: str = "RK45", t_eval=None, dense_output: 
     RK23 (Bogacki–Shampine) are funcad's own and work under every transform. The implicit
     ones (Radau, BDF, LSODA, for stiff problems) run SciPy's solver with the Jacobian by
     ``fad.jacfwd`` and differentiate by the adjoint solved backward with the same method on
-    the interpolated forward solution: first-order reverse mode only (grad, vjp, jacrev);
-    vmap, forward mode and second order raise. ``events`` and ``dense_output`` raise an
+    the interpolated forward solution: first-order reverse mode only (grad, vjp); vmap,
+    jacrev, forward mode and second order raise. ``events`` and ``dense_output`` raise an
     error that says what to use instead.
 
     Args:
