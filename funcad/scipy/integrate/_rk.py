@@ -334,5 +334,5 @@ def is_traced(*xs) -> bool:
     return any(isinstance(x, Tracer) for x in xs)
 
 
-__all__ = ["Tableau", "RK23", "RK45", "TABLEAUS", "tableau", "Options", "Stats", "integrate", "attempt_step",
-           "initial_step", "primal_float", "is_traced"]
+__all__ = ["Tableau", "RK23", "RK45", "TABLEAUS", "tableau", "Options", "Stats", "integrate",
+           "attempt_step", "initial_step", "primal_float", "is_traced"]
