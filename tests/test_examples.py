@@ -27,6 +27,7 @@ EXAMPLE_NEEDS = {
     "implicit_fixed_point.py": ["scipy"],
     "pinn_poisson.py": [],
     "taylor_ode.py": [],
+    "ode_net.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
