@@ -27,6 +27,9 @@ EXAMPLE_NEEDS = {
     "implicit_fixed_point.py": ["scipy"],
     "pinn_poisson.py": [],
     "taylor_ode.py": [],
+    "bayesian_nn_svi.py": ["scipy"],
+    "gaussian_process.py": ["scipy"],
+    "convnet_signal.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -107,3 +110,42 @@ def test_digits_examples_explain_missing_sklearn(script, tmp_path):
     assert res.returncode == 2
     assert "scikit-learn" in res.stderr and "pip install" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def _numbers(pattern, text):
+    m = re.search(pattern, text)
+    assert m, f"{pattern!r} not in the output:\n{text}"
+    return [float(v) for v in m.groups()]
+
+
+def test_bayesian_nn_svi_full_run_fits_and_is_uncertain_in_the_gap(tmp_path):
+    pytest.importorskip("scipy")
+    res = _run("bayesian_nn_svi.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"ELBO \(200 draws\): start (\S+), end (\S+)", res.stdout)
+    assert end > start + 1000, res.stdout
+    (rmse,) = _numbers(r"on the data intervals: RMSE (\S+)", res.stdout)
+    assert rmse < 0.15, res.stdout
+    sd_data, sd_gap = _numbers(r"predictive sd: (\S+) on the data, (\S+) in the gap", res.stdout)
+    assert sd_gap > 2 * sd_data, res.stdout
+
+
+def test_gaussian_process_full_run_recovers_the_kernel(tmp_path):
+    pytest.importorskip("scipy")
+    res = _run("gaussian_process.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"log marginal likelihood: start (\S+), end (\S+)", res.stdout)
+    assert end > start, res.stdout
+    for name, rtol in [("output scale s", 0.2), ("length scale l", 0.1), ("noise sd sigma", 0.1)]:
+        got, true = _numbers(rf"{name}\s+learned\s+(\S+)\s+true\s+(\S+)", res.stdout)
+        assert abs(got - true) <= rtol * true, res.stdout
+    (rmse,) = _numbers(r"noiseless draw on \[-4, 4\]: RMSE (\S+)", res.stdout)
+    assert rmse < 0.2, res.stdout
+
+
+def test_convnet_signal_full_run_learns_the_strokes(tmp_path):
+    pytest.importorskip("scipy")
+    res = _run("convnet_signal.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"test accuracy: start (\S+), end (\S+)", res.stdout)
+    assert start < 0.4 and end >= 0.9, res.stdout
