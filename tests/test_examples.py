@@ -30,6 +30,8 @@ EXAMPLE_NEEDS = {
     "bayesian_nn_svi.py": ["scipy"],
     "gaussian_process.py": ["scipy"],
     "convnet_signal.py": ["scipy"],
+    "black_box_svi.py": ["scipy"],
+    "gmm.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -149,3 +151,28 @@ def test_convnet_signal_full_run_learns_the_strokes(tmp_path):
     assert res.returncode == 0, res.stderr
     start, end = _numbers(r"test accuracy: start (\S+), end (\S+)", res.stdout)
     assert start < 0.4 and end >= 0.9, res.stdout
+
+
+def test_black_box_svi_full_run_reaches_the_mean_field_optimum(tmp_path):
+    pytest.importorskip("scipy")
+    res = _run("black_box_svi.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"correlated Gaussian: ELBO start (\S+), end (\S+)", res.stdout)
+    assert end > start + 2, res.stdout
+    # the mean-field optimum for N(m, Sigma): mean m, sd 1/sqrt((Sigma^-1)_ii) = 0.6
+    m0, m1 = _numbers(r"mean: learned \[\s*(\S+)\s+(\S+)\]", res.stdout)
+    assert abs(m0 - 0.5) < 0.05 and abs(m1 + 0.3) < 0.05, res.stdout
+    s0, s1 = _numbers(r"sd:   learned \[\s*(\S+)\s+(\S+)\]", res.stdout)
+    assert abs(s0 - 0.6) < 0.05 and abs(s1 - 0.6) < 0.05, res.stdout
+
+
+def test_gmm_full_run_recovers_the_mixture(tmp_path):
+    pytest.importorskip("scipy")
+    res = _run("gmm.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"per point: start (\S+), end (\S+)", res.stdout)
+    assert end > start, res.stdout
+    weights = [float(w) for w in re.findall(r"weight (\S+) \(true", res.stdout)]
+    assert sorted(weights) == pytest.approx([0.2, 0.3, 0.5], abs=0.05), res.stdout
+    (err,) = _numbers(r"largest error of a learned mean: (\S+)", res.stdout)
+    assert err < 0.25, res.stdout
