@@ -32,6 +32,7 @@ EXAMPLE_NEEDS = {
     "convnet_signal.py": ["scipy"],
     "black_box_svi.py": ["scipy"],
     "gmm.py": ["scipy"],
+    "vae.py": ["sklearn", "scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -106,7 +107,7 @@ def test_mlp_digits_full_run_reaches_95_percent(tmp_path):
     assert acc >= 0.95, res.stdout
 
 
-@pytest.mark.parametrize("script", ["mlp_digits.py", "cnn.py"])
+@pytest.mark.parametrize("script", ["mlp_digits.py", "cnn.py", "vae.py"])
 def test_digits_examples_explain_missing_sklearn(script, tmp_path):
     res = _run(script, tmp_path, prelude="import sys; sys.modules['sklearn'] = None")
     assert res.returncode == 2
@@ -176,3 +177,13 @@ def test_gmm_full_run_recovers_the_mixture(tmp_path):
     assert sorted(weights) == pytest.approx([0.2, 0.3, 0.5], abs=0.05), res.stdout
     (err,) = _numbers(r"largest error of a learned mean: (\S+)", res.stdout)
     assert err < 0.25, res.stdout
+
+
+def test_vae_full_run_beats_independent_pixels(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("scipy")
+    res = _run("vae.py", tmp_path, quick=False)
+    assert res.returncode == 0, res.stderr
+    start, end = _numbers(r"test ELBO per image: start (\S+), end (\S+)", res.stdout)
+    (baseline,) = _numbers(r"independent-pixel model .*: (\S+) nats", res.stdout)
+    assert end > start + 20 and end > baseline + 2, res.stdout
