@@ -26,6 +26,8 @@ when matplotlib is installed)
 
 from __future__ import annotations
 
+import itertools
+
 from _common import QUICK, log, pyplot, save, steps  # first: sets BLAS threads
 
 import funcad as fad
@@ -41,7 +43,7 @@ N_SAMPLES = 16         # Monte Carlo draws of the weights per gradient step
 
 def shapes(layers):
     """(W, b) shapes of each layer."""
-    return [((m, n), (n,)) for m, n in zip(layers[:-1], layers[1:])]
+    return [((m, n), (n,)) for m, n in itertools.pairwise(layers)]
 
 
 N_WEIGHTS = sum(m * n + n for (m, n), _ in shapes(LAYERS))

@@ -21,7 +21,7 @@ matplotlib is installed)
 
 from __future__ import annotations
 
-from _common import log, pyplot, save, steps  # first: sets BLAS threads
+from _common import pyplot, save, steps  # first: sets BLAS threads
 
 import funcad as fad
 import funcad.numpy as np

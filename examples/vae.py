@@ -22,6 +22,8 @@ SciPy; ~10 s; saves vae.png when matplotlib is installed)
 
 from __future__ import annotations
 
+import itertools
+
 from _common import QUICK, load_digits_or_exit, log, pyplot, save, steps  # first: BLAS threads
 
 import funcad as fad
@@ -37,7 +39,7 @@ BATCH = 100
 
 def init_mlp(rs, sizes):
     return [{"W": rs.randn(m, n) * np.sqrt(1.0 / m), "b": np.zeros(n)}
-            for m, n in zip(sizes[:-1], sizes[1:])]
+            for m, n in itertools.pairwise(sizes)]
 
 
 def mlp(layers, x):
@@ -84,7 +86,7 @@ def main(n_epochs=None):
         perm = rs.permutation(len(x_tr))
         for i in range(0, len(x_tr) - BATCH + 1, BATCH):
             xb = x_tr[perm[i:i + BATCH]]
-            loss, g = step(params, xb, rs.randn(len(xb), LATENT))
+            _, g = step(params, xb, rs.randn(len(xb), LATENT))
             updates, state = opt.update(g, state, params)
             params = optim.apply_updates(params, updates)
         history.append(test_elbo(params))
