@@ -1,6 +1,8 @@
 """Smoke tests: every example runs end to end in quick mode (FUNCAD_EXAMPLE_QUICK=1),
-prints progress and, when matplotlib is installed, writes its PNG. The full
-mlp_digits run checks the >= 95% test accuracy it promises (needs scikit-learn)."""
+prints progress and, when matplotlib is installed, writes its PNG. Full runs check
+what an example promises it learns: mlp_digits' >= 95% test accuracy (needs
+scikit-learn), and the numbers the issue-15 examples print (ELBOs, hyperparameters and
+mixture weights against the truth, accuracies)."""
 
 import os
 import re
@@ -64,6 +66,21 @@ def _run(script, outdir, quick=True, timeout=120, prelude=None):
                           cwd=str(outdir))
 
 
+def _full_run(script, tmp_path):
+    """The stdout of a full (not quick) run of ``script``, which must succeed."""
+    for module in EXAMPLE_NEEDS[script]:
+        pytest.importorskip(module)
+    res = _run(script, tmp_path, quick=False)
+    assert res.returncode == 0, f"{script} failed:\n{res.stdout}\n{res.stderr}"
+    return res.stdout
+
+
+def _numbers(pattern, text):
+    m = re.search(pattern, text)
+    assert m, f"{pattern!r} not in the output:\n{text}"
+    return [float(v) for v in m.groups()]
+
+
 def test_every_example_is_listed():
     """Every script in examples/ is run below, which checks that it saves its picture."""
     mine = set(EXAMPLE_NEEDS)
@@ -100,11 +117,9 @@ def test_example_runs_quick(script, tmp_path):
 
 
 def test_mlp_digits_full_run_reaches_95_percent(tmp_path):
-    pytest.importorskip("sklearn")
-    res = _run("mlp_digits.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    acc = float(re.search(r"test accuracy: ([0-9.]+)", res.stdout).group(1))
-    assert acc >= 0.95, res.stdout
+    out = _full_run("mlp_digits.py", tmp_path)
+    acc = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
+    assert acc >= 0.95, out
 
 
 @pytest.mark.parametrize("script", ["mlp_digits.py", "cnn.py", "vae.py"])
@@ -115,75 +130,56 @@ def test_digits_examples_explain_missing_sklearn(script, tmp_path):
     assert "Traceback" not in res.stderr
 
 
-def _numbers(pattern, text):
-    m = re.search(pattern, text)
-    assert m, f"{pattern!r} not in the output:\n{text}"
-    return [float(v) for v in m.groups()]
-
-
 def test_bayesian_nn_svi_full_run_fits_and_is_uncertain_in_the_gap(tmp_path):
-    pytest.importorskip("scipy")
-    res = _run("bayesian_nn_svi.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"ELBO \(200 draws\): start (\S+), end (\S+)", res.stdout)
-    assert end > start + 1000, res.stdout
-    (rmse,) = _numbers(r"on the data intervals: RMSE (\S+)", res.stdout)
-    assert rmse < 0.15, res.stdout
-    sd_data, sd_gap = _numbers(r"predictive sd: (\S+) on the data, (\S+) in the gap", res.stdout)
-    assert sd_gap > 2 * sd_data, res.stdout
+    out = _full_run("bayesian_nn_svi.py", tmp_path)
+    start, end = _numbers(r"ELBO \(200 draws\): start (\S+), end (\S+)", out)
+    assert end > start + 1000, out
+    (rmse,) = _numbers(r"on the data intervals: RMSE (\S+)", out)
+    assert rmse < 0.15, out
+    sd_data, sd_gap = _numbers(r"predictive sd: (\S+) on the data, (\S+) in the gap", out)
+    assert sd_gap > 2 * sd_data, out
 
 
 def test_gaussian_process_full_run_recovers_the_kernel(tmp_path):
-    pytest.importorskip("scipy")
-    res = _run("gaussian_process.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"log marginal likelihood: start (\S+), end (\S+)", res.stdout)
-    assert end > start, res.stdout
+    out = _full_run("gaussian_process.py", tmp_path)
+    start, end = _numbers(r"log marginal likelihood: start (\S+), end (\S+)", out)
+    assert end > start, out
     for name, rtol in [("output scale s", 0.2), ("length scale l", 0.1), ("noise sd sigma", 0.1)]:
-        got, true = _numbers(rf"{name}\s+learned\s+(\S+)\s+true\s+(\S+)", res.stdout)
-        assert abs(got - true) <= rtol * true, res.stdout
-    (rmse,) = _numbers(r"noiseless draw on \[-4, 4\]: RMSE (\S+)", res.stdout)
-    assert rmse < 0.2, res.stdout
+        got, true = _numbers(rf"{name}\s+learned\s+(\S+)\s+true\s+(\S+)", out)
+        assert abs(got - true) <= rtol * true, out
+    (rmse,) = _numbers(r"noiseless draw on \[-4, 4\]: RMSE (\S+)", out)
+    assert rmse < 0.2, out
 
 
 def test_convnet_signal_full_run_learns_the_strokes(tmp_path):
-    pytest.importorskip("scipy")
-    res = _run("convnet_signal.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"test accuracy: start (\S+), end (\S+)", res.stdout)
-    assert start < 0.4 and end >= 0.9, res.stdout
+    out = _full_run("convnet_signal.py", tmp_path)
+    start, end = _numbers(r"test accuracy: start (\S+), end (\S+)", out)
+    assert start < 0.4 and end >= 0.9, out
 
 
 def test_black_box_svi_full_run_reaches_the_mean_field_optimum(tmp_path):
-    pytest.importorskip("scipy")
-    res = _run("black_box_svi.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"correlated Gaussian: ELBO start (\S+), end (\S+)", res.stdout)
-    assert end > start + 2, res.stdout
+    out = _full_run("black_box_svi.py", tmp_path)
+    start, end = _numbers(r"correlated Gaussian: ELBO start (\S+), end (\S+)", out)
+    assert end > start + 2, out
     # the mean-field optimum for N(m, Sigma): mean m, sd 1/sqrt((Sigma^-1)_ii) = 0.6
-    m0, m1 = _numbers(r"mean: learned \[\s*(\S+)\s+(\S+)\]", res.stdout)
-    assert abs(m0 - 0.5) < 0.05 and abs(m1 + 0.3) < 0.05, res.stdout
-    s0, s1 = _numbers(r"sd:   learned \[\s*(\S+)\s+(\S+)\]", res.stdout)
-    assert abs(s0 - 0.6) < 0.05 and abs(s1 - 0.6) < 0.05, res.stdout
+    m0, m1 = _numbers(r"mean: learned \[\s*(\S+)\s+(\S+)\]", out)
+    assert abs(m0 - 0.5) < 0.05 and abs(m1 + 0.3) < 0.05, out
+    s0, s1 = _numbers(r"sd:   learned \[\s*(\S+)\s+(\S+)\]", out)
+    assert abs(s0 - 0.6) < 0.05 and abs(s1 - 0.6) < 0.05, out
 
 
 def test_gmm_full_run_recovers_the_mixture(tmp_path):
-    pytest.importorskip("scipy")
-    res = _run("gmm.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"per point: start (\S+), end (\S+)", res.stdout)
-    assert end > start, res.stdout
-    weights = [float(w) for w in re.findall(r"weight (\S+) \(true", res.stdout)]
-    assert sorted(weights) == pytest.approx([0.2, 0.3, 0.5], abs=0.05), res.stdout
-    (err,) = _numbers(r"largest error of a learned mean: (\S+)", res.stdout)
-    assert err < 0.25, res.stdout
+    out = _full_run("gmm.py", tmp_path)
+    start, end = _numbers(r"per point: start (\S+), end (\S+)", out)
+    assert end > start, out
+    weights = [float(w) for w in re.findall(r"weight (\S+) \(true", out)]
+    assert sorted(weights) == pytest.approx([0.2, 0.3, 0.5], abs=0.05), out
+    (err,) = _numbers(r"largest error of a learned mean: (\S+)", out)
+    assert err < 0.25, out
 
 
 def test_vae_full_run_beats_independent_pixels(tmp_path):
-    pytest.importorskip("sklearn")
-    pytest.importorskip("scipy")
-    res = _run("vae.py", tmp_path, quick=False)
-    assert res.returncode == 0, res.stderr
-    start, end = _numbers(r"test ELBO per image: start (\S+), end (\S+)", res.stdout)
-    (baseline,) = _numbers(r"independent-pixel model .*: (\S+) nats", res.stdout)
-    assert end > start + 20 and end > baseline + 2, res.stdout
+    out = _full_run("vae.py", tmp_path)
+    start, end = _numbers(r"test ELBO per image: start (\S+), end (\S+)", out)
+    (baseline,) = _numbers(r"independent-pixel model .*: (\S+) nats", out)
+    assert end > start + 20 and end > baseline + 2, out
