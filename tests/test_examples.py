@@ -35,10 +35,13 @@ EXAMPLE_NEEDS = {
     "black_box_svi.py": ["scipy"],
     "gmm.py": ["scipy"],
     "vae.py": ["sklearn", "scipy"],
+    "negative_binomial_maxlike.py": ["scipy"],
+    "ica.py": ["scipy"],
+    "hmm_em.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
-COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1}
+COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1, "hmm_em.py": 1}
 
 
 def _has(module):
@@ -183,3 +186,26 @@ def test_vae_full_run_beats_independent_pixels(tmp_path):
     start, end = _numbers(r"test ELBO per image: start (\S+), end (\S+)", out)
     (baseline,) = _numbers(r"independent-pixel model .*: (\S+) nats", out)
     assert end > start + 20 and end > baseline + 2, out
+
+
+def test_negative_binomial_newton_converges_to_the_truth(tmp_path):
+    out = _full_run("negative_binomial_maxlike.py", tmp_path)
+    n, p = _numbers(r"maximum likelihood: n = (\S+), p = (\S+)", out)
+    assert abs(n - 4.0) < 0.6 and abs(p - 0.3) < 0.03, out
+    gnorms = [float(g) for g in re.findall(r"\|gradient\| (\S+)", out)]
+    assert gnorms[-1] < 1e-10 and len(gnorms) < 20, out
+
+
+def test_ica_full_run_unmixes(tmp_path):
+    out = _full_run("ica.py", tmp_path)
+    start, end = _numbers(r"mean log-likelihood: start (\S+), end (\S+)", out)
+    assert end > start, out
+    corr = _numbers(r"its true source: (\S+), (\S+), (\S+)\n", out)
+    assert min(corr) > 0.99, out
+
+
+def test_hmm_em_full_run_recovers_the_chain(tmp_path):
+    out = _full_run("hmm_em.py", tmp_path)
+    assert "never decreased: True" in out, out
+    (err,) = _numbers(r"largest error in A and B: (\S+)", out)
+    assert err < 0.08, out
