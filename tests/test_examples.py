@@ -38,6 +38,8 @@ EXAMPLE_NEEDS = {
     "negative_binomial_maxlike.py": ["scipy"],
     "ica.py": ["scipy"],
     "hmm_em.py": ["scipy"],
+    "tanh_derivatives.py": [],
+    "bayesian_optimization.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -209,3 +211,15 @@ def test_hmm_em_full_run_recovers_the_chain(tmp_path):
     assert "never decreased: True" in out, out
     (err,) = _numbers(r"largest error in A and B: (\S+)", out)
     assert err < 0.08, out
+
+
+def test_tanh_derivatives_match_the_closed_form(tmp_path):
+    out = _full_run("tanh_derivatives.py", tmp_path)
+    (err,) = _numbers(r"largest relative error (\S+)", out)
+    assert err < 1e-12, out
+
+
+def test_bayesian_optimization_finds_the_global_minimum(tmp_path):
+    out = _full_run("bayesian_optimization.py", tmp_path)
+    best, true_min = _numbers(r"evaluations: f\(\S+\) = (\S+); .* = (\S+)\n", out)
+    assert best - true_min < 0.05, out
