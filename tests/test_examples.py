@@ -77,6 +77,7 @@ def _full_run(script, tmp_path):
         pytest.importorskip(module)
     res = _run(script, tmp_path, quick=False)
     assert res.returncode == 0, f"{script} failed:\n{res.stdout}\n{res.stderr}"
+    assert "Warning" not in res.stderr, res.stderr
     return res.stdout
 
 
