@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import Tracer, def_linear, defbatch, defsparse, full_lower, sparse_rules
+from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, full_lower, sparse_rules,
+                      sparsity_rules)
 from ..errors import BatchingError
 from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
                     unbroadcast)
@@ -104,6 +105,8 @@ def_linear(getitem_p, (0,))
 defsparse(getitem_p, sparse_rules.structural(getitem_p, basic_index=True))
 defsparse(index_add_p, sparse_rules.index_add)
 defsparse(index_set_p, sparse_rules.index_set)
+defsparsity(getitem_p, sparsity_rules.move(getitem_p))
+defsparsity(index_set_p, sparsity_rules.move(index_set_p, data=(0, 1)))
 def_linear(index_add_p, (0, 1))     # in the base and the update together
 def_linear(index_set_p, (0, 1))
 
@@ -133,6 +136,7 @@ def _index_set_impl(base, upd, *arrs, tree):
 
 index_add_p.impl = _index_add_impl
 index_set_p.impl = _index_set_impl
+defsparsity(index_add_p, sparsity_rules.index_add(_build))
 
 
 def _getitem_jvp(primals, tangents, ans, *, tree):
