@@ -8,8 +8,9 @@ colouring in which every path on four vertices uses at least three colours) is e
 entry is then read off one product ``H @ seed`` directly (symmetric decompression).
 
 Greedy colouring visits the vertices in an order: ``natural``, ``largest_first``,
-``smallest_last`` or ``incidence_degree``; ``"best"`` tries all four and keeps the fewest
-colours.
+``smallest_last`` or ``incidence_degree``, or (distance-1 colourings only) ``dsatur``, which
+next colours the vertex that sees the most colours already; ``"best"`` tries them all and
+keeps the fewest colours.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ __all__ = [
     "star_coloring",
 ]
 
-ORDERS = ("natural", "largest_first", "smallest_last", "incidence_degree")
+ORDERS = ("natural", "largest_first", "smallest_last", "incidence_degree", "dsatur")
 
 
 class Coloring(NamedTuple):
@@ -123,6 +124,32 @@ def _order(ptr, adj, how: str) -> list:
     raise ValueError(f"unknown ordering {how!r}: use one of {ORDERS} or 'best'")
 
 
+def _dsatur(ptr, adj) -> np.ndarray:
+    """DSATUR (Brelaz): next the uncoloured vertex seeing the most distinct colours (then
+    the highest degree), given the smallest colour free for it."""
+    import heapq
+    nv = len(ptr) - 1
+    p, a = ptr.tolist(), adj.tolist()
+    deg = np.diff(ptr).tolist()
+    color = [-1] * nv
+    seen = [set() for _ in range(nv)]
+    heap = [(0, -deg[v], v) for v in range(nv)]
+    heapq.heapify(heap)
+    while heap:
+        s, _, v = heapq.heappop(heap)
+        if color[v] >= 0 or -s != len(seen[v]):
+            continue                          # stale entry
+        c, sv = 0, seen[v]
+        while c in sv:
+            c += 1
+        color[v] = c
+        for w in a[p[v]:p[v + 1]]:
+            if color[w] < 0 and c not in seen[w]:
+                seen[w].add(c)
+                heapq.heappush(heap, (-len(seen[w]), -deg[w], w))
+    return np.asarray(color, np.int64)
+
+
 def _greedy(ptr, adj, order) -> np.ndarray:
     """Distance-1 greedy colouring in ``order``."""
     nv = len(ptr) - 1
@@ -181,9 +208,15 @@ def _star(ptr, adj, order) -> np.ndarray:
 
 def _best(ptr, adj, order: str, kind: str, color_fn) -> Coloring:
     tries = ORDERS if order == "best" else (order,)
+    if color_fn is _star:
+        if order == "dsatur":
+            raise ValueError("dsatur is a distance-1 colouring: for star colouring use one of "
+                             f"{ORDERS[:-1]} or 'best'")
+        tries = tuple(t for t in tries if t != "dsatur")
     best = None
     for how in tries:
-        colors = color_fn(ptr, adj, _order(ptr, adj, how))
+        colors = _dsatur(ptr, adj) if how == "dsatur" else color_fn(ptr, adj,
+                                                                  _order(ptr, adj, how))
         k = int(colors.max()) + 1 if len(colors) else 0
         if best is None or k < best.ncolors:
             best = Coloring(colors, k, kind, how)

@@ -126,9 +126,9 @@ class SparsityTrace(Trace):
         if isinstance(rule, Inline):
             try:
                 return rule.fn(*args, **params)
-            except ConcretizationError:
-                if self.local:
-                    raise
+            except SparsityError:
+                raise
+            except Exception:       # data-dependent code inside: the sound fallback
                 rule = conservative
         ans = (prim if lower else prim.impl)(*vals, **params)
         multi = prim.multiple_results
