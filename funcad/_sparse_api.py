@@ -224,9 +224,16 @@ class _SparseDerivative:
                 raise ValueError(f"{name}: the pattern has {pat.shape[1]} columns, but the "
                                  f"inputs have {n} elements in all")
             fwd = rev = None
-            if self.mode in ("auto", "fwd"):
+            flat, fun = self._flat(args)
+            mode = self.mode
+            if np.result_type(fun(flat)).kind == "c" and np.result_type(flat).kind != "c":
+                if mode == "rev":     # real cotangent seeds give only the real part
+                    raise ValueError(f"{name}: mode='rev' cannot give the complex Jacobian of "
+                                     "a real input; use mode='fwd' (or 'auto')")
+                mode = "fwd"
+            if mode in ("auto", "fwd"):
                 fwd = column_coloring(pat.rows, pat.cols, pat.shape, self.order)
-            if self.mode in ("auto", "rev"):
+            if mode in ("auto", "rev"):
                 rev = row_coloring(pat.rows, pat.cols, pat.shape, self.order)
             if fwd is not None and (rev is None or fwd.ncolors <= rev.ncolors):
                 prep = _Prepared(pat, fwd, pat.cols, None)
