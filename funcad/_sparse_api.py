@@ -158,6 +158,13 @@ class _Prepared:
     def __init__(self, pattern, coloring, read_rows, read_cols):
         self.pattern, self.coloring = pattern, coloring
         self.read_rows, self.read_cols = read_rows, read_cols
+        self.seeds: dict = {}                    # dtype -> the colour seeds (k, n or m)
+
+    def seed(self, dtype) -> np.ndarray:
+        s = self.seeds.get(dtype)
+        if s is None:
+            s = self.seeds[dtype] = _seeds(self.coloring.colors, self.coloring.ncolors, dtype)
+        return s
 
 
 class _SparseDerivative:
@@ -179,11 +186,14 @@ class _SparseDerivative:
 
     def prepare(self, *args) -> _Prepared:
         """Detect (or check) the pattern and colour it for inputs like ``args`` (cached)."""
-        leaves, treedef = _leaves(args)
-        key = self._key(leaves, treedef)
+        if all(type(a) is np.ndarray for a in args):       # the common case, hashed fast
+            key = tuple((a.shape, a.dtype.str) for a in args)
+        else:
+            leaves, treedef = _leaves(args)
+            key = self._key(leaves, treedef)
         prep = self._cache.get(key)
         if prep is None:
-            prep = self._cache[key] = self._build(args, leaves)
+            prep = self._cache[key] = self._build(args, _leaves(args)[0])
         return prep
 
     def pattern(self, *args) -> SparsityPattern:
@@ -236,9 +246,9 @@ class _SparseDerivative:
             if mode in ("auto", "rev"):
                 rev = row_coloring(pat.rows, pat.cols, pat.shape, self.order)
             if fwd is not None and (rev is None or fwd.ncolors <= rev.ncolors):
-                prep = _Prepared(pat, fwd, pat.cols, None)
+                prep = _Prepared(pat, fwd, pat.rows, fwd.colors[pat.cols])   # B[c(j), i]
             else:
-                prep = _Prepared(pat, rev, pat.rows, None)
+                prep = _Prepared(pat, rev, pat.cols, rev.colors[pat.rows])   # B[c(i), j]
         if self.user is not None:
             self._check(prep, args, name)
         return prep
@@ -258,22 +268,18 @@ class _SparseDerivative:
     def _values(self, prep, args) -> np.ndarray:
         flat, fun = self._flat(args)
         col = prep.coloring
-        pat = prep.pattern
         if col.ncolors == 0:
             return np.zeros(0, flat.dtype)
         if self.hessian:
-            seeds = _seeds(col.colors, col.ncolors, flat.dtype)
             g = grad(fun)
-            b = vmap(lambda s: jvp(g, (flat,), (s,))[1])(seeds)        # (k, n): row c = H s_c
+            b = vmap(lambda s: jvp(g, (flat,), (s,))[1])(prep.seed(flat.dtype))   # H s_c
             return np.asarray(b)[prep.read_cols, prep.read_rows]
         if col.kind == "column":
-            seeds = _seeds(col.colors, col.ncolors, flat.dtype)
-            b = vmap(lambda s: jvp(fun, (flat,), (s,))[1])(seeds)      # (k, m): J s_c
-            return np.asarray(b)[col.colors[pat.cols], pat.rows]
-        out, pull = vjp(fun, flat)
-        seeds = _seeds(col.colors, col.ncolors, np.result_type(out))
-        b = vmap(lambda s: pull(s)[0])(seeds)                          # (k, n): s_c J
-        return np.asarray(b)[col.colors[pat.rows], pat.cols]
+            b = vmap(lambda s: jvp(fun, (flat,), (s,))[1])(prep.seed(flat.dtype))  # J s_c
+        else:
+            out, pull = vjp(fun, flat)
+            b = vmap(lambda s: pull(s)[0])(prep.seed(np.result_type(out)))       # s_c J
+        return np.asarray(b)[prep.read_cols, prep.read_rows]
 
     def __call__(self, *args):
         prep = self.prepare(*args)

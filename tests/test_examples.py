@@ -25,6 +25,7 @@ EXAMPLE_NEEDS = {
     "schedules_clipping.py": [],
     "linear_regression.py": [],
     "implicit_fixed_point.py": [],
+    "sparse_bratu.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
