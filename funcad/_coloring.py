@@ -178,27 +178,30 @@ def _star(ptr, adj, order) -> np.ndarray:
     """
     nv = len(ptr) - 1
     p, a = ptr.tolist(), adj.tolist()
+    nbr = [a[p[v]:p[v + 1]] for v in range(nv)]
     color = [-1] * nv
     mark = [-1] * (nv + 1)
     for v in order:
-        nv_ = a[p[v]:p[v + 1]]
-        seen: dict = {}
-        for w in nv_:
-            c = color[w]
+        nv_ = nbr[v]
+        cw_list = [color[w] for w in nv_]
+        for c in cw_list:
             if c >= 0:
                 mark[c] = v
-                seen[c] = seen.get(c, 0) + 1
-        for w in nv_:
-            cw = color[w]
+        for w, cw in zip(nv_, cw_list):
             if cw < 0:
                 continue
-            hub = seen[cw] > 1
-            for x in a[p[w]:p[w + 1]]:
+            hub = cw_list.count(cw) > 1
+            for x in nbr[w]:
                 cx = color[x]
                 if x == v or cx < 0 or mark[cx] == v:
                     continue
-                if hub or any(color[y] == cw for y in a[p[x]:p[x + 1]] if y != w):
+                if hub:
                     mark[cx] = v
+                    continue
+                for y in nbr[x]:
+                    if y != w and color[y] == cw:
+                        mark[cx] = v
+                        break
         c = 0
         while mark[c] == v:
             c += 1
