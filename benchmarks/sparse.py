@@ -25,8 +25,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from funcad._sparse_api import hessian_sparsity, jacobian_sparsity, sparse_hessian, \
-    sparse_jacobian  # noqa: E402
+from funcad._sparse_api import (hessian_sparsity, jacobian_sparsity,  # noqa: E402
+                                sparse_hessian, sparse_jacobian)
 
 
 def rosen(x):

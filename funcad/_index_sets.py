@@ -12,20 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._pattern import unique_ints
-from .errors import FuncadError
+from .errors import SparsityError
 
 __all__ = ["MAX_ENTRIES", "IndexSets", "SparsityError", "cross_keys"]
 
 MAX_ENTRIES = 1 << 26     # index entries one operation may build (guards against O(n^2))
-
-
-class SparsityError(FuncadError, ValueError):
-    """Sparsity detection cannot give a sound pattern here (or only a too dense one).
-
-    Cause: control flow on a traced value under global detection, or a pattern with more
-    than ``MAX_ENTRIES`` entries. Fix: pass ``sparsity=`` a pattern yourself, detect at a
-    point with ``local=True``, or use the dense ``jacobian`` / ``hessian``.
-    """
 
 
 def _check_size(total: int, what: str) -> None:

@@ -128,7 +128,7 @@ class SparsityTrace(Trace):
                 return rule.fn(*args, **params)
             except SparsityError:
                 raise
-            except Exception:       # data-dependent code inside: the sound fallback
+            except Exception:  # noqa: BLE001 - data-dependent code inside: the sound fallback
                 rule = conservative
         ans = (prim if lower else prim.impl)(*vals, **params)
         multi = prim.multiple_results

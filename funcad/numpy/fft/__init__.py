@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...extend import (Primitive, def_linear, defbatch, defjvp, defsparsity, defvjp, ops, shape_of,
-                      sparsity_rules)
+from ...extend import Primitive, def_linear, defbatch, defjvp, defvjp, ops, shape_of
+from ...extend import defsparsity, sparsity_rules
 from .._base import is_traced
 from ..linalg._helpers import is_complex, real_ct, real_dtype, route
 
