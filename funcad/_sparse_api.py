@@ -146,6 +146,24 @@ def _have_scipy() -> bool:
     return True
 
 
+def _ravel(args):
+    """``ravel_pytree`` of the arguments, keeping their dtype when they share one inexact
+    dtype (float32 in, float32 derivatives out); mixed dtypes become float64."""
+    leaves, treedef = _tree.flatten(tuple(args))
+    dts = {np.result_type(x) for x in leaves}
+    if len(dts) != 1 or next(iter(dts)).kind not in "fc":
+        return _tree.ravel_pytree(tuple(args))
+    shapes = [np.shape(x) for x in leaves]
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    flat = np.concatenate([np.ravel(x) for x in leaves]) if leaves else np.zeros(0)
+    cuts = np.cumsum(sizes)[:-1].tolist()
+
+    def unravel(v):
+        parts = [v] if len(leaves) == 1 else [v[a:b] for a, b in zip([0] + cuts, cuts + [None])]
+        return _tree.unflatten(treedef, [np.reshape(p, s) for p, s in zip(parts, shapes)])
+    return flat, unravel
+
+
 def _seeds(colors: np.ndarray, k: int, dtype) -> np.ndarray:
     s = np.zeros((k, len(colors)), dtype)
     s[colors, np.arange(len(colors))] = 1
@@ -255,7 +273,7 @@ class _SparseDerivative:
 
     # -- evaluation --------------------------------------------------------------
     def _flat(self, args):
-        flat, unravel = _tree.ravel_pytree(tuple(args))
+        flat, unravel = _ravel(args)
 
         def fun(v):
             if self.hessian:                          # a scalar function
@@ -299,8 +317,10 @@ class _SparseDerivative:
             exact = np.ravel(jvp(fun, (flat,), (v,))[1])
         approx = np.zeros(pat.shape[0], np.result_type(vals, v))
         np.add.at(approx, pat.rows, vals * v[pat.cols])
+        # rounding differs between the two sums: allow sqrt(eps) relative, per sqrt(n) terms
+        tol = 10 * np.sqrt(np.finfo(np.result_type(flat.dtype, np.float32)).eps)
         scale = np.abs(exact).max(initial=0) + 1.0
-        bad = np.flatnonzero(np.abs(approx - exact) > 1e-7 * scale * max(1, pat.shape[1]) ** 0.5)
+        bad = np.flatnonzero(np.abs(approx - exact) > tol * scale * max(1, pat.shape[1]) ** 0.5)
         if not len(bad):
             return
         i = int(bad[0])

@@ -106,7 +106,17 @@ def test_random_programs_pattern_covers_dense(prog):
     args = prog.make_args()
     x, g = _flat(f, args)
     with np.errstate(all="ignore"):
-        _covers(_pattern(jacobian_sparsity, g, x), fad.jacobian(g)(x), "program Jacobian")
+        dense = fad.jacobian(g)(x)
+        _covers(_pattern(jacobian_sparsity, g, x), dense, "program Jacobian")
+        try:
+            jacobian_sparsity(g)(x)
+            local = False
+        except ConcretizationError:
+            local = True
+        r, c, v = sparse_jacobian(g, format="coo", local=local)(x)
+        got = np.zeros(np.shape(dense), np.result_type(v, dense)).reshape(-1, len(x))
+        got[r, c] = v
+        np.testing.assert_allclose(got, np.reshape(dense, got.shape), rtol=1e-9, atol=1e-12)
         if prog.order >= 2:
             s = lambda v: fnp.sum(g(v))          # noqa: E731
             _covers(_pattern(hessian_sparsity, s, x), fad.hessian(s)(x), "program Hessian")
@@ -281,6 +291,29 @@ def test_pytree_inputs_and_outputs_are_raveled():
     got[r, c] = v
     np.testing.assert_allclose(got, fad.jacobian(g)(flat))
     assert jacobian_sparsity(f)(params).shape == (4, 4)
+
+
+def test_float32_and_pytree_hessian():
+    x32 = np.linspace(-1.0, 1.0, 9).astype(np.float32)
+    r, c, v = sparse_hessian(rosen, format="coo")(x32)
+    assert v.dtype == np.float32
+    np.testing.assert_allclose(v, fad.hessian(rosen)(x32)[r, c], rtol=1e-5)
+    r, c, v = sparse_jacobian(lambda x: x[1:] * x[:-1], sparsity=np.eye(8, 9) + np.eye(8, 9, 1),
+                              format="coo")(x32)            # the pattern check in float32
+    assert v.dtype == np.float32
+
+    def obj(p):
+        return np.sum(p["w"] ** 2 * p["b"]) + np.sin(p["b"])
+
+    params = {"b": np.array(0.5), "w": np.arange(1.0, 4.0)}
+    r, c, v = sparse_hessian(obj, format="coo")(params)
+    flat, unravel = tree.ravel_pytree(params)
+    dense = fad.hessian(lambda v: obj(unravel(v)))(flat)
+    got = np.zeros((4, 4))
+    got[r, c] = v
+    np.testing.assert_allclose(got, dense)
+    assert sorted(zip(r.tolist(), c.tolist())) == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0),
+                                                   (1, 1), (2, 0), (2, 2), (3, 0), (3, 3)]
 
 
 def test_scipy_result_and_cache():
