@@ -270,6 +270,31 @@ def move(prim: Primitive, data=(0,)):
     return rule
 
 
+def any_index(rule: Callable, extent: Callable):
+    """A gather (``rule``, exact for constant indices) whose one traced index operand ``k``
+    may hold any value in ``range(extent(vals, k, params))``: the union of ``rule`` over
+    those values. ``take_along_axis(x, argsort(x))`` is then dense along its axis only.
+    With several traced index operands, or none, it is ``rule`` itself."""
+    def wrapped(sets, vals, ans, **params):
+        traced = [k for k in range(1, len(vals)) if sets[k] is not None]
+        if len(traced) != 1:
+            return rule(sets, vals, ans, **params)
+        k, n = traced[0], _n_of(sets)
+        sets = list(sets)
+        sets[k] = None
+        if all(s is None for s in sets):     # a constant gathered: no derivative
+            return IndexSets.empty(_size(ans), n)
+        length = extent(vals, k, params)
+        _check_size(length * math.prod(shape_of(ans)), "a gather with computed indices")
+        parts = []
+        for j in range(length):
+            vj = list(vals)
+            vj[k] = np.full(shape_of(vals[k]), j, np.int64)
+            parts.append(rule(sets, vj, ans, **params))
+        return IndexSets.union(parts, _size(ans), n)
+    return wrapped
+
+
 def index_add(build: Callable):
     """``x.at[idx].add(v)``: x's sets, plus each update's set at the element it lands on.
     ``build(tree, arrays)`` makes the NumPy index from the primitive's parameters."""
@@ -400,6 +425,7 @@ class _Rules:
     select = staticmethod(select)
     conservative = staticmethod(conservative)
     move = staticmethod(move)
+    any_index = staticmethod(any_index)
     index_add = staticmethod(index_add)
     reduce = staticmethod(reduce)
     cumsum = staticmethod(cumsum)

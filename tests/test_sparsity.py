@@ -175,6 +175,15 @@ def test_exact_patterns_of_structural_ops():
     assert jacobian_sparsity(stencil(5))(np.ones(25)).nnz == 5 * 25 - 4 * 5
 
 
+def test_computed_indices_are_dense_along_their_axis_only():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    lines = np.kron(np.eye(3, dtype=bool), np.ones((4, 4), bool))    # row i reads row i
+    assert (jacobian_sparsity(lambda x: np.sort(x, axis=1).ravel())(x).toarray() == lines).all()
+    p = jacobian_sparsity(lambda x: x[np.argmax(x, axis=0), np.arange(4)])(x).toarray()
+    assert (p == np.tile(np.eye(4, dtype=bool), 3)).all()           # column j reads column j
+    assert jacobian_sparsity(lambda x: np.ones(4)[np.argmax(x, axis=0)])(x).nnz == 0
+
+
 def test_linear_ops_add_no_hessian_pairs():
     x = np.arange(1.0, 7.0)
     hp = hessian_sparsity(lambda x: np.sum(np.cumsum(x) * 3 + x[::-1]) + x[0] * x[1])(x)
