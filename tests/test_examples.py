@@ -24,7 +24,9 @@ EXAMPLE_NEEDS = {
     "optimizers_rosenbrock.py": [],
     "schedules_clipping.py": [],
     "linear_regression.py": [],
-    "implicit_fixed_point.py": [],
+    "implicit_fixed_point.py": ["scipy"],
+    "pinn_poisson.py": [],
+    "taylor_ode.py": [],
     "sparse_bratu.py": ["scipy"],
 }
 
