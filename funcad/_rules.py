@@ -86,7 +86,9 @@ class Rules:
     linear: Linearity | None = None     # linear_transpose / custom_vjp checks
     sparse: Callable | None = None      # one-hot Jacobian bases: rule(vals, dims, params, size)
     dot: bool = False                   # a matrix product (checkpoint_policies.dots_saveable)
-    sparsity: Callable | None = None    # reserved: sparsity patterns (a later interpreter)
+    # sparsity patterns (_sparsity.py): rule(sets, vals, ans, **params) -> the output's index
+    # sets, or an Inline; None: elementwise union if elementwise, else conservative
+    sparsity: object | None = None
     taylor: Callable | None = None      # reserved: Taylor-mode series (a later interpreter)
 
 

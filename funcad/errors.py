@@ -78,6 +78,15 @@ class BatchingError(FuncadError, ValueError):
     """
 
 
+class SparsityError(FuncadError, ValueError):
+    """Sparsity detection cannot give a sound pattern here, or a given pattern is too small.
+
+    Cause: a pattern denser than detection allows (``sum(x) ** 2`` of a large ``x``), or a
+    ``sparsity=`` pattern that misses an entry of the derivative. Fix: use the dense
+    ``fad.jacobian`` / ``fad.hessian``, or pass a pattern that holds every nonzero.
+    """
+
+
 class CustomRuleError(FuncadError, TypeError):
     """A custom_jvp/custom_vjp rule is missing or returned values of the wrong structure.
 

@@ -41,6 +41,7 @@ EXAMPLE_NEEDS = {
     "hmm_em.py": ["scipy"],
     "tanh_derivatives.py": [],
     "bayesian_optimization.py": ["scipy"],
+    "sparse_bratu.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often

@@ -45,7 +45,9 @@ LAYERS = {
     "funcad._core": 1, "funcad._views": 1, "funcad._rules": 1, "funcad._protocols": 1,
     "funcad._args": 2, "funcad._sparse_value": 2, "funcad._onehot": 2,
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,
-    "funcad._jacobian_trace": 2, "funcad._taylor": 2,
+    "funcad._jacobian_trace": 2, "funcad._taylor": 2, "funcad._sparsity": 2,
+    "funcad._pattern": 0, "funcad._index_sets": 0, "funcad._coloring": 0,
+    "funcad._sparse_api": 5,
     "funcad.extend": 3,
     "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4,
     "funcad.scipy.stats": 4, "funcad.scipy.stats.": 4, "funcad.scipy.signal": 4,
@@ -60,7 +62,7 @@ LAYERS = {
 
 # the interpreters: none imports another (an extension names the one it builds on)
 INTERPRETERS = {"funcad._forward", "funcad._reverse", "funcad._batching", "funcad._sparse",
-                "funcad._jacobian_trace", "funcad._taylor"}
+                "funcad._jacobian_trace", "funcad._taylor", "funcad._sparsity"}
 EXTENDS = {("funcad._sparse", "funcad._batching"), ("funcad._jacobian_trace", "funcad._batching")}
 
 RULE_PACKAGES = ("funcad.numpy", "funcad.scipy")   # L4: its internal cycle is tested apart

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from ..extend import (def_linear, defsparse, deftaylor, match_shape, ops, primal_values,
-                      sparse_rules, taylor_fallback)
+from ..extend import (def_linear, defsparse, defsparsity, deftaylor, match_shape, ops,
+                      primal_values, sparse_rules, sparsity_rules, taylor_fallback)
 from ._base import (Primitive, at_kinks, batch_elementwise, binary, defjvp, defjvp_full, defvjp,
                     dtype_of, export, implements, is_complex, is_traced, nondiff_elementwise,
                     public, shape_of, unary, unbroadcast)
@@ -341,6 +341,7 @@ defvjp(_where, None, lambda g, _ans, c, x, y: unbroadcast(_where(c, g, 0), shape
        keep=(True, False, False))
 batch_elementwise(_where)
 def_linear(_where, (1, 2))
+defsparsity(_where, sparsity_rules.select)     # a constant condition picks one branch's set
 
 
 def where(condition, x=None, y=None):

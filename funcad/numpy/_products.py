@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ..extend import def_dot, def_linear, defbatch, defsparse, sparse_rules
+from ..extend import def_dot, def_linear, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
@@ -70,6 +70,7 @@ def _matmul_vjp_y(g, _ans, x, y):
 # constant and just the shape of the traced side
 defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y, needs=((1,), (0,)))
 def_linear(matmul_p, joint=False)
+defsparsity(matmul_p, sparsity_rules.matmul)
 
 
 def _matmul_batch(vals, dims):
@@ -242,6 +243,7 @@ def _einsum_vjp_repeated(g, others, out, other_terms, target, shape, avail):
 defjvp_full(einsum_p, _einsum_jvp)
 defvjp_argnum(einsum_p, _einsum_vjp)
 def_linear(einsum_p, joint=False)
+defsparsity(einsum_p, sparsity_rules.einsum)
 
 
 def _einsum_batch(vals, dims, *, spec):

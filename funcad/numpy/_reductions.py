@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..extend import (batch_elementwise, batch_reduction, canonical_axis, defbatch, defsparse,
-                      shift_axis, sparse_rules)
+                      defsparsity, shift_axis, sparse_rules, sparsity_rules)
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from ._complex import conj, real
@@ -46,6 +46,7 @@ def _sum_impl(x, *, axis, keepdims):
 
 _sum = Primitive("sum", _sum_impl)
 defsparse(_sum, sparse_rules.sum)
+defsparsity(_sum, sparsity_rules.reduce)
 def_linear_jvp(_sum)
 defvjp(_sum, lambda g, _ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
        keep=False)
@@ -190,6 +191,7 @@ def _make_extreme(name, np_fn):
            multiply_p(_expand_back(g, shape_of(x), axis, keepdims),
                     _extreme_weights(ans, x, axis, keepdims)), keep_ans=True)
     batch_reduction(p)
+    defsparsity(p, sparsity_rules.reduce)
     return p
 
 

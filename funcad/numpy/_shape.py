@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..extend import bdim_to_front, defbatch, defsparse, sparse_rules
+from ..extend import bdim_to_front, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements, is_traced,
                     like_numpy, shape_of, unbroadcast)
 from ._dtypes import astype
@@ -17,6 +17,7 @@ from ._dtypes import astype
 
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
 defsparse(_reshape, sparse_rules.structural(_reshape))
+defsparsity(_reshape, sparsity_rules.move(_reshape))
 def_linear_jvp(_reshape)
 defvjp(_reshape, lambda g, _ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
 defbatch(_reshape, lambda vals, dims, *, newshape:
@@ -73,6 +74,7 @@ def ravel(a, order="C"):
 
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
 defsparse(_transpose, sparse_rules.structural(_transpose))
+defsparsity(_transpose, sparsity_rules.move(_transpose))
 def_linear_jvp(_transpose)
 defvjp(_transpose, lambda g, _ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
        keep=False)
@@ -149,6 +151,7 @@ def matrix_transpose(x):
 
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
 defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
+defsparsity(_broadcast_to, sparsity_rules.move(_broadcast_to))
 def_linear_jvp(_broadcast_to)
 defvjp(_broadcast_to, lambda g, _ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
 
@@ -263,6 +266,7 @@ atleast_3d = export(like_numpy(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tu
 
 _concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
 defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
+defsparsity(_concatenate, sparsity_rules.move(_concatenate, data=None))
 def_linear_jvp(_concatenate)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...extend import Primitive, def_linear, defbatch, defjvp, defvjp, ops, shape_of
+from ...extend import defsparsity, sparsity_rules
 from .._base import is_traced
 from ..linalg._helpers import is_complex, real_ct, real_dtype, route
 
@@ -106,6 +107,7 @@ irfft_p = Primitive("fft.irfft", lambda x, *, n, axis, norm: np.fft.irfft(x, n=n
                                                                          norm=norm))
 for _p in (fft_p, rfft_p, irfft_p):
     def_linear(_p)
+    defsparsity(_p, sparsity_rules.along_axis)     # each line along the axis mixes fully
 
 
 def _irfft_weights(n, axis, ndim, dtype):
