@@ -89,7 +89,9 @@ class Rules:
     # sparsity patterns (_sparsity.py): rule(sets, vals, ans, **params) -> the output's index
     # sets, or an Inline; None: elementwise union if elementwise, else conservative
     sparsity: object | None = None
-    taylor: Callable | None = None      # reserved: Taylor-mode series (a later interpreter)
+    # Taylor mode (_taylor.py): rule(primals, series, ans, **params) -> the output's K
+    # coefficients; None: the generic rule (linear, multilinear, or from the JVP)
+    taylor: Callable | None = None
 
 
 class RuleView(MutableMapping):
