@@ -44,12 +44,13 @@ LAYERS = {
     "funcad._core": 1, "funcad._views": 1, "funcad._rules": 1, "funcad._protocols": 1,
     "funcad._args": 2, "funcad._sparse_value": 2, "funcad._onehot": 2,
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,
-    "funcad._jacobian_trace": 2,
+    "funcad._jacobian_trace": 2, "funcad._staging": 2,
     "funcad.extend": 3,
     "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4,
     "funcad.scipy.stats": 4, "funcad.scipy.stats.": 4, "funcad.scipy.signal": 4,
     "funcad._linearize": 5, "funcad._custom": 5, "funcad._custom_vjp": 5, "funcad._checkpoint": 5, "funcad._tape": 5,
     "funcad._vmap": 5, "funcad._jacobians": 5, "funcad.api": 5, "funcad.test_util": 5,
+    "funcad._codegen": 5, "funcad._jit": 5,
     "funcad": 6,
     "funcad.optim": 7, "funcad.optim.": 7, "funcad.nn": 7, "funcad.nn.": 7,
     "funcad.compat": 7, "funcad.compat.": 7,
@@ -57,7 +58,7 @@ LAYERS = {
 
 # the interpreters: none imports another (an extension names the one it builds on)
 INTERPRETERS = {"funcad._forward", "funcad._reverse", "funcad._batching", "funcad._sparse",
-                "funcad._jacobian_trace"}
+                "funcad._jacobian_trace", "funcad._staging"}
 EXTENDS = {("funcad._sparse", "funcad._batching"), ("funcad._jacobian_trace", "funcad._batching")}
 
 RULE_PACKAGES = ("funcad.numpy", "funcad.scipy")   # L4: its internal cycle is tested apart

@@ -1,0 +1,289 @@
+"""jit's back end: clean a recorded program and turn it into something that runs it.
+
+``optimize`` merges common subexpressions (the same primitive, parameters and operands)
+and drops the primitives no output and no guard reads. ``compile_program`` then writes
+Python source with one line per primitive (``v7 = multiply(v5, v6)``), a guard as an
+``if`` that returns its index, and ``del`` after the last use of a large temporary, and
+compiles it once. ``compile()`` costs ~10 us a line, so a program longer than
+``SOURCE_LIMIT`` replays from a flat list of bound NumPy calls instead (the same steps,
+interpreted). Outputs that are constants, or inputs returned as they are, are copied:
+the caller always gets arrays of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+import re
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ._staging import Const, Eqn, Guard, Program, same_value
+
+__all__ = ["optimize", "compile_program", "show_program", "Compiled", "SOURCE_LIMIT"]
+
+SOURCE_LIMIT = 4000     # primitives; longer programs replay from the flat list
+DEL_SIZE = 4096         # temporaries with at least this many elements are freed at last use
+
+
+def _const_key(c: Const):
+    v = c.value
+    if isinstance(v, (float, int, complex, bool)):
+        return type(v), repr(v)
+    if isinstance(v, np.generic):
+        return type(v), v.tobytes()
+    return "id", id(v)                  # an array or an object: the same object only
+
+
+def optimize(prog: Program) -> Program:
+    """Common subexpressions merged, dead code dropped (guards and what they read stay)."""
+    rename: dict = {}
+    seen: dict = {}
+    body = []
+    for e in prog.body:
+        if type(e) is Guard:
+            body.append(e._replace(var=rename.get(e.var, e.var)))
+            continue
+        ins = tuple(rename.get(i, i) if type(i) is int else i for i in e.ins)
+        try:
+            key = (e.prim, tuple((k, type(v), v) for k, v in sorted(e.params.items())),
+                   tuple(i if type(i) is int else _const_key(i) for i in ins))
+            hash(key)
+        except TypeError:               # an unhashable parameter (an array): keep it
+            key = None
+        if key is not None:
+            old = seen.get(key)
+            if old is not None:
+                for o, o2 in zip(e.outs, old):
+                    rename[o] = o2
+                continue
+            seen[key] = e.outs
+        body.append(Eqn(e.prim, e.params, ins, e.outs))
+    outputs = tuple(rename.get(o, o) if type(o) is int else o for o in prog.outputs)
+    live = {o for o in outputs if type(o) is int}
+    kept = []
+    for e in reversed(body):
+        if type(e) is Guard:
+            live.add(e.var)
+        elif any(o in live for o in e.outs):
+            live.update(i for i in e.ins if type(i) is int)
+        else:
+            continue
+        kept.append(e)
+    kept.reverse()
+    return Program(prog.inputs, kept, outputs, prog.avals)
+
+
+# ---------------------------------------------------------------------------
+# showing a program
+# ---------------------------------------------------------------------------
+
+def _show_const(v) -> str:
+    if isinstance(v, (float, int, complex, bool, np.generic)) or v is None:
+        return repr(v)
+    if type(v) is np.ndarray:
+        return f"const{v.shape}" if v.size > 4 else repr(v).replace("\n", "")
+    return type(v).__name__
+
+
+def _params(params: dict) -> str:
+    return ", ".join(f"{k}={v!r}" if not callable(v) else f"{k}=<{type(v).__name__}>"
+                     for k, v in params.items())
+
+
+def show_program(prog: Program) -> str:
+    """The program one step a line: ``v7 = sin v5`` and ``guard bool(v9) == True``."""
+    lines = [f"inputs: {', '.join(f'v{i}' for i in prog.inputs)}"]
+    for e in prog.body:
+        if type(e) is Guard:
+            lines.append(f"guard {e.kind}(v{e.var}) == {_show_const(e.expected)}   # {e.site}")
+            continue
+        ins = " ".join(f"v{i}" if type(i) is int else _show_const(i.value) for i in e.ins)
+        p = _params(e.params)
+        lines.append(f"{', '.join(f'v{o}' for o in e.outs)} = {e.prim.name} {ins}"
+                     + (f"  [{p}]" if p else ""))
+    outs = ", ".join(f"v{o}" if type(o) is int else _show_const(o.value) for o in prog.outputs)
+    lines.append(f"outputs: {outs}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# compiling
+# ---------------------------------------------------------------------------
+
+class Compiled(NamedTuple):
+    run: Callable          # run(*input leaves) -> list of outputs | int index of a failed guard
+    source: str
+    guards: dict           # body index -> Guard
+
+    def guard_note(self, k: int) -> str:
+        g = self.guards[k]
+        what = {"bool": "bool()", "int": "int() or an index", "float": "float()",
+                "value": "a value read by Python (.item(), a mask, a shape from data)"}[g.kind]
+        note = (f"{what} saw another value than {_show_const(g.expected)} when recorded"
+                f"{f' (at {g.site})' if g.site else ''}")
+        if g.kind == "float" or (g.kind == "value" and np.issubdtype(
+                np.asarray(g.expected).dtype, np.inexact)):
+            note += ("; a guard on an exact float value records again for every new value")
+        return note
+
+
+def _guard_check(g: Guard) -> Callable:
+    exp = g.expected
+    if g.kind == "bool":
+        return lambda v: bool(v) is exp
+    if g.kind == "int":
+        return lambda v: int(v) == exp
+    if g.kind == "float":
+        return lambda v: same_value(type(exp)(v), exp)
+    return lambda v: same_value(v, exp)
+
+
+def _bind(e: Eqn) -> Callable:
+    return functools.partial(e.prim.impl, **e.params) if e.params else e.prim.impl
+
+
+def _copy_flags(prog: Program) -> list:
+    """Outputs returned as they came (a constant, an input): the caller gets a copy."""
+    ins = set(prog.inputs)
+    return [type(o) is not int or o in ins for o in prog.outputs]
+
+
+def _copy(x):
+    return np.array(x, copy=True) if type(x) is np.ndarray else x
+
+
+def _last_uses(prog: Program) -> dict:
+    """var -> index of the body step that reads it last (outputs are never freed)."""
+    last = {}
+    for k, e in enumerate(prog.body):
+        for i in ((e.var,) if type(e) is Guard else e.ins):
+            if type(i) is int:
+                last[i] = k
+    for o in prog.outputs:
+        last.pop(o, None)
+    return last
+
+
+def compile_program(prog: Program, name: str = "f") -> Compiled:
+    guards = {k: e for k, e in enumerate(prog.body) if type(e) is Guard}
+    if len(prog.body) > SOURCE_LIMIT:
+        return Compiled(_flat(prog), f"# {len(prog.body)} steps: replayed from a flat list of "
+                        "bound NumPy calls (too long to compile)", guards)
+    run, src = _source(prog, name)
+    return Compiled(run, src, guards)
+
+
+def _ident(s: str) -> str:
+    s = re.sub(r"\W", "_", s)
+    return s + "_" if keyword.iskeyword(s) or s in ("int", "bool", "float", "np") else s
+
+
+def _source(prog: Program, name: str):
+    ns: dict = {"np": np, "_copy": _copy}
+    by_fn: dict = {}                      # id(callable) -> its name in ns
+    consts: dict = {}                     # id(value) -> its name in ns
+
+    def fn_name(e: Eqn, fn) -> str:
+        nm = by_fn.get(id(fn))
+        if nm is None:
+            base = _ident(e.prim.name)
+            nm = base if base not in ns else f"{base}_{len(ns)}"
+            ns[nm] = fn
+            by_fn[id(fn)] = nm
+        return nm
+
+    def ref(i) -> str:
+        if type(i) is int:
+            return f"v{i}"
+        v = i.value
+        if isinstance(v, (float, int, bool)) and repr(v) == str(v) and np.isfinite(v):
+            return repr(v)                # a Python literal, as written
+        nm = consts.get(id(v))
+        if nm is None:
+            nm = consts[id(v)] = f"c{len(consts)}"
+            ns[nm] = v
+        return nm
+
+    last = _last_uses(prog)
+    avals = prog.avals
+    lines = [f"def {_ident(name)}_replay({', '.join(f'v{i}' for i in prog.inputs)}):"]
+    for k, e in enumerate(prog.body):
+        if type(e) is Guard:
+            ns[f"guard{k}"] = _guard_check(e)
+            lines.append(f"    if not guard{k}(v{e.var}): return {k}")
+            reads = (e.var,)
+        else:
+            fn = _bind(e)
+            call = f"{fn_name(e, fn)}({', '.join(ref(i) for i in e.ins)})"
+            p = _params(e.params)
+            comment = f"  # {p}" if p else ""
+            if e.prim.multiple_results:
+                lhs = ", ".join(f"v{o}" for o in e.outs) + ("," if len(e.outs) == 1 else "")
+                lines.append(f"    {lhs} = {call}{comment}")
+            else:
+                lines.append(f"    v{e.outs[0]} = {call}{comment}")
+            reads = e.ins
+        dead = [i for i in reads if type(i) is int and last.get(i) == k
+                and int(np.prod(avals[i][0])) >= DEL_SIZE]
+        if dead:
+            lines.append(f"    del {', '.join(f'v{i}' for i in sorted(set(dead)))}")
+    flags = _copy_flags(prog)
+    outs = [ref(o) if not f else f"_copy({ref(o)})" for o, f in zip(prog.outputs, flags)]
+    lines.append(f"    return [{', '.join(outs)}]")
+    src = "\n".join(lines) + "\n"
+    exec(compile(src, f"<jit {name}>", "exec"), ns)
+    return ns[f"{_ident(name)}_replay"], src
+
+
+def _flat(prog: Program) -> Callable:
+    """The program as a list of steps run by one loop (for programs too long to compile)."""
+    n = len(prog.avals)
+    template: list = [None] * n
+    slots: dict = {}
+
+    def slot(i) -> int:
+        if type(i) is int:
+            return i
+        s = slots.get(id(i.value))
+        if s is None:
+            s = slots[id(i.value)] = len(template)
+            template.append(i.value)
+        return s
+
+    last = _last_uses(prog)
+    steps = []
+    for k, e in enumerate(prog.body):
+        if type(e) is Guard:
+            steps.append((_guard_check(e), (e.var,), k, 2, ()))
+            reads = (e.var,)
+        else:
+            out = e.outs if e.prim.multiple_results else e.outs[0]
+            steps.append((_bind(e), tuple(slot(i) for i in e.ins), out,
+                          int(e.prim.multiple_results), ()))
+            reads = e.ins
+        dead = tuple({i for i in reads if type(i) is int and last.get(i) == k})
+        if dead:
+            steps[-1] = steps[-1][:4] + (dead,)
+    outs = [slot(o) for o in prog.outputs]
+    flags = _copy_flags(prog)
+    inputs = prog.inputs
+
+    def run(*leaves):
+        env = list(template)
+        for i, x in zip(inputs, leaves):
+            env[i] = x
+        for fn, ins, out, kind, dead in steps:
+            if kind == 0:
+                env[out] = fn(*[env[i] for i in ins])
+            elif kind == 1:
+                for o, v in zip(out, fn(*[env[i] for i in ins])):
+                    env[o] = v
+            elif not fn(env[ins[0]]):
+                return out
+            for i in dead:
+                env[i] = None
+        return [_copy(env[o]) if f else env[o] for o, f in zip(outs, flags)]
+
+    return run
