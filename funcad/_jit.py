@@ -164,7 +164,9 @@ class Jitted:
         self._cache: dict = {}
         self._lock = threading.Lock()
         self._counts = [0, 0, 0]        # traces, retraces, hits
-        functools.update_wrapper(self, fun)
+        # name and docstring only: copying fun.__dict__ would copy the state of a Jitted that
+        # a transform wrapped (jit(hessian(jit(f))))
+        functools.update_wrapper(self, fun, updated=())
 
     # -- the call ------------------------------------------------------------
     def __call__(self, *args, **kwargs):
