@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+import math
 import re
 from typing import Callable, NamedTuple
 
@@ -171,8 +172,29 @@ def compile_program(prog: Program, name: str = "f") -> Compiled:
     if len(prog.body) > SOURCE_LIMIT:
         return Compiled(_flat(prog), f"# {len(prog.body)} steps: replayed from a flat list of "
                         "bound NumPy calls (too long to compile)", guards)
-    run, src = _source(prog, name)
-    return Compiled(run, src, guards)
+    exact, src = _source(prog, name, False)
+    if not any(_fusable(e, prog.avals) for e in prog.body if type(e) is Eqn):
+        return Compiled(exact, src, guards)
+    fast, src = _source(prog, name, True)
+    return Compiled(_with_fallback(fast, exact), src, guards)
+
+
+def _with_fallback(fast, exact):
+    """Run the scalar fast path; where Python's float arithmetic raises (1 / 0.0, log(0),
+    overflow) or cannot run, the NumPy version gives NumPy's answer (inf, nan, warnings)."""
+    ok = [True]
+
+    def run(*args):
+        if ok[0]:
+            try:
+                return fast(*args)
+            except (ArithmeticError, ValueError):
+                pass
+            except Exception:  # noqa: BLE001 - an impl that needs an array: NumPy from now on
+                ok[0] = False
+        return exact(*args)
+
+    return run
 
 
 def _ident(s: str) -> str:
@@ -180,10 +202,46 @@ def _ident(s: str) -> str:
     return s + "_" if keyword.iskeyword(s) or s in ("int", "bool", "float", "np") else s
 
 
-def _source(prog: Program, name: str):
-    ns: dict = {"np": np, "_copy": _copy}
+# scalar fast path: float64 scalars as Python floats, one operator or math call each
+# (math's functions may differ from NumPy's SIMD kernels by an ulp; see docs/jit.md)
+_BINOPS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+_MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "log": "log", "sqrt": "sqrt",
+         "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "arctan": "atan", "expm1": "expm1",
+         "log1p": "log1p"}
+_F64 = np.dtype(np.float64)
+
+
+def _scalar_var(i, avals) -> bool:
+    return type(i) is int and avals[i][0] == () and avals[i][1] == _F64
+
+
+def _scalar_const(v) -> bool:
+    t = type(v)
+    return t is float or t is int or t is np.float64 or (
+        t is np.ndarray and v.shape == () and v.dtype == _F64)
+
+
+def _fusable(e: Eqn, avals) -> bool:
+    name = e.prim.name
+    if e.params or e.prim.multiple_results or not _scalar_var(e.outs[0], avals):
+        return False
+    if name not in _BINOPS and name not in _MATH and name not in ("negative", "square"):
+        return False
+    for i in e.ins:
+        if type(i) is int:
+            if not _scalar_var(i, avals):
+                return False
+        elif not _scalar_const(i.value):
+            return False
+    return True
+
+
+def _source(prog: Program, name: str, scalar: bool):
+    ns: dict = {"np": np, "_copy": _copy, "_math": math, "_f64": np.float64}
     by_fn: dict = {}                      # id(callable) -> its name in ns
     consts: dict = {}                     # id(value) -> its name in ns
+    avals = prog.avals
+    floats: set = set()                   # vars held as Python floats (scalar mode)
 
     def fn_name(e: Eqn, fn) -> str:
         nm = by_fn.get(id(fn))
@@ -198,6 +256,8 @@ def _source(prog: Program, name: str):
         if type(i) is int:
             return f"v{i}"
         v = i.value
+        if scalar and (type(v) is np.float64 or (type(v) is np.ndarray and _scalar_const(v))):
+            v = float(v)
         if isinstance(v, (float, int, bool)) and repr(v) == str(v) and np.isfinite(v):
             return repr(v)                # a Python literal, as written
         nm = consts.get(id(v))
@@ -207,14 +267,28 @@ def _source(prog: Program, name: str):
         return nm
 
     last = _last_uses(prog)
-    avals = prog.avals
     lines = [f"def {_ident(name)}_replay({', '.join(f'v{i}' for i in prog.inputs)}):"]
+    if scalar:
+        for i in prog.inputs:
+            if _scalar_var(i, avals):
+                lines.append(f"    v{i} = float(v{i})")
+                floats.add(i)
     for k, e in enumerate(prog.body):
         if type(e) is Guard:
             ns[f"guard{k}"] = _guard_check(e)
             lines.append(f"    if not guard{k}(v{e.var}): return {k}")
             reads = (e.var,)
         else:
+            reads = e.ins
+            if scalar and _fusable(e, avals):
+                a = [ref(i) for i in e.ins]
+                nm = e.prim.name
+                expr = (f"{a[0]} {_BINOPS[nm]} {a[1]}" if nm in _BINOPS else f"-{a[0]}"
+                        if nm == "negative" else f"{a[0]} * {a[0]}" if nm == "square"
+                        else f"_math.{_MATH[nm]}({a[0]})")
+                lines.append(f"    v{e.outs[0]} = {expr}")
+                floats.add(e.outs[0])
+                continue
             fn = _bind(e)
             call = f"{fn_name(e, fn)}({', '.join(ref(i) for i in e.ins)})"
             p = _params(e.params)
@@ -224,13 +298,13 @@ def _source(prog: Program, name: str):
                 lines.append(f"    {lhs} = {call}{comment}")
             else:
                 lines.append(f"    v{e.outs[0]} = {call}{comment}")
-            reads = e.ins
         dead = [i for i in reads if type(i) is int and last.get(i) == k
                 and int(np.prod(avals[i][0])) >= DEL_SIZE]
         if dead:
             lines.append(f"    del {', '.join(f'v{i}' for i in sorted(set(dead)))}")
     flags = _copy_flags(prog)
-    outs = [ref(o) if not f else f"_copy({ref(o)})" for o, f in zip(prog.outputs, flags)]
+    outs = [f"_f64({ref(o)})" if o in floats else ref(o) if not f else f"_copy({ref(o)})"
+            for o, f in zip(prog.outputs, flags)]
     lines.append(f"    return [{', '.join(outs)}]")
     src = "\n".join(lines) + "\n"
     exec(compile(src, f"<jit {name}>", "exec"), ns)

@@ -36,6 +36,8 @@ from .errors import FuncadError, JitRetraceError
 __all__ = ["jit", "Jitted", "CacheInfo", "Lowered"]
 
 _MAX_ENTRIES = 32       # programs kept per key (a float guard could make one per call)
+_SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
+_LEAF = _tree.structure(0.0)
 
 
 class CacheInfo(NamedTuple):
@@ -170,9 +172,20 @@ class Jitted:
 
     # -- the call ------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if _stack() or any(isinstance(a, Tracer) for a in _tree.leaves((args, kwargs))):
+        if _stack():
             return self.fun(*args, **kwargs)    # under a transform: f itself (see module doc)
-        key, leaves, dyn, rebuild = self._signature(args, kwargs)
+        key = None
+        if not kwargs and not self.static_argnums:      # the common case, without pytrees
+            key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else
+                         float if type(a) is float else _SLOW for a in args])
+            if _SLOW in key:
+                key = None
+            else:
+                dyn = args
+        if key is None:
+            key, leaves, dyn, rebuild = self._signature(args, kwargs)
+            if any(isinstance(a, Tracer) for a in leaves):   # a leaked tracer: eager errors
+                return self.fun(*args, **kwargs)
         entries = self._cache.get(key, ())
         failed = None
         for entry in entries:
@@ -182,10 +195,12 @@ class Jitted:
             out = entry.run(*dyn)
             if type(out) is not int:
                 self._counts[2] += 1
-                return _tree.unflatten(entry.out_tree, out)
+                return out[0] if entry.out_tree is None else _tree.unflatten(entry.out_tree, out)
             failed = entry.compiled.guard_note(out)
         if entries:
             self._retrace(failed)
+        if type(key) is tuple and (not key or type(key[0]) is not _tree.PyTreeDef):
+            _, leaves, _, rebuild = self._signature(args, kwargs)
         result, entry = self._record(leaves, rebuild)
         with self._lock:
             self._counts[0] += 1
@@ -270,7 +285,8 @@ class Jitted:
         prog, values, out_tree = self._trace(leaves, rebuild)
         compiled = compile_program(optimize(prog), _name(self.fun))
         watch = _watch_list(self.fun)
-        entry = _Entry(compiled.run, compiled, watch or None, out_tree)
+        entry = _Entry(compiled.run, compiled, watch or None,
+                       None if out_tree == _LEAF else out_tree)
         fresh = [_copy(v) if f else v for v, f in zip(values, _copy_flags(prog))]
         return _tree.unflatten(out_tree, fresh), entry
 

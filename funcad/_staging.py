@@ -67,6 +67,8 @@ class Program(NamedTuple):
 
 def same_value(a, b) -> bool:
     """Equal as a guard means it: same type, shape, dtype and bits (NaN equals NaN)."""
+    if isinstance(a, float) and isinstance(b, float):     # a Python float, an np.float64
+        return a == b or (a != a and b != b)
     if type(a) is not type(b):
         return False
     if type(a) is np.ndarray or isinstance(a, np.generic):
