@@ -16,15 +16,17 @@ import functools
 import keyword
 import math
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 
 from ._staging import Const, Eqn, Guard, Program, same_value
 
-__all__ = ["optimize", "compile_program", "show_program", "Compiled", "SOURCE_LIMIT"]
+__all__ = ["SOURCE_LIMIT", "Compiled", "compile_program", "optimize", "show_program"]
 
 SOURCE_LIMIT = 4000     # primitives; longer programs replay from the flat list
+TIER_MIN = 300          # longer programs start on the flat list, compiled after TIER_CALLS
+TIER_CALLS = 3
 DEL_SIZE = 4096         # temporaries with at least this many elements are freed at last use
 
 
@@ -46,10 +48,12 @@ def optimize(prog: Program) -> Program:
         if type(e) is Guard:
             body.append(e._replace(var=rename.get(e.var, e.var)))
             continue
-        ins = tuple(rename.get(i, i) if type(i) is int else i for i in e.ins)
+        ins = tuple([rename.get(i, i) if type(i) is int else i for i in e.ins]) if rename \
+            else e.ins
         try:
-            key = (e.prim, tuple((k, type(v), v) for k, v in sorted(e.params.items())),
-                   tuple(i if type(i) is int else _const_key(i) for i in ins))
+            p = e.params
+            key = (e.prim, tuple(sorted([(k, type(v), v) for k, v in p.items()])) if p else (),
+                   tuple([i if type(i) is int else _const_key(i) for i in ins]))
             hash(key)
         except TypeError:               # an unhashable parameter (an array): keep it
             key = None
@@ -60,14 +64,14 @@ def optimize(prog: Program) -> Program:
                     rename[o] = o2
                 continue
             seen[key] = e.outs
-        body.append(Eqn(e.prim, e.params, ins, e.outs))
+        body.append(e if ins is e.ins else Eqn(e.prim, e.params, ins, e.outs))
     outputs = tuple(rename.get(o, o) if type(o) is int else o for o in prog.outputs)
     live = {o for o in outputs if type(o) is int}
     kept = []
     for e in reversed(body):
         if type(e) is Guard:
             live.add(e.var)
-        elif any(o in live for o in e.outs):
+        elif e.outs[0] in live or (len(e.outs) > 1 and any(o in live for o in e.outs)):
             live.update(i for i in e.ins if type(i) is int)
         else:
             continue
@@ -113,10 +117,26 @@ def show_program(prog: Program) -> str:
 # compiling
 # ---------------------------------------------------------------------------
 
-class Compiled(NamedTuple):
-    run: Callable          # run(*input leaves) -> list of outputs | int index of a failed guard
-    source: str
-    guards: dict           # body index -> Guard
+class Compiled:
+    """A program ready to run: ``run(*input leaves)`` -> list of outputs, or the int index of
+    the guard that failed. ``source`` is the generated code (written on first request)."""
+
+    __slots__ = ("_name", "_prog", "_source", "guards", "run")
+
+    def __init__(self, run: Callable, guards: dict, prog: Program, name: str, source=None):
+        self.run = run
+        self.guards = guards          # body index -> Guard
+        self._prog, self._name, self._source = prog, name, source
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            prog = self._prog
+            self._source = (_source(prog, self._name, _any_fusable(prog))[1]
+                            if len(prog.body) <= SOURCE_LIMIT else
+                            f"# {len(prog.body)} steps: replayed from a flat list of bound NumPy "
+                            "calls (too long to compile)")
+        return self._source
 
     def guard_note(self, k: int) -> str:
         g = self.guards[k]
@@ -167,16 +187,40 @@ def _last_uses(prog: Program) -> dict:
     return last
 
 
+def _any_fusable(prog: Program) -> bool:
+    return any(_fusable(e, prog.avals) for e in prog.body if type(e) is Eqn)
+
+
+def _generate(prog: Program, name: str) -> Callable:
+    exact, _ = _source(prog, name, False)
+    if not _any_fusable(prog):
+        return exact
+    return _with_fallback(_source(prog, name, True)[0], exact)
+
+
 def compile_program(prog: Program, name: str = "f") -> Compiled:
+    """The program as a :class:`Compiled`. Short programs are compiled at once; longer ones
+    (``compile()`` costs ~10-20 us a line) replay from the flat list first and are compiled
+    at their ``TIER_CALLS``-th replay, so a function called once or twice never pays for it;
+    past ``SOURCE_LIMIT`` they stay on the flat list."""
     guards = {k: e for k, e in enumerate(prog.body) if type(e) is Guard}
-    if len(prog.body) > SOURCE_LIMIT:
-        return Compiled(_flat(prog), f"# {len(prog.body)} steps: replayed from a flat list of "
-                        "bound NumPy calls (too long to compile)", guards)
-    exact, src = _source(prog, name, False)
-    if not any(_fusable(e, prog.avals) for e in prog.body if type(e) is Eqn):
-        return Compiled(exact, src, guards)
-    fast, src = _source(prog, name, True)
-    return Compiled(_with_fallback(fast, exact), src, guards)
+    n = len(prog.body)
+    if n <= TIER_MIN:
+        return Compiled(_generate(prog, name), guards, prog, name)
+    flat = _flat(prog)
+    c = Compiled(flat, guards, prog, name)
+    if n > SOURCE_LIMIT:
+        return c
+    calls = [0]
+
+    def tiered(*args):
+        calls[0] += 1
+        if calls[0] >= TIER_CALLS:
+            c.run = _generate(prog, name)        # two threads may both compile: harmless
+        return flat(*args)
+
+    c.run = tiered
+    return c
 
 
 def _with_fallback(fast, exact):
@@ -299,7 +343,7 @@ def _source(prog: Program, name: str, scalar: bool):
             else:
                 lines.append(f"    v{e.outs[0]} = {call}{comment}")
         dead = [i for i in reads if type(i) is int and last.get(i) == k
-                and int(np.prod(avals[i][0])) >= DEL_SIZE]
+                and math.prod(avals[i][0]) >= DEL_SIZE]
         if dead:
             lines.append(f"    del {', '.join(f'v{i}' for i in sorted(set(dead)))}")
     flags = _copy_flags(prog)

@@ -23,7 +23,8 @@ import functools
 import threading
 import types
 import warnings
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from ._core import Tracer, _stack, new_trace
 from ._staging import Const, Program, StagingTrace, StagingTracer
 from .errors import FuncadError, JitRetraceError
 
-__all__ = ["jit", "Jitted", "CacheInfo", "Lowered"]
+__all__ = ["CacheInfo", "Jitted", "Lowered", "jit"]
 
 _MAX_ENTRIES = 32       # programs kept per key (a float guard could make one per call)
 _SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
@@ -60,8 +61,7 @@ class Lowered(NamedTuple):
 
 
 class _Entry(NamedTuple):
-    run: Callable           # leaves -> list of outputs, or the int index of a failed guard
-    compiled: Compiled
+    compiled: Compiled      # .run: leaves -> list of outputs, or the int index of a failed guard
     watch: tuple            # (getter or None, array, snapshot bytes) per watched array
     out_tree: object
 
@@ -192,7 +192,7 @@ class Jitted:
             if entry.watch and not _unchanged(entry.watch):
                 failed = "an array the function reads from a closure or a global changed"
                 continue
-            out = entry.run(*dyn)
+            out = entry.compiled.run(*dyn)
             if type(out) is not int:
                 self._counts[2] += 1
                 return out[0] if entry.out_tree is None else _tree.unflatten(entry.out_tree, out)
@@ -285,7 +285,7 @@ class Jitted:
         prog, values, out_tree = self._trace(leaves, rebuild)
         compiled = compile_program(optimize(prog), _name(self.fun))
         watch = _watch_list(self.fun)
-        entry = _Entry(compiled.run, compiled, watch or None,
+        entry = _Entry(compiled, watch or None,
                        None if out_tree == _LEAF else out_tree)
         fresh = [_copy(v) if f else v for v, f in zip(values, _copy_flags(prog))]
         return _tree.unflatten(out_tree, fresh), entry

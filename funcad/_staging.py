@@ -139,7 +139,7 @@ class StagingTracer(Tracer):
 class StagingTrace(Trace):
     """The recording trace of one ``jit`` call (see the module doc)."""
 
-    __slots__ = ("body", "avals")
+    __slots__ = ("avals", "body")
     kind = "jit"
 
     def __init__(self):

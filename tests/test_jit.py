@@ -56,6 +56,30 @@ def test_python_float_and_static_arguments():
     assert g.cache_info().entries == 2
 
 
+def test_scalar_fast_path_matches_numpy_and_falls_back():
+    f = fad.grad(fad.grad(lambda x: fnp.sin(x) * fnp.exp(x / 3) / (1 + x * x)))
+    g = jit(f)
+    assert "_math.sin" in g.lower(0.7).source
+    for x in (0.7, 0.7, 1.3, np.float64(-0.2)):
+        np.testing.assert_allclose(g(x), f(x), rtol=1e-14)
+    inv = jit(lambda x: 1.0 / x)
+    with np.errstate(divide="ignore"):
+        assert inv(2.0) == 0.5 and inv(0.0) == np.inf       # Python raises: NumPy answers
+
+
+def test_programs_compile_after_a_few_replays(monkeypatch):
+    from funcad import _codegen
+    monkeypatch.setattr(_codegen, "TIER_MIN", 10)
+    g = jit(fad.grad(_chain))
+    x = np.linspace(-1, 1, 3)
+    g(x)
+    entry = next(iter(g._cache.values()))[0]
+    first = entry.compiled.run
+    for k in range(_codegen.TIER_CALLS + 1):
+        np.testing.assert_allclose(g(x + k), fad.grad(_chain)(x + k), rtol=1e-12)
+    assert entry.compiled.run is not first
+
+
 def test_long_programs_replay_from_the_flat_list(monkeypatch):
     from funcad import _codegen
     monkeypatch.setattr(_codegen, "SOURCE_LIMIT", 10)
@@ -151,7 +175,7 @@ def test_inputs_never_mutated_and_results_fresh():
     keep = x.copy()
     g = jit(lambda x: (x, fnp.ones(2), fnp.sin(x)))
     for _ in range(2):
-        a, b, c = g(x)
+        a, b, _ = g(x)
         assert a is not x and not np.shares_memory(a, x)
         b[0] = 99.0                                # must not poison the cache
     np.testing.assert_array_equal(g(x)[1], np.ones(2))
@@ -244,7 +268,7 @@ def test_random_programs_through_jit(prog):
     args = prog.make_args()
     other = prog.make_args([x * 0.9 + 0.05 for x in prog.leaves])
     before = [np.copy(x) for x in tree.leaves(args)]
-    for make in (lambda: f, lambda: fad.grad(lambda *a: fnp.sum(f(*a)))):
+    for make in (lambda: f, lambda: fad.grad(lambda *xs: fnp.sum(f(*xs)))):
         g = jit(make())
         for a in (args, other):
             want = make()(*a)
