@@ -25,10 +25,11 @@ EXAMPLE_NEEDS = {
     "schedules_clipping.py": [],
     "linear_regression.py": [],
     "implicit_fixed_point.py": [],
+    "stiff_robertson.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
-COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1}
+COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1, "stiff_robertson.py": 1}
 
 
 def _has(module):
