@@ -17,6 +17,7 @@ from funcad import tree
 from funcad._jit import jit
 
 from .test_primitives import ALL_SPECS
+from .test_spec_sweeps import _close as sweep_close
 
 PARAMS = [pytest.param(s, id=s.name) for s in ALL_SPECS]
 # every 2nd row gets the Jacobian/Hessian checks too (they dominate the time)
@@ -24,10 +25,7 @@ SLOW = [pytest.param(s, id=s.name) for s in ALL_SPECS[::2]]
 
 
 def _close(a, b, rtol=1e-12, atol=1e-13):
-    la, lb = tree.leaves(a), tree.leaves(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        np.testing.assert_allclose(x, y, rtol=rtol, atol=atol, equal_nan=True)
+    sweep_close(a, b, rtol=rtol, atol=atol)
 
 
 def _samples(spec):
