@@ -27,6 +27,7 @@ __all__ = ["SOURCE_LIMIT", "Compiled", "compile_program", "optimize", "show_prog
 SOURCE_LIMIT = 4000     # primitives; longer programs replay from the flat list
 TIER_MIN = 300          # longer programs start on the flat list, compiled after TIER_CALLS
 TIER_CALLS = 3
+CSE_LIMIT = 50_000      # longer programs skip common-subexpression elimination (memory)
 DEL_SIZE = 4096         # temporaries with at least this many elements are freed at last use
 
 
@@ -44,12 +45,16 @@ def optimize(prog: Program) -> Program:
     rename: dict = {}
     seen: dict = {}
     body = []
+    cse = len(prog.body) <= CSE_LIMIT     # its table would hold a key per step
     for e in prog.body:
         if type(e) is Guard:
             body.append(e._replace(var=rename.get(e.var, e.var)))
             continue
         ins = tuple([rename.get(i, i) if type(i) is int else i for i in e.ins]) if rename \
             else e.ins
+        if not cse:
+            body.append(e)
+            continue
         try:
             p = e.params
             key = (e.prim, tuple(sorted([(k, type(v), v) for k, v in p.items()])) if p else (),
@@ -130,6 +135,8 @@ class Compiled:
 
     @property
     def source(self) -> str:
+        if self._source is None and self._prog is None:
+            return "# not kept: use jit(f).lower(*args).source"
         if self._source is None:
             prog = self._prog
             self._source = (_source(prog, self._name, _any_fusable(prog))[1]
@@ -175,15 +182,17 @@ def _copy(x):
     return np.array(x, copy=True) if type(x) is np.ndarray else x
 
 
-def _last_uses(prog: Program) -> dict:
-    """var -> index of the body step that reads it last (outputs are never freed)."""
-    last = {}
+def _last_uses(prog: Program) -> list:
+    """For each var, the index of the body step that reads it last (-1: outputs, never
+    freed). A list, not a dict: a 800,000-step program keeps one int per var."""
+    last = [-1] * len(prog.avals)
     for k, e in enumerate(prog.body):
         for i in ((e.var,) if type(e) is Guard else e.ins):
             if type(i) is int:
                 last[i] = k
     for o in prog.outputs:
-        last.pop(o, None)
+        if type(o) is int:
+            last[o] = -1
     return last
 
 
@@ -191,11 +200,13 @@ def _any_fusable(prog: Program) -> bool:
     return any(_fusable(e, prog.avals) for e in prog.body if type(e) is Eqn)
 
 
-def _generate(prog: Program, name: str) -> Callable:
-    exact, _ = _source(prog, name, False)
+def _generate(prog: Program, name: str):
+    """-> (the compiled run function, the source shown for it)."""
+    exact, src = _source(prog, name, False)
     if not _any_fusable(prog):
-        return exact
-    return _with_fallback(_source(prog, name, True)[0], exact)
+        return exact, src
+    fast, src = _source(prog, name, True)
+    return _with_fallback(fast, exact), src
 
 
 def compile_program(prog: Program, name: str = "f") -> Compiled:
@@ -205,18 +216,21 @@ def compile_program(prog: Program, name: str = "f") -> Compiled:
     past ``SOURCE_LIMIT`` they stay on the flat list."""
     guards = {k: e for k, e in enumerate(prog.body) if type(e) is Guard}
     n = len(prog.body)
+    if n > SOURCE_LIMIT:
+        return Compiled(_flat(prog), guards, None, name, f"# {n} steps: replayed from a flat "
+                        "list of bound NumPy calls (too long to compile)")
     if n <= TIER_MIN:
-        return Compiled(_generate(prog, name), guards, prog, name)
+        run, src = _generate(prog, name)
+        return Compiled(run, guards, None, name, src)
     flat = _flat(prog)
     c = Compiled(flat, guards, prog, name)
-    if n > SOURCE_LIMIT:
-        return c
     calls = [0]
 
     def tiered(*args):
         calls[0] += 1
-        if calls[0] >= TIER_CALLS:
-            c.run = _generate(prog, name)        # two threads may both compile: harmless
+        if calls[0] >= TIER_CALLS and c._prog is not None:
+            c.run, c._source = _generate(prog, name)   # two threads may both compile: harmless
+            c._prog = None
         return flat(*args)
 
     c.run = tiered
@@ -342,7 +356,7 @@ def _source(prog: Program, name: str, scalar: bool):
                 lines.append(f"    {lhs} = {call}{comment}")
             else:
                 lines.append(f"    v{e.outs[0]} = {call}{comment}")
-        dead = [i for i in reads if type(i) is int and last.get(i) == k
+        dead = [i for i in reads if type(i) is int and last[i] == k
                 and math.prod(avals[i][0]) >= DEL_SIZE]
         if dead:
             lines.append(f"    del {', '.join(f'v{i}' for i in sorted(set(dead)))}")
@@ -381,7 +395,7 @@ def _flat(prog: Program) -> Callable:
             steps.append((_bind(e), tuple(slot(i) for i in e.ins), out,
                           int(e.prim.multiple_results), ()))
             reads = e.ins
-        dead = tuple({i for i in reads if type(i) is int and last.get(i) == k})
+        dead = tuple({i for i in reads if type(i) is int and last[i] == k})
         if dead:
             steps[-1] = steps[-1][:4] + (dead,)
     outs = [slot(o) for o in prog.outputs]

@@ -136,6 +136,9 @@ class StagingTracer(Tracer):
     __str__ = __repr__
 
 
+_avals: dict = {}
+
+
 class StagingTrace(Trace):
     """The recording trace of one ``jit`` call (see the module doc)."""
 
@@ -148,7 +151,13 @@ class StagingTrace(Trace):
         self.avals: list = []
 
     def new_var(self, val) -> int:
-        self.avals.append((shape_of(val), dtype_of(val)))
+        key = (shape_of(val), dtype_of(val))
+        aval = _avals.get(key)        # one shared tuple per (shape, dtype): long programs
+        if aval is None:
+            if len(_avals) > 4096:
+                _avals.clear()
+            aval = _avals[key] = key
+        self.avals.append(aval)
         return len(self.avals) - 1
 
     def new_input(self, val) -> StagingTracer:
