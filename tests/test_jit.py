@@ -255,6 +255,18 @@ def test_custom_rules_and_checkpoint_inside():
         np.testing.assert_allclose(g(v), fad.grad(f)(v), rtol=1e-12)
 
 
+def test_optimizer_update_inside():
+    from funcad import optim
+    step = jit(lambda p, u: optim.apply_updates(p, u))
+    p = {"w": np.ones(2, np.float32), "b": np.zeros(3)}
+    u = {"w": np.array([0.5, -1.0]), "b": np.ones(3)}
+    for _ in range(2):
+        got, want = step(p, u), optim.apply_updates(p, u)
+        assert got["w"].dtype == np.float32
+        np.testing.assert_array_equal(got["w"], want["w"])
+        np.testing.assert_array_equal(got["b"], want["b"])
+
+
 # ---------------------------------------------------------------------------
 # the random-program fuzzer through jit
 # ---------------------------------------------------------------------------
