@@ -324,6 +324,11 @@ def _source(prog: Program, name: str, scalar: bool):
             ns[nm] = v
         return nm
 
+    def strong(i) -> str:
+        # a Python float where NumPy had an np.float64: NumPy again, or a float32 operand
+        # would win the promotion (NEP 50) and change the result's dtype
+        return f"_f64(v{i})" if i in floats and not avals[i][2] else ref(i)
+
     last = _last_uses(prog)
     lines = [f"def {_ident(name)}_replay({', '.join(f'v{i}' for i in prog.inputs)}):"]
     if scalar:
@@ -348,7 +353,7 @@ def _source(prog: Program, name: str, scalar: bool):
                 floats.add(e.outs[0])
                 continue
             fn = _bind(e)
-            call = f"{fn_name(e, fn)}({', '.join(ref(i) for i in e.ins)})"
+            call = f"{fn_name(e, fn)}({', '.join(strong(i) for i in e.ins)})"
             p = _params(e.params)
             comment = f"  # {p}" if p else ""
             if e.prim.multiple_results:
@@ -361,7 +366,7 @@ def _source(prog: Program, name: str, scalar: bool):
         if dead:
             lines.append(f"    del {', '.join(f'v{i}' for i in sorted(set(dead)))}")
     flags = _copy_flags(prog)
-    outs = [f"_f64({ref(o)})" if o in floats else ref(o) if not f else f"_copy({ref(o)})"
+    outs = [strong(o) if o in floats else ref(o) if not f else f"_copy({ref(o)})"
             for o, f in zip(prog.outputs, flags)]
     lines.append(f"    return [{', '.join(outs)}]")
     src = "\n".join(lines) + "\n"

@@ -62,7 +62,7 @@ class Program(NamedTuple):
     inputs: tuple        # var id of each dynamic input leaf
     body: list
     outputs: tuple       # var id or Const of each output leaf
-    avals: list          # (shape, dtype) of each var, by id
+    avals: list          # (shape, dtype, is a Python float) of each var, by id
 
 
 def same_value(a, b) -> bool:
@@ -151,7 +151,7 @@ class StagingTrace(Trace):
         self.avals: list = []
 
     def new_var(self, val) -> int:
-        key = (shape_of(val), dtype_of(val))
+        key = (shape_of(val), dtype_of(val), type(val) is float)   # weak: a Python float
         aval = _avals.get(key)        # one shared tuple per (shape, dtype): long programs
         if aval is None:
             if len(_avals) > 4096:

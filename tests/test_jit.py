@@ -67,6 +67,21 @@ def test_scalar_fast_path_matches_numpy_and_falls_back():
         assert inv(2.0) == 0.5 and inv(0.0) == np.inf       # Python raises: NumPy answers
 
 
+def test_scalar_fast_path_keeps_numpy_promotion():
+    def f(x, y32):
+        s = fnp.sum(x) * 2.0              # an np.float64 scalar: strong, float64 wins
+        return s * y32, fnp.sin(s)
+    g = jit(f)
+    x, y = np.array([0.5, 0.25]), np.ones(2, np.float32)
+    for _ in range(2):
+        got, want = g(x, y), f(x, y)
+        assert got[0].dtype == want[0].dtype == np.float64
+        assert type(got[1]) is type(want[1])
+    h = jit(lambda w, y32: fnp.sum(w * y32) * w)   # replays give what the recording gave
+    first = h(0.5, y)
+    assert type(h(0.5, y)) is type(first) and h(0.5, y).dtype == first.dtype
+
+
 def test_programs_compile_after_a_few_replays(monkeypatch):
     from funcad import _codegen
     monkeypatch.setattr(_codegen, "TIER_MIN", 10)
