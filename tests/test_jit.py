@@ -69,7 +69,7 @@ def test_scalar_fast_path_matches_numpy_and_falls_back():
 
 def test_scalar_fast_path_keeps_numpy_promotion():
     def f(x, y32):
-        s = fnp.sum(x) * 2.0              # an np.float64 scalar: strong, float64 wins
+        s = fnp.exp(fnp.sum(x)) * 2.0     # an np.float64 scalar: strong, float64 wins
         return s * y32, fnp.sin(s)
     g = jit(f)
     x, y = np.array([0.5, 0.25]), np.ones(2, np.float32)
