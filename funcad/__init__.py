@@ -23,6 +23,7 @@ from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat
 from ._custom import CustomRuleError, custom_jvp
 from ._custom_vjp import custom_vjp
 from ._jet import derivatives, jet, laplacian, taylor, taylor_sum
+from ._jit import jit
 from ._linearize import linear_transpose, linearize
 from ._sparse_api import (SparsityPattern, hessian_sparsity, jacobian_sparsity, sparse_hessian,
                           sparse_jacobian)
@@ -45,5 +46,5 @@ __all__ = [
     "checkpoint_policies", "linear_transpose", "saved_residuals", "print_saved_residuals",
     "jet", "derivatives", "taylor", "laplacian", "taylor_sum",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-    "SparsityPattern",
+    "SparsityPattern", "jit",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = [
     "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "TracerBufferError",
-    "BatchingError",
+    "BatchingError", "JitRetraceError",
 ]
 
 
@@ -92,4 +92,14 @@ class CustomRuleError(FuncadError, TypeError):
 
     The message names the function and shows what was expected and what came back.
     Fix the rule so its outputs match the function's inputs (bwd) or outputs (jvp).
+    """
+
+
+class JitRetraceError(FuncadError, RuntimeError):
+    """A function made with ``fad.jit(..., on_retrace="error")`` would be recorded again.
+
+    Cause: a guard failed (Python read a staged value, e.g. ``if x > 0`` or ``float(x)``, and
+    this call saw another value), or an array it reads from a closure or a global changed.
+    Fix: make the value a static argument (``static_argnums``), branch with ``fnp.where``,
+    or allow retraces (``on_retrace="warn"``).
     """

@@ -42,10 +42,12 @@ EXAMPLE_NEEDS = {
     "tanh_derivatives.py": [],
     "bayesian_optimization.py": ["scipy"],
     "sparse_bratu.py": ["scipy"],
+    "stiff_robertson.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
-COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1, "hmm_em.py": 1}
+COMPARISONS = {"mlp_digits.py": 1, "cnn.py": 2, "svm_hinge.py": 1, "hmm_em.py": 1,
+               "stiff_robertson.py": 1}
 
 
 def _has(module):

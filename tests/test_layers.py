@@ -46,13 +46,15 @@ LAYERS = {
     "funcad._args": 2, "funcad._sparse_value": 2, "funcad._onehot": 2,
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,
     "funcad._jacobian_trace": 2, "funcad._taylor": 2, "funcad._sparsity": 2,
+    "funcad._staging": 2,
     "funcad._pattern": 0, "funcad._index_sets": 0, "funcad._coloring": 0,
     "funcad._sparse_api": 5,
     "funcad.extend": 3,
     "funcad.numpy": 4, "funcad.numpy.": 4, "funcad.scipy": 4, "funcad.scipy.": 4,
     "funcad.scipy.stats": 4, "funcad.scipy.stats.": 4, "funcad.scipy.signal": 4,
     "funcad._linearize": 5, "funcad._custom": 5, "funcad._custom_vjp": 5, "funcad._checkpoint": 5, "funcad._tape": 5,
-    "funcad._vmap": 5, "funcad._jacobians": 5, "funcad._jet": 5, "funcad._collapsed": 5, "funcad.api": 5, "funcad.test_util": 5,
+    "funcad._vmap": 5, "funcad._jacobians": 5, "funcad.api": 5, "funcad.test_util": 5,
+    "funcad._jet": 5, "funcad._collapsed": 5, "funcad._codegen": 5, "funcad._jit": 5,
     "funcad": 6,
     "funcad.optim": 7, "funcad.optim.": 7, "funcad.nn": 7, "funcad.nn.": 7,
     "funcad.compat": 7, "funcad.compat.": 7,
@@ -62,7 +64,8 @@ LAYERS = {
 
 # the interpreters: none imports another (an extension names the one it builds on)
 INTERPRETERS = {"funcad._forward", "funcad._reverse", "funcad._batching", "funcad._sparse",
-                "funcad._jacobian_trace", "funcad._taylor", "funcad._sparsity"}
+                "funcad._jacobian_trace", "funcad._taylor", "funcad._sparsity",
+                "funcad._staging"}
 EXTENDS = {("funcad._sparse", "funcad._batching"), ("funcad._jacobian_trace", "funcad._batching")}
 
 RULE_PACKAGES = ("funcad.numpy", "funcad.scipy")   # L4: its internal cycle is tested apart
