@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import tree as _tree
+from ._core import Tracer
 from ._coloring import Coloring, column_coloring, decompress_star, row_coloring, star_coloring
 from ._index_sets import SparsityError
 from ._pattern import SparsityPattern
@@ -134,6 +135,11 @@ def hessian_sparsity(f: Callable, *, local: bool = False) -> Callable[..., Spars
 def _as_result(pattern: SparsityPattern, vals: np.ndarray, fmt: str):
     if fmt == "coo" or fmt == "auto" and not _have_scipy():
         return pattern.rows, pattern.cols, vals
+    if isinstance(vals, Tracer):     # inside jit, grad, vmap ...: values a SciPy matrix cannot hold
+        raise TypeError(
+            "sparse_jacobian/sparse_hessian inside a transform (jit, grad, vmap): a "
+            "scipy.sparse matrix cannot hold traced values. Pass format='coo' to get "
+            "(rows, cols, values) arrays, and build the matrix outside the transform.")
     import scipy.sparse as sp
     return sp.csr_array((vals, pattern.indices, pattern.indptr), shape=pattern.shape)
 
@@ -291,13 +297,13 @@ class _SparseDerivative:
         if self.hessian:
             g = grad(fun)
             b = vmap(lambda s: jvp(g, (flat,), (s,))[1])(prep.seed(flat.dtype))   # H s_c
-            return np.asarray(b)[prep.read_cols, prep.read_rows]
+            return b[prep.read_cols, prep.read_rows]
         if col.kind == "column":
             b = vmap(lambda s: jvp(fun, (flat,), (s,))[1])(prep.seed(flat.dtype))  # J s_c
         else:
             out, pull = vjp(fun, flat)
             b = vmap(lambda s: pull(s)[0])(prep.seed(np.result_type(out)))       # s_c J
-        return np.asarray(b)[prep.read_cols, prep.read_rows]
+        return b[prep.read_cols, prep.read_rows]     # funcad indexing: traced values too
 
     def __call__(self, *args):
         prep = self.prepare(*args)

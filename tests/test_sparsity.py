@@ -402,3 +402,20 @@ def test_a_wrong_rule_is_caught(monkeypatch):
     f = lambda x: x[1:] * 2.0              # noqa: E731
     with pytest.raises(AssertionError, match="misses"):
         _covers(jacobian_sparsity(f)(x), fad.jacobian(f)(x), "wrong rule")
+
+
+def test_sparse_jacobian_inside_jit_and_grad():
+    x = np.array([0.3, -0.2, 0.5, 0.7])
+    f = lambda y: y[1:] * np.sin(y[:-1])
+    inside = fad.jit(lambda x: fad.sparse_jacobian(f, format="coo")(x)[2])
+    for p in (x, x + 1.0):
+        np.testing.assert_allclose(inside(p), fad.sparse_jacobian(f, format="coo")(p)[2])
+    # a derivative of the sparse values (the gather is a funcad op)
+    h = lambda x: np.sum(fad.sparse_hessian(lambda y: np.sum(np.sin(y) * y[::-1]),
+                                            format="coo")(x)[2] ** 2)
+    eps = 1e-6
+    e0 = np.eye(4)[0]
+    np.testing.assert_allclose(fad.grad(h)(x)[0], (h(x + eps * e0) - h(x - eps * e0)) / (2 * eps),
+                               rtol=1e-6)
+    with pytest.raises(TypeError, match="format='coo'"):
+        fad.jit(lambda x: fad.sparse_jacobian(f, format="scipy")(x))(x)
