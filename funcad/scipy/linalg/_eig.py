@@ -20,10 +20,11 @@ import numpy as np
 import scipy.linalg as sl
 
 from ...errors import NoRuleError
-from ...extend import (Primitive, defjvp_full, defvjp_argnum, ops, primal_values, shape_of)
+from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, primal_values, shape_of
 from ...numpy._base import is_traced
 from ...numpy.linalg import eigh as _np_eigh
 from ...numpy.linalg import solve as _np_solve
+from ...numpy.linalg._decomp import _herm_from
 from ...numpy.linalg._helpers import H, T, batch_core, degenerate, diag, mask, real_dtype, to_float
 from ._triangular import cholesky, tri_solve
 from ._util import check_square, over_batch
@@ -92,7 +93,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     else:
         b = to_float(b)
         lo = cholesky(b, lower=True) if lower else H(cholesky(b, lower=False))
-        y = tri_solve(lo, _full(a, uplo), lower=True)                # L^-1 A
+        y = tri_solve(lo, _herm_from(a, uplo), lower=True)                # L^-1 A
         c = tri_solve(lo, H(y), lower=True)                          # L^-1 A L^-H
         w, v = _np_eigh(0.5 * (c + H(c)))
         v = tri_solve(lo, v, lower=True, trans=2)                    # L^-H v
@@ -109,11 +110,6 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         i, j = 0, n
     w, v = w[..., i:j], v[..., :, i:j]
     return w if eigvals_only else (w, v)
-
-
-def _full(a, uplo):
-    from ...numpy.linalg._decomp import _herm_from
-    return _herm_from(a, uplo)
 
 
 def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1,
@@ -176,13 +172,18 @@ def _sylvester_matrix(t):
     return big[..., idx, :][..., :, idx]
 
 
+def _vsolve(k, x):
+    """Stacks of linear systems with vector right-hand sides (..., m)."""
+    return _np_solve(k, ops.expand_dims(x, -1))[..., 0]
+
+
 def _schur_jvp(primals, tangents, ans, *, output):
     (dA,), (t, z) = tangents, ans
     _check_schur(t)
     n = shape_of(t)[-1]
     c = H(z) @ dA @ z
-    x = _np_solve(_sylvester_matrix(t), -ops.reshape(c, tuple(shape_of(c))[:-2] + (n * n,))
-                  [..., _lower_index(n)])
+    x = _vsolve(_sylvester_matrix(t), -ops.reshape(c, tuple(shape_of(c))[:-2] + (n * n,))
+                [..., _lower_index(n)])
     s = _scatter(x, n, like=c)
     s = s - H(s)
     return [(c + t @ s - s @ t) * mask(n, kind="triu", dtype=real_dtype(t)), z @ s]
@@ -205,7 +206,7 @@ def _schur_vjp(j, g, ans, a, *, output):
     gs = T(t) @ gt - gt @ T(t) + T(z) @ gz           # cotangent of S
     gx = gs - H(gs)                                  # of X (S = X - X^H)
     gxl = ops.reshape(gx, tuple(shape_of(gx))[:-2] + (n * n,))[..., _lower_index(n)]
-    gc = gt - _scatter(_np_solve(T(_sylvester_matrix(t)), gxl), n, like=gx)
+    gc = gt - _scatter(_vsolve(T(_sylvester_matrix(t)), gxl), n, like=gx)
     return ops.conj(z) @ gc @ T(z)
 
 

@@ -183,6 +183,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         return sl.cho_solve((c, lower), b, overwrite_b=overwrite_b, check_finite=check_finite)
     c, b = to_float(c), to_float(b)
     check_square(c, "cho_solve")
+    lower = bool(np.asarray(lower).flat[0])     # SciPy >= 1.15 gives a stack one flag each
     if lower:    # A = L L^H: L y = b, L^H x = y
         return tri_solve(c, tri_solve(c, b, lower=True), lower=True, trans=2)
     # A = U^H U: U^H y = b, U x = y
