@@ -170,6 +170,8 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     A, E = to_float(A), to_float(E)
     check_square(A, "expm_frechet")
     check_square(E, "expm_frechet")
+    dt = np.result_type(dtype_of(A), dtype_of(E), np.float64)     # SciPy computes in double
+    A, E = ops.astype(A, dt), ops.astype(E, dt)
     frechet = expm_frechet_p(A, E)
     return (expm_p(A), frechet) if compute_expm else frechet
 
