@@ -183,9 +183,9 @@ def polar(a, side="right"):
         >>> import numpy as np, funcad as fad
         >>> from funcad.scipy import linalg
         >>> a = np.array([[2.0, 0.0], [0.0, 3.0]])           # u = I, p = a
-        >>> fad.grad(lambda a: linalg.polar(a)[1].sum())(a).round(6)
-        array([[1., 1.],
-               [1., 1.]])
+        >>> fad.grad(lambda a: linalg.polar(a)[1].sum())(a).round(6)    # dp_01 = dS_01 / (2 + 3)
+        array([[1. , 0.8],
+               [1.2, 1. ]])
     """
     if side not in ("right", "left"):
         raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")

@@ -131,8 +131,8 @@ def expm(A):
         >>> from funcad.scipy import linalg
         >>> a = np.array([[0.0, 1.0], [0.0, 0.0]])     # expm(a) = I + a
         >>> fad.grad(lambda a: linalg.expm(a)[0, 1])(a)
-        array([[0.5, 1. ],
-               [0. , 0.5]])
+        array([[0.5       , 1.        ],
+               [0.16666667, 0.5       ]])
     """
     if not is_traced(A):
         return sl.expm(A)

@@ -145,9 +145,10 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         >>> from funcad.scipy import linalg
         >>> a = np.array([[4.0, 2.0], [2.0, 5.0]])
         >>> b = np.array([1.0, 1.0])
+        >>> # lower=False: the upper triangle is read, so that is where the gradient is
         >>> fad.grad(lambda a: linalg.cho_solve(linalg.cho_factor(a), b).sum())(a).round(4)
-        array([[-0.0625, -0.0312],
-               [-0.0312, -0.0156]])
+        array([[-0.0352, -0.0469],
+               [ 0.    , -0.0156]])
     """
     if not is_traced(a):
         return sl.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
