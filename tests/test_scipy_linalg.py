@@ -121,6 +121,17 @@ def test_logm_frechet_is_linear_in_small_directions():
     np.testing.assert_allclose(tiny, 1e-12 * big, rtol=1e-10)
 
 
+def test_solve_sylvester_with_a_complex_right_hand_side_and_real_matrices():
+    """SciPy 1.17 solves this case wrong (a residual of 1e-2); sqrtm's derivative relies on
+    it whenever a complex cotangent reaches a real sqrtm."""
+    q = B @ B.T + 1j * A
+    for x in (L.solve_sylvester(AD, SPD, q), _traced(L.solve_sylvester, AD, SPD, q)):
+        np.testing.assert_allclose(AD @ x + x @ SPD, q, atol=1e-12)
+    g = RNG.uniform(-1, 1, (3, 3)) + 1j * RNG.uniform(-1, 1, (3, 3))
+    got = fad.vjp(L.sqrtm, AD)[1](g)[0]
+    np.testing.assert_allclose(np.real(got), fad.vjp(L.sqrtm, AD)[1](np.real(g))[0], rtol=1e-10)
+
+
 def test_disp_false_and_compute_expm_false():
     x, err = fad.jvp(lambda a: L.sqrtm(a, disp=False), (AD,), (AD,))[0]
     np.testing.assert_allclose(x, sl.sqrtm(AD))

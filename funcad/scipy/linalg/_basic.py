@@ -15,7 +15,7 @@ from ...numpy.linalg._decomp import _herm_from
 from ...numpy.linalg._helpers import H, T, diag, eye, is_complex, mask, real_dtype, to_float
 from ._matfun import sqrtm
 from ._triangular import cho_factor, cho_solve, tri_solve
-from ._util import check_square
+from ._util import check_square, plain
 
 __all__ = ["solve", "inv", "det", "block_diag", "polar"]
 
@@ -60,15 +60,16 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if assume_a not in _STRUCTURE and assume_a != "banded":
         raise ValueError(f"solve: assume_a={assume_a!r} is not a recognized matrix structure; "
                          f"use one of {sorted(k for k in _STRUCTURE if k)}")
-    if not is_traced(a, b):
+    kind = _STRUCTURE.get(assume_a, "banded")
+    if plain(a, b) and kind in ("gen", "sym", "her", "pos", "banded"):   # SciPy's since 0.19
+        kw = {} if assume_a is None else {"assume_a": assume_a}
         return sl.solve(a, b, lower=lower, overwrite_a=overwrite_a, overwrite_b=overwrite_b,
-                        check_finite=check_finite, assume_a=assume_a, transposed=transposed)
+                        check_finite=check_finite, transposed=transposed, **kw)
     if assume_a == "banded":
         raise ValueError("solve: assume_a='banded' detects the band from the values, which has "
                          "no derivative; on traced values write assume_a='gen'")
     a, b = to_float(a), to_float(b)
     check_square(a, "solve")
-    kind = _STRUCTURE[assume_a]
     n = shape_of(a)[-1]
     if kind in ("upper", "lower"):
         return tri_solve(a, b, lower=kind == "lower", trans=1 if transposed else 0)
@@ -104,7 +105,7 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
         array([[-0.25, -0.  ],
                [-0.  , -0.  ]])
     """
-    if not is_traced(a):
+    if plain(a):
         if assume_a is None and not lower:
             return sl.inv(a, overwrite_a=overwrite_a, check_finite=check_finite)
         return sl.inv(a, overwrite_a=overwrite_a, check_finite=check_finite,
@@ -128,7 +129,7 @@ def det(a, overwrite_a=False, check_finite=True):
         array([[ 3.,  0.],
                [-1.,  2.]])
     """
-    if not is_traced(a):
+    if plain(a):
         return sl.det(a, overwrite_a=overwrite_a, check_finite=check_finite)
     a = to_float(a)
     check_square(a, "det")

@@ -27,7 +27,7 @@ from ...numpy.linalg import solve as _np_solve
 from ...numpy.linalg._decomp import _herm_from
 from ...numpy.linalg._helpers import H, T, batch_core, degenerate, diag, mask, real_dtype, to_float
 from ._triangular import cholesky, tri_solve
-from ._util import check_square, over_batch
+from ._util import check_square, plain, over_batch
 
 __all__ = ["eigh", "eigvalsh", "schur"]
 
@@ -75,7 +75,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
                [0., 0., 0.],
                [0., 0., 0.]])
     """
-    if not is_traced(a, b):
+    if plain(a, b):
         return sl.eigh(a, b, lower=lower, eigvals_only=eigvals_only, overwrite_a=overwrite_a,
                        overwrite_b=overwrite_b, type=type, check_finite=check_finite,
                        subset_by_index=subset_by_index, subset_by_value=subset_by_value,
@@ -235,7 +235,7 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     """
     if output not in ("real", "complex", "r", "c"):
         raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
-    if not is_traced(a):
+    if plain(a):
         return sl.schur(a, output=output, lwork=lwork, overwrite_a=overwrite_a, sort=sort,
                         check_finite=check_finite)
     if sort is not None:

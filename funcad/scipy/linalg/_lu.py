@@ -16,7 +16,7 @@ from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, shape_of
 from ...numpy._base import is_traced
 from ...numpy.linalg._helpers import T, batch_core, eye, mask, real_dtype, to_float
 from ._triangular import tri_solve, tri_solve_p
-from ._util import check_square, over_batch
+from ._util import check_square, plain, over_batch
 
 __all__ = ["lu_factor", "lu_solve", "lu"]
 
@@ -95,7 +95,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
         array([[ 0.        , -0.16666667],
                [ 0.        ,  0.05555556]])
     """
-    if not is_traced(a):
+    if plain(a):
         return sl.lu_factor(a, overwrite_a=overwrite_a, check_finite=check_finite)
     a = to_float(a)
     check_square(a, "lu_factor")
@@ -125,7 +125,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu_, piv = lu_and_piv
     if trans not in (0, 1, 2):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
-    if not is_traced(lu_, b):
+    if plain(lu_, b):
         return sl.lu_solve((lu_, piv), b, trans=trans, overwrite_b=overwrite_b,
                            check_finite=check_finite)
     lu_, b = to_float(lu_), to_float(b)
@@ -169,7 +169,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         array([[0., 0.],
                [1., 0.]])
     """
-    if not is_traced(a):
+    if plain(a):
         return sl.lu(a, permute_l=permute_l, overwrite_a=overwrite_a, check_finite=check_finite,
                      p_indices=p_indices)
     a = to_float(a)

@@ -15,7 +15,7 @@ from ...extend import Primitive, def_linear, defjvp, defvjp, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
 from ...numpy.linalg import cholesky as _np_cholesky
 from ...numpy.linalg._helpers import H, T, batch_core, is_complex, mask, real_dtype, to_float
-from ._util import check_square, over_batch
+from ._util import check_square, plain, over_batch
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve"]
 
@@ -101,7 +101,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     if trans not in _TRANS:
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got "
                          f"{trans!r}")
-    if not is_traced(a, b):
+    if plain(a, b):
         return sl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal,
                                    overwrite_b=overwrite_b, check_finite=check_finite)
     a, b = to_float(a), to_float(b)
@@ -123,7 +123,7 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
         array([[0.25, 0.  ],
                [0.  , 0.  ]])
     """
-    if not is_traced(a):
+    if plain(a):
         return sl.cholesky(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
     a = to_float(a)
     check_square(a, "cholesky")
@@ -150,7 +150,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         array([[-0.0352, -0.0469],
                [ 0.    , -0.0156]])
     """
-    if not is_traced(a):
+    if plain(a):
         return sl.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
     a = to_float(a)
     check_square(a, "cho_factor")
@@ -180,7 +180,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         array([0.25, 0.5 ])
     """
     c, lower = c_and_lower
-    if not is_traced(c, b):
+    if plain(c, b):
         return sl.cho_solve((c, lower), b, overwrite_b=overwrite_b, check_finite=check_finite)
     c, b = to_float(c), to_float(b)
     check_square(c, "cho_solve")

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ...extend import shape_of
+from ...numpy._base import is_traced
 
-__all__ = ["check_square", "over_batch"]
+__all__ = ["check_square", "over_batch", "plain"]
+
+
+def plain(*xs) -> bool:
+    """Whether SciPy itself runs: no traced operand and no stack of matrices (SciPy before
+    1.15 does not batch most of scipy.linalg, so stacks take funcad's path, which loops)."""
+    return not is_traced(*xs) and all(np.ndim(x) <= 2 for x in xs if x is not None)
 
 
 def check_square(a, fname: str) -> None:
