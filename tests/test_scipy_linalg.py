@@ -12,11 +12,11 @@ import pytest
 
 sl = pytest.importorskip("scipy.linalg")
 
-import funcad as fad  # noqa: E402
-import funcad.numpy as fnp  # noqa: E402
-from funcad import tree  # noqa: E402
-from funcad.errors import NoRuleError  # noqa: E402
-from funcad.scipy import linalg as L  # noqa: E402
+import funcad as fad
+import funcad.numpy as fnp
+from funcad import tree
+from funcad.errors import NoRuleError
+from funcad.scipy import linalg as L
 
 RNG = np.random.default_rng(0)
 A = RNG.uniform(-1, 1, (3, 3))
@@ -136,7 +136,7 @@ def test_disp_false_and_compute_expm_false():
     x, err = fad.jvp(lambda a: L.sqrtm(a, disp=False), (AD,), (AD,))[0]
     np.testing.assert_allclose(x, sl.sqrtm(AD))
     assert float(err) < 1e-12
-    y, err = L.logm(AD, disp=False)
+    _, err = L.logm(AD, disp=False)
     assert float(err) < 1e-12
     only = fad.grad(lambda e: L.expm_frechet(A, e, compute_expm=False).sum())(A)
     assert only.shape == (3, 3)
@@ -152,7 +152,7 @@ def test_polar_at_repeated_singular_values_is_finite():
 def test_eigh_subset_ignores_a_degenerate_pair_outside_it():
     q = np.linalg.qr(A)[0]
     a = q @ np.diag([1.0, 2.0, 2.0]) @ q.T      # eigenvalue 2 twice, 1 separate
-    sym = lambda x: 0.5 * (x + x.T)   # noqa: E731
+    sym = lambda x: 0.5 * (x + x.T)
     g = fad.grad(lambda x: fnp.sum(L.eigh(sym(x), subset_by_index=[0, 0])[1] ** 3))(a)
     assert np.all(np.isfinite(g))
     g_full = fad.grad(lambda x: fnp.sum(L.eigh(sym(x))[1][:, 1] ** 3))(a)

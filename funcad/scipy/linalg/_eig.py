@@ -21,13 +21,12 @@ import scipy.linalg as sl
 
 from ...errors import NoRuleError
 from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, primal_values, shape_of
-from ...numpy._base import is_traced
 from ...numpy.linalg import eigh as _np_eigh
 from ...numpy.linalg import solve as _np_solve
 from ...numpy.linalg._decomp import _herm_from
 from ...numpy.linalg._helpers import H, T, batch_core, degenerate, diag, mask, real_dtype, to_float
 from ._triangular import cholesky, tri_solve
-from ._util import check_square, plain, over_batch
+from ._util import check_square, over_batch, plain
 
 __all__ = ["eigh", "eigvalsh", "schur"]
 
@@ -103,7 +102,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         if not 0 <= i <= j < n:
             raise ValueError(f"eigh: subset_by_index={list(subset_by_index)} must satisfy "
                              f"0 <= i <= j < n = {n}")
-        i, j = i, j + 1
+        j += 1
     elif subset_by_value is not None:
         i, j = _value_range(w, *subset_by_value)
     else:

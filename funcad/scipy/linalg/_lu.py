@@ -16,7 +16,7 @@ from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, shape_of
 from ...numpy._base import is_traced
 from ...numpy.linalg._helpers import T, batch_core, eye, mask, real_dtype, to_float
 from ._triangular import tri_solve, tri_solve_p
-from ._util import check_square, plain, over_batch
+from ._util import check_square, over_batch, plain
 
 __all__ = ["lu_factor", "lu_solve", "lu"]
 

@@ -20,9 +20,9 @@ import numpy as np
 import scipy.linalg as sl
 
 from ...extend import Primitive, def_linear, defjvp, defvjp, dtype_of, ops, shape_of
-from ...numpy._base import is_traced, unbroadcast
+from ...numpy._base import unbroadcast
 from ...numpy.linalg._helpers import T, batch_core, to_float
-from ._util import check_square, plain, over_batch
+from ._util import check_square, over_batch, plain
 
 __all__ = ["expm", "expm_frechet", "logm", "sqrtm", "solve_sylvester"]
 

@@ -12,10 +12,10 @@ import numpy as np
 import scipy.linalg as sl
 
 from ...extend import Primitive, def_linear, defjvp, defvjp, ops, shape_of
-from ...numpy._base import is_traced, unbroadcast
+from ...numpy._base import unbroadcast
 from ...numpy.linalg import cholesky as _np_cholesky
 from ...numpy.linalg._helpers import H, T, batch_core, is_complex, mask, real_dtype, to_float
-from ._util import check_square, plain, over_batch
+from ._util import check_square, over_batch, plain
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve"]
 
