@@ -91,6 +91,21 @@ def test_values_match_scipy(name, f, ref, args):
         np.testing.assert_allclose(g, w, rtol=1e-7, atol=1e-10)
 
 
+def test_plain_stacks_match_scipy_matrix_by_matrix():
+    """Stacks of plain matrices take funcad's loop (SciPy before 1.15 does not batch)."""
+    st = np.stack([AD, AD.T, AD + 0.5])
+    spd = np.stack([SPD, SPD + np.eye(3)])
+    for got, ref in [(L.sqrtm(st), lambda i: sl.sqrtm(st[i])),
+                     (L.logm(st), lambda i: sl.logm(st[i])),
+                     (L.lu_factor(st)[0], lambda i: sl.lu_factor(st[i])[0]),
+                     (L.lu_solve(L.lu_factor(st), BV), lambda i: np.linalg.solve(st[i], BV)),
+                     (L.cho_factor(spd)[0], lambda i: sl.cho_factor(spd[i])[0]),
+                     (L.solve_triangular(st, B), lambda i: sl.solve_triangular(st[i], B)),
+                     (L.schur(st)[0], lambda i: sl.schur(st[i])[0])]:
+        np.testing.assert_allclose(got, np.stack([ref(i) for i in range(len(got))]),
+                                   rtol=1e-10, atol=1e-12)
+
+
 def test_expm_vjp_is_the_frechet_derivative_at_the_transpose():
     g = RNG.uniform(-1, 1, (3, 3))
     got = fad.vjp(L.expm, A)[1](g)[0]
