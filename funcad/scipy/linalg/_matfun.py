@@ -53,21 +53,21 @@ def _matrix_function(name, f_impl, frechet_impl):
     fr_p = Primitive(f"scipy.linalg.{name}_frechet", over_batch(frechet_impl))
 
     defjvp(f_p, lambda t, ans, a: fr_p(a, t))
-    defvjp(f_p, lambda g, ans, a: fr_p(T(a), g), keep=(True,))
+    defvjp(f_p, lambda g, _ans, a: fr_p(T(a), g), keep=(True,))
     batch_core(f_p, (2,))
 
     def jvp_a(t, ans, a, e):
         n = shape_of(a)[-1]
         return _upper_right(fr_p(_block(a, e), _block(t, _zeros(t))), n)
 
-    def vjp_a(g, ans, a, e):
+    def vjp_a(g, _ans, a, e):
         n = shape_of(a)[-1]
         gb = fr_p(T(_block(a, e)), _block(_zeros(g), g))     # [[0, g], [0, 0]]
         return unbroadcast(gb[..., :n, :n] + gb[..., n:, n:], shape_of(a))
 
     def_linear(fr_p, (1,))
     defjvp(fr_p, jvp_a, lambda t, ans, a, e: fr_p(a, t))
-    defvjp(fr_p, vjp_a, lambda g, ans, a, e: unbroadcast(fr_p(T(a), g), shape_of(e)),
+    defvjp(fr_p, vjp_a, lambda g, _ans, a, e: unbroadcast(fr_p(T(a), g), shape_of(e)),
            keep=(True, True))
     batch_core(fr_p, (2, 2))
     return f_p, fr_p
