@@ -33,7 +33,7 @@ from . import _onehot
 from . import tree as _tree
 from ._codegen import Compiled, _copy, _copy_flags, compile_program, optimize, show_program
 from ._core import Tracer, _stack, new_trace
-from ._staging import Const, Program, StagingTrace, StagingTracer
+from ._staging import Const, Program, ProgramTooLong, StagingTrace, StagingTracer
 from .errors import FuncadError, JitRetraceError
 
 __all__ = ["CacheInfo", "Jitted", "Lowered", "jit"]
@@ -42,6 +42,7 @@ _MAX_ENTRIES = 32       # programs kept per key (a float guard could make one pe
 _RACE_REPLAYS = 4       # replays timed (past the flat-list tier) against ...
 _RACE_EAGER = 2         # ... eager calls, for a recording that lost a sparse Jacobian basis
 _EAGER = "eager"        # the cache's value for a key whose calls run f eagerly
+MAX_STEPS = 100_000     # jit's default max_steps: longer recordings are given up (memory)
 _SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
 _LEAF = _tree.structure(0.0)
 
@@ -50,8 +51,9 @@ class CacheInfo(NamedTuple):
     """What a jitted function holds: ``entries`` programs over all keys; ``traces``
     recordings in all; ``retraces`` recordings for a key that had programs already (a
     guard failed or a watched array changed); ``hits`` replays; ``eager`` keys whose
-    calls run the function eagerly, because their recording lost the sparse one-hot
-    Jacobian basis of jacfwd/jacrev/hessian and replayed slower than eager calls."""
+    calls run the function eagerly: their recording passed ``max_steps``, or lost the
+    sparse one-hot Jacobian basis of jacfwd/jacrev/hessian and replayed slower than
+    eager calls."""
     entries: int
     traces: int
     retraces: int
@@ -163,7 +165,8 @@ class Jitted:
     """A function recorded once per call signature and replayed (see :func:`jit`)."""
 
     def __init__(self, fun: Callable, static_argnums=(), static_argnames=(),
-                 max_retraces: int = 8, on_retrace: str = "warn"):
+                 max_retraces: int = 8, on_retrace: str = "warn",
+                 max_steps: int | None = MAX_STEPS):
         if on_retrace not in ("warn", "error", "ignore"):
             raise ValueError(f"jit(on_retrace={on_retrace!r}): use 'warn', 'error' or 'ignore'")
         self.fun = fun
@@ -172,6 +175,7 @@ class Jitted:
         self.static_argnames = tuple(
             (static_argnames,) if isinstance(static_argnames, str) else static_argnames)
         self.max_retraces = max_retraces
+        self.max_steps = float("inf") if max_steps is None else max_steps
         self.on_retrace = on_retrace
         self._cache: dict = {}
         self._lock = threading.Lock()
@@ -218,7 +222,18 @@ class Jitted:
             self._retrace(failed)
         if type(key) is tuple and (not key or type(key[0]) is not _tree.PyTreeDef):
             _, leaves, _, rebuild = self._signature(args, kwargs)
-        result, entry = self._record(leaves, rebuild)
+        try:
+            result, entry = self._record(leaves, rebuild)
+        except ProgramTooLong:
+            # holding the program would take several times the memory of an eager call (a
+            # few hundred bytes a step against the eager tape's values): run f eagerly,
+            # outside this block (its traceback holds the abandoned recording)
+            entry = None
+        if entry is None:
+            with self._lock:
+                self._counts[0] += 1
+                self._cache[key] = _EAGER
+            return self.fun(*args, **kwargs)
         with self._lock:
             self._counts[0] += 1
             old = self._cache.get(key, ())
@@ -296,8 +311,9 @@ class Jitted:
         return result
 
     # -- recording -------------------------------------------------------------
-    def _trace(self, leaves, rebuild):
-        with new_trace(StagingTrace) as trace:
+    def _trace(self, leaves, rebuild, limit=None):
+        limit = self.max_steps if limit is None else limit
+        with new_trace(StagingTrace, limit) as trace:
             tracers = [trace.new_input(x) if _leaf_key(x) is not None else x for x in leaves]
             args, kwargs = rebuild(tracers)
             out = self.fun(*args, **kwargs)
@@ -322,11 +338,15 @@ class Jitted:
         lost = _onehot.TRACED_DENSIFY[0]
         prog, values, out_tree = self._trace(leaves, rebuild)
         lost = _onehot.TRACED_DENSIFY[0] != lost    # a sparse Jacobian basis made dense
-        compiled = compile_program(optimize(prog), _name(self.fun))
+        flags = _copy_flags(prog)
+        opt = optimize(prog)
+        del prog        # only opt is left: a long one is emptied as its flat list is built
+        compiled = compile_program(opt, _name(self.fun), consume=True)
+        del opt
         watch = _watch_list(self.fun)
         entry = _Entry(compiled, watch or None,
                        None if out_tree == _LEAF else out_tree, ([], []) if lost else None)
-        fresh = [_copy(v) if f else v for v, f in zip(values, _copy_flags(prog))]
+        fresh = [_copy(v) if f else v for v, f in zip(values, flags)]
         return _tree.unflatten(out_tree, fresh), entry
 
     # -- inspection ------------------------------------------------------------
@@ -341,7 +361,7 @@ class Jitted:
           True
         """
         _, leaves, _, rebuild = self._signature(args, kwargs)
-        prog, _, _ = self._trace(leaves, rebuild)
+        prog, _, _ = self._trace(leaves, rebuild, limit=float("inf"))
         opt = optimize(prog)
         c = compile_program(opt, _name(self.fun))
         n_guards = sum(1 for e in opt.body if not hasattr(e, "prim"))
@@ -371,7 +391,7 @@ def _name(f) -> str:
 
 
 def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
-        max_retraces: int = 8, on_retrace: str = "warn"):
+        max_retraces: int = 8, on_retrace: str = "warn", max_steps: int | None = MAX_STEPS):
     """Record ``fun`` once per call signature and replay the recorded NumPy calls.
 
     The first call with new shapes, dtypes or static arguments runs ``fun`` (any
@@ -387,6 +407,9 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
       max_retraces: warn once a function has been recorded again this many times.
       on_retrace: ``"warn"``, ``"error"`` (raise :class:`~funcad.errors.JitRetraceError`
         instead of recording again) or ``"ignore"``.
+      max_steps: a recording longer than this many primitives is given up and that call
+        signature runs ``fun`` eagerly (``cache_info().eager``): holding a program takes a
+        few hundred bytes a step, several times an eager tape. ``None``: no limit.
 
     Returns:
       A :class:`Jitted` callable with ``lower(*args)``, ``cache_info()``, ``cache_clear()``.
@@ -402,6 +425,6 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, max_retraces=max_retraces,
-                                 on_retrace=on_retrace)
-    return Jitted(fun, static_argnums, static_argnames, max_retraces, on_retrace)
+                                 on_retrace=on_retrace, max_steps=max_steps)
+    return Jitted(fun, static_argnums, static_argnames, max_retraces, on_retrace, max_steps)
 
