@@ -17,6 +17,11 @@ OPTIMIZERS = [
     ("rmsprop", lambda: optim.rmsprop(0.01), 0),
     ("lion", lambda: optim.lion(0.01), 0),
     ("amsgrad", lambda: optim.amsgrad(0.01), 0),
+    ("clip+adamw (docs/optim.md's loop)", lambda: optim.chain(
+        optim.clip_by_global_norm(0.5),
+        optim.adamw(optim.warmup_cosine_decay_schedule(0.0, 0.05, 3, 20))), 0),
+    ("normalize_by_update_norm", lambda: optim.chain(optim.normalize_by_update_norm(),
+                                                     optim.scale(-0.01)), 0),
     # radam switches from momentum to the rectified step once (a guard on ro >= 5)
     ("radam", lambda: optim.radam(0.01), 1),
 ]
@@ -67,8 +72,8 @@ SCHEDULES = [
     optim.warmup_cosine_decay_schedule(0.0, 1.0, 3, 10),
     optim.piecewise_constant_schedule(1.0, {3: 0.5, 6: 0.1}),
     optim.piecewise_interpolate_schedule("cosine", 1.0, {3: 0.5, 6: 0.1}),
-    optim.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=2,
-                              decay_steps=5)] * 2),
+    optim.sgdr_schedule([{"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 2,
+                          "decay_steps": 5}] * 2),
 ]
 
 

@@ -262,7 +262,11 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     max_norm = float(max_norm)
 
     def fn(updates, params):
-        g_norm = float(global_norm(updates))
+        g_norm = global_norm(updates)
+        if is_traced(g_norm):       # inside fad.jit: no guard on the norm (it changes per step)
+            factor = max_norm / np.maximum(g_norm, max_norm)       # exactly 1 when not clipped
+            return tree.map(lambda g: g * scalar_like(factor, g), updates)
+        g_norm = float(g_norm)
         if g_norm < max_norm:
             return updates
         return tree.map(lambda g: g * (max_norm / g_norm), updates)
@@ -315,8 +319,8 @@ def normalize_by_update_norm(scale_factor: float = 1.0,
     scale_factor, eps = float(scale_factor), float(eps)
 
     def fn(updates, params):
-        factor = scale_factor / (float(global_norm(updates)) + eps)
-        return tree.map(lambda g: g * factor, updates)
+        factor = scale_factor / (global_norm(updates) + eps)
+        return tree.map(lambda g: g * scalar_like(factor, g), updates)
 
     return _stateless("normalize_by_update_norm", fn)
 
