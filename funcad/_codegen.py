@@ -209,16 +209,18 @@ def _generate(prog: Program, name: str):
     return _with_fallback(fast, exact), src
 
 
-def compile_program(prog: Program, name: str = "f") -> Compiled:
+def compile_program(prog: Program, name: str = "f", consume: bool = False) -> Compiled:
     """The program as a :class:`Compiled`. Short programs are compiled at once; longer ones
     (``compile()`` costs ~10-20 us a line) replay from the flat list first and are compiled
     at their ``TIER_CALLS``-th replay, so a function called once or twice never pays for it;
-    past ``SOURCE_LIMIT`` they stay on the flat list."""
+    past ``SOURCE_LIMIT`` they stay on the flat list. With ``consume`` (the caller holds the
+    program nowhere else) a long program's steps are dropped from ``prog.body`` as the flat
+    list is built, so the two are never held whole at once."""
     guards = {k: e for k, e in enumerate(prog.body) if type(e) is Guard}
     n = len(prog.body)
     if n > SOURCE_LIMIT:
-        return Compiled(_flat(prog), guards, None, name, f"# {n} steps: replayed from a flat "
-                        "list of bound NumPy calls (too long to compile)")
+        return Compiled(_flat(prog, consume), guards, None, name, f"# {n} steps: replayed "
+                        "from a flat list of bound NumPy calls (too long to compile)")
     if n <= TIER_MIN:
         run, src = _generate(prog, name)
         return Compiled(run, guards, None, name, src)
@@ -374,8 +376,9 @@ def _source(prog: Program, name: str, scalar: bool):
     return ns[f"{_ident(name)}_replay"], src
 
 
-def _flat(prog: Program) -> Callable:
-    """The program as a list of steps run by one loop (for programs too long to compile)."""
+def _flat(prog: Program, consume: bool = False) -> Callable:
+    """The program as a list of steps run by one loop (for programs too long to compile);
+    ``consume``: empty ``prog.body`` step by step while building it (see compile_program)."""
     n = len(prog.avals)
     template: list = [None] * n
     slots: dict = {}
@@ -391,7 +394,10 @@ def _flat(prog: Program) -> Callable:
 
     last = _last_uses(prog)
     steps = []
-    for k, e in enumerate(prog.body):
+    body = prog.body
+    for k, e in enumerate(body):
+        if consume:
+            body[k] = None
         if type(e) is Guard:
             steps.append((_guard_check(e), (e.var,), k, 2, ()))
             reads = (e.var,)

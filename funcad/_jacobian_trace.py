@@ -18,7 +18,7 @@ import numpy as np
 
 from ._batching import BatchTrace, BatchTracer
 from ._core import Primitive, Tracer
-from ._onehot import OneHotRows, _align, _finish, _plain, add_slots, densify
+from ._onehot import TRACED_DENSIFY, OneHotRows, _align, _finish, _plain, add_slots, densify
 
 __all__ = ["JacobianTrace", "defsparse", "sparse_rules", "sparse_process"]
 
@@ -376,6 +376,8 @@ class JacobianTrace(BatchTrace):
         out = sparse_process(prim, vals, dims, params, self.size)
         if out is not None:
             return BatchTracer(self, out)
+        if any(isinstance(v, Tracer) for v in vals):
+            TRACED_DENSIFY[0] += 1          # a staged (jit) operand: see _onehot
         for a, v in zip(args, vals):
             if type(v) is OneHotRows:
                 a.val = densify(v)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 import types
 import warnings
 from collections.abc import Callable
@@ -28,15 +29,20 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _onehot
 from . import tree as _tree
 from ._codegen import Compiled, _copy, _copy_flags, compile_program, optimize, show_program
 from ._core import Tracer, _stack, new_trace
-from ._staging import Const, Program, StagingTrace, StagingTracer
+from ._staging import Const, Program, ProgramTooLong, StagingTrace, StagingTracer
 from .errors import FuncadError, JitRetraceError
 
 __all__ = ["CacheInfo", "Jitted", "Lowered", "jit"]
 
 _MAX_ENTRIES = 32       # programs kept per key (a float guard could make one per call)
+_RACE_REPLAYS = 4       # replays timed (past the flat-list tier) against ...
+_RACE_EAGER = 2         # ... eager calls, for a recording that lost a sparse Jacobian basis
+_EAGER = "eager"        # the cache's value for a key whose calls run f eagerly
+MAX_STEPS = 100_000     # jit's default max_steps: longer recordings are given up (memory)
 _SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
 _LEAF = _tree.structure(0.0)
 
@@ -44,11 +50,15 @@ _LEAF = _tree.structure(0.0)
 class CacheInfo(NamedTuple):
     """What a jitted function holds: ``entries`` programs over all keys; ``traces``
     recordings in all; ``retraces`` recordings for a key that had programs already (a
-    guard failed or a watched array changed); ``hits`` replays."""
+    guard failed or a watched array changed); ``hits`` replays; ``eager`` keys whose
+    calls run the function eagerly: their recording passed ``max_steps``, or lost the
+    sparse one-hot Jacobian basis of jacfwd/jacrev/hessian and replayed slower than
+    eager calls."""
     entries: int
     traces: int
     retraces: int
     hits: int
+    eager: int = 0
 
 
 class Lowered(NamedTuple):
@@ -64,6 +74,8 @@ class _Entry(NamedTuple):
     compiled: Compiled      # .run: leaves -> list of outputs, or the int index of a failed guard
     watch: tuple            # (getter or None, array, snapshot bytes) per watched array
     out_tree: object
+    race: tuple | None      # (replay seconds, eager seconds) lists when the recording lost a
+                            # sparse Jacobian basis (see Jitted._race); None otherwise
 
 
 # ---------------------------------------------------------------------------
@@ -153,7 +165,8 @@ class Jitted:
     """A function recorded once per call signature and replayed (see :func:`jit`)."""
 
     def __init__(self, fun: Callable, static_argnums=(), static_argnames=(),
-                 max_retraces: int = 8, on_retrace: str = "warn"):
+                 max_retraces: int = 8, on_retrace: str = "warn",
+                 max_steps: int | None = MAX_STEPS):
         if on_retrace not in ("warn", "error", "ignore"):
             raise ValueError(f"jit(on_retrace={on_retrace!r}): use 'warn', 'error' or 'ignore'")
         self.fun = fun
@@ -162,6 +175,7 @@ class Jitted:
         self.static_argnames = tuple(
             (static_argnames,) if isinstance(static_argnames, str) else static_argnames)
         self.max_retraces = max_retraces
+        self.max_steps = float("inf") if max_steps is None else max_steps
         self.on_retrace = on_retrace
         self._cache: dict = {}
         self._lock = threading.Lock()
@@ -187,12 +201,19 @@ class Jitted:
             if any(isinstance(a, Tracer) for a in leaves):   # a leaked tracer: eager errors
                 return self.fun(*args, **kwargs)
         entries = self._cache.get(key, ())
+        if entries is _EAGER:
+            return self.fun(*args, **kwargs)
         failed = None
         for entry in entries:
             if entry.watch and not _unchanged(entry.watch):
                 failed = "an array the function reads from a closure or a global changed"
                 continue
+            if entry.race is not None and len(entry.race[0]) >= _RACE_REPLAYS:
+                return self._race(key, entry, args, kwargs)
+            t0 = time.perf_counter() if entry.race is not None else None
             out = entry.compiled.run(*dyn)
+            if t0 is not None and type(out) is not int:
+                entry.race[0].append(time.perf_counter() - t0)
             if type(out) is not int:
                 self._counts[2] += 1
                 return out[0] if entry.out_tree is None else _tree.unflatten(entry.out_tree, out)
@@ -201,10 +222,23 @@ class Jitted:
             self._retrace(failed)
         if type(key) is tuple and (not key or type(key[0]) is not _tree.PyTreeDef):
             _, leaves, _, rebuild = self._signature(args, kwargs)
-        result, entry = self._record(leaves, rebuild)
+        try:
+            result, entry = self._record(leaves, rebuild)
+        except ProgramTooLong:
+            # holding the program would take several times the memory of an eager call (a
+            # few hundred bytes a step against the eager tape's values): run f eagerly,
+            # outside this block (its traceback holds the abandoned recording)
+            entry = None
+        if entry is None:
+            with self._lock:
+                self._counts[0] += 1
+                self._cache[key] = _EAGER
+            return self.fun(*args, **kwargs)
         with self._lock:
             self._counts[0] += 1
             old = self._cache.get(key, ())
+            if old is _EAGER:                   # another thread's race chose eager calls
+                return result
             if entries:
                 self._counts[1] += 1
                 old = tuple(e for e in old if e.watch is None or _unchanged(e.watch))
@@ -258,9 +292,28 @@ class Jitted:
                           "Make the value a static argument (static_argnums) or branch with "
                           "fnp.where.", RuntimeWarning, stacklevel=3)
 
+    def _race(self, key, entry, args, kwargs):
+        """Under jit, jacfwd/jacrev/hessian push dense bases (the sparse one-hot rules need
+        concrete values), so such a replay can be slower than an eager call. After
+        ``_RACE_REPLAYS`` timed replays, the next calls run ``f`` eagerly and are timed; if
+        eager is faster, the key runs eagerly from then on (``cache_info().eager``)."""
+        t0 = time.perf_counter()
+        result = self.fun(*args, **kwargs)
+        replays, eagers = entry.race
+        eagers.append(time.perf_counter() - t0)
+        if len(eagers) >= _RACE_EAGER:
+            with self._lock:
+                if min(eagers) < min(replays):
+                    self._cache[key] = _EAGER
+                elif self._cache.get(key) is not _EAGER:
+                    self._cache[key] = tuple(e._replace(race=None) if e is entry else e
+                                             for e in self._cache.get(key, ()))
+        return result
+
     # -- recording -------------------------------------------------------------
-    def _trace(self, leaves, rebuild):
-        with new_trace(StagingTrace) as trace:
+    def _trace(self, leaves, rebuild, limit=None):
+        limit = self.max_steps if limit is None else limit
+        with new_trace(StagingTrace, limit) as trace:
             tracers = [trace.new_input(x) if _leaf_key(x) is not None else x for x in leaves]
             args, kwargs = rebuild(tracers)
             out = self.fun(*args, **kwargs)
@@ -282,12 +335,18 @@ class Jitted:
         return prog, values, out_tree
 
     def _record(self, leaves, rebuild):
+        lost = _onehot.TRACED_DENSIFY[0]
         prog, values, out_tree = self._trace(leaves, rebuild)
-        compiled = compile_program(optimize(prog), _name(self.fun))
+        lost = _onehot.TRACED_DENSIFY[0] != lost    # a sparse Jacobian basis made dense
+        flags = _copy_flags(prog)
+        opt = optimize(prog)
+        del prog        # only opt is left: a long one is emptied as its flat list is built
+        compiled = compile_program(opt, _name(self.fun), consume=True)
+        del opt
         watch = _watch_list(self.fun)
         entry = _Entry(compiled, watch or None,
-                       None if out_tree == _LEAF else out_tree)
-        fresh = [_copy(v) if f else v for v, f in zip(values, _copy_flags(prog))]
+                       None if out_tree == _LEAF else out_tree, ([], []) if lost else None)
+        fresh = [_copy(v) if f else v for v, f in zip(values, flags)]
         return _tree.unflatten(out_tree, fresh), entry
 
     # -- inspection ------------------------------------------------------------
@@ -302,7 +361,7 @@ class Jitted:
           True
         """
         _, leaves, _, rebuild = self._signature(args, kwargs)
-        prog, _, _ = self._trace(leaves, rebuild)
+        prog, _, _ = self._trace(leaves, rebuild, limit=float("inf"))
         opt = optimize(prog)
         c = compile_program(opt, _name(self.fun))
         n_guards = sum(1 for e in opt.body if not hasattr(e, "prim"))
@@ -311,7 +370,9 @@ class Jitted:
 
     def cache_info(self) -> CacheInfo:
         traces, retraces, hits = self._counts
-        return CacheInfo(sum(len(v) for v in self._cache.values()), traces, retraces, hits)
+        cache = list(self._cache.values())
+        return CacheInfo(sum(len(v) for v in cache if v is not _EAGER), traces, retraces, hits,
+                         sum(1 for v in cache if v is _EAGER))
 
     def cache_clear(self) -> None:
         with self._lock:
@@ -330,7 +391,7 @@ def _name(f) -> str:
 
 
 def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
-        max_retraces: int = 8, on_retrace: str = "warn"):
+        max_retraces: int = 8, on_retrace: str = "warn", max_steps: int | None = MAX_STEPS):
     """Record ``fun`` once per call signature and replay the recorded NumPy calls.
 
     The first call with new shapes, dtypes or static arguments runs ``fun`` (any
@@ -346,6 +407,9 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
       max_retraces: warn once a function has been recorded again this many times.
       on_retrace: ``"warn"``, ``"error"`` (raise :class:`~funcad.errors.JitRetraceError`
         instead of recording again) or ``"ignore"``.
+      max_steps: a recording longer than this many primitives is given up and that call
+        signature runs ``fun`` eagerly (``cache_info().eager``): holding a program takes a
+        few hundred bytes a step, several times an eager tape. ``None``: no limit.
 
     Returns:
       A :class:`Jitted` callable with ``lower(*args)``, ``cache_info()``, ``cache_clear()``.
@@ -361,6 +425,6 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, max_retraces=max_retraces,
-                                 on_retrace=on_retrace)
-    return Jitted(fun, static_argnums, static_argnames, max_retraces, on_retrace)
+                                 on_retrace=on_retrace, max_steps=max_steps)
+    return Jitted(fun, static_argnums, static_argnames, max_retraces, on_retrace, max_steps)
 

@@ -40,6 +40,12 @@ MIN_SIZE = 32
 ENABLED = True
 
 
+# How many times a one-hot basis was made dense because an operand was traced by a lower
+# level (the sparse rules need concrete values). fad.jit reads it around a recording: a
+# recording that lost a sparse basis may replay slower than eager calls, so jit times both.
+TRACED_DENSIFY = [0]
+
+
 def use_sparse(size: int, dtype) -> bool:
     """Whether a Jacobian basis of ``size`` vectors of ``dtype`` starts sparse."""
     dt = np.dtype(dtype)

@@ -25,7 +25,13 @@ from ._core import Trace, Tracer
 from ._util import dtype_of, shape_of, user_site
 from .errors import EscapedTracerError
 
-__all__ = ["Const", "Eqn", "Guard", "Program", "StagingTrace", "StagingTracer", "same_value"]
+__all__ = ["Const", "Eqn", "Guard", "Program", "ProgramTooLong", "StagingTrace", "StagingTracer",
+           "same_value"]
+
+
+class ProgramTooLong(BaseException):
+    """Raised inside a recording that passed its step limit (``jit(max_steps=...)``): a
+    BaseException, so that user code's ``except Exception`` does not swallow it."""
 
 
 class Const:
@@ -137,18 +143,21 @@ class StagingTracer(Tracer):
 
 
 _avals: dict = {}
+_NO_PARAMS: dict = {}     # one shared (never written) dict for the many parameterless binds
 
 
 class StagingTrace(Trace):
     """The recording trace of one ``jit`` call (see the module doc)."""
 
-    __slots__ = ("avals", "body")
+    __slots__ = ("avals", "body", "consts", "limit")
     kind = "jit"
 
-    def __init__(self):
+    def __init__(self, limit: float = float("inf")):
         super().__init__()
         self.body: list = []
         self.avals: list = []
+        self.consts: dict = {}      # one Const per Python scalar (a long chain's 1.0001)
+        self.limit = limit          # most steps recorded before ProgramTooLong
 
     def new_var(self, val) -> int:
         key = (shape_of(val), dtype_of(val), type(val) is float)   # weak: a Python float
@@ -190,12 +199,23 @@ class StagingTrace(Trace):
                     "through a global, a closure or an attribute). Pass it as an argument.")
             else:
                 vals.append(a)
-                ins.append(Const(a))
+                t = type(a)
+                if (t is float and a) or t is int:      # not 0.0: -0.0 == 0.0 as a key
+                    c = self.consts.get((t, a))
+                    if c is None:
+                        c = self.consts[(t, a)] = Const(a)
+                    ins.append(c)
+                else:
+                    ins.append(Const(a))
+        if not params:
+            params = _NO_PARAMS
         ans = prim.impl(*vals, **params)
         multi = prim.multiple_results
         if known:
             return [StagingTracer(self, o, Const(o)) for o in ans] if multi else \
                 StagingTracer(self, ans, Const(ans))
+        if len(self.body) >= self.limit:
+            raise ProgramTooLong(len(self.body))
         if multi:
             outs = tuple(self.new_var(o) for o in ans)
             self.body.append(Eqn(prim, params, tuple(ins), outs))

@@ -33,7 +33,7 @@ def test_replay_equals_eager_and_is_cached():
     x = np.linspace(-1, 1, 3)
     for k in range(3):
         np.testing.assert_allclose(g(x + k), fad.grad(_chain)(x + k), rtol=1e-12)
-    assert g.cache_info() == (1, 1, 0, 2)       # entries, traces, retraces, hits
+    assert g.cache_info() == (1, 1, 0, 2, 0)    # entries, traces, retraces, hits, eager
     g(np.ones(4))                               # a new shape: a new key, not a retrace
     assert g.cache_info()[:3] == (2, 2, 0)
 
@@ -118,7 +118,7 @@ def test_branch_on_a_value_is_a_guard():
     x = np.array([1.0, 2.0])
     for v in (x, -x, x, -x, 2 * x):
         np.testing.assert_array_equal(g(v), f(v))
-    assert g.cache_info() == (2, 2, 1, 3)
+    assert g.cache_info() == (2, 2, 1, 3, 0)
     assert "guard bool" in g.lower(x).text
 
 

@@ -14,7 +14,9 @@ from typing import Any, Callable, NamedTuple, Union
 
 import numpy as np
 
+import funcad.numpy as fnp
 from funcad import tree
+from funcad.extend import Tracer
 
 __all__ = [
     "OptimError", "OptimStateError", "TreeMismatchError", "LearningRateError",
@@ -328,10 +330,38 @@ def moment(updates: Any, moments: Any, decay: float, order: int, where: str) -> 
     return tree_map_checked(where, fn, updates, ("state (from init)", moments))
 
 
-def bias_correction(moments: Any, decay: float, count: int) -> Any:
+def zero_count() -> np.int32:
+    """A new step count: an int32 NumPy scalar (0-d, like optax's ``jnp.zeros([], int32)``).
+    It is an array leaf of the state, so ``fad.jit`` around a training step traces it
+    instead of keying on its value (a Python int would record every step again)."""
+    return np.int32(0)
+
+
+def is_traced(x) -> bool:
+    """True for a value some transform traces (``fad.jit`` staging a training step)."""
+    return isinstance(x, Tracer)
+
+
+def scalar_like(c: Any, like: Any) -> Any:
+    """A scalar factor ready to multiply ``like``: a concrete one as a Python float (weak:
+    float32 leaves stay float32), a traced one cast to ``like``'s floating dtype."""
+    if not is_traced(c):
+        return float(c)
+    dtype = np.dtype(getattr(like, "dtype", np.float64))
+    return fnp.astype(c, dtype) if np.issubdtype(dtype, np.inexact) else c
+
+
+def count_power(decay: float, count: Any) -> Any:
+    """``decay ** count``: a Python float for a concrete count, traced for a traced one."""
+    if is_traced(count):
+        return fnp.power(float(decay), fnp.astype(count, np.float64))
+    return float(decay) ** int(count)
+
+
+def bias_correction(moments: Any, decay: float, count: Any) -> Any:
     """Divide by ``1 - decay**count`` (Adam's debiasing; ``count`` starts at 1)."""
-    c = 1.0 - float(decay) ** count
-    return tree.map(lambda m: m / c, moments)
+    c = 1.0 - count_power(decay, count)
+    return tree.map(lambda m: m / scalar_like(c, m), moments)
 
 
 def cast_tree(x: Any, dtype) -> Any:

@@ -18,7 +18,7 @@ from funcad import tree
 
 from ._base import (
     GradientTransformation, ScalarOrSchedule, chain, check_params, check_positive_int,
-    expect_state, leaves_like, zeros_like_tree,
+    expect_state, leaves_like, zero_count, zeros_like_tree,
 )
 from ._modifiers import scale, scale_by_learning_rate
 
@@ -54,7 +54,7 @@ def _vdot(a: Any, b: Any) -> float:
 
 
 class ScaleByLbfgsState(NamedTuple):
-    count: int                        # number of updates so far
+    count: np.int32                   # number of updates so far
     params: np.ndarray                # the previous params, raveled into one vector
     updates: np.ndarray               # the previous gradient, raveled
     diff_params_memory: np.ndarray    # (memory_size, n): the pairs' s = x_k+1 - x_k, newest last
@@ -92,7 +92,7 @@ def scale_by_lbfgs(memory_size: int = 10,
     def init_fn(params):
         vec, _ = _ravel(params)
         m, n = memory_size, vec.size
-        return ScaleByLbfgsState(0, np.zeros_like(vec), np.zeros_like(vec),
+        return ScaleByLbfgsState(zero_count(), np.zeros_like(vec), np.zeros_like(vec),
                                  np.zeros((m, n), vec.dtype), np.zeros((m, n), vec.dtype),
                                  np.zeros(m, vec.dtype))
 

@@ -14,7 +14,8 @@ from funcad import tree
 
 from ._base import (
     EmptyState, GradientTransformation, ScalarOrSchedule, bias_correction, cast_tree,
-    check_params, check_rate, expect_state, global_norm, tree_map_checked, zeros_like_tree,
+    check_params, check_rate, expect_state, global_norm, is_traced, scalar_like,
+    tree_map_checked, zero_count, zeros_like_tree,
 )
 from ._combinators import masked
 
@@ -63,7 +64,7 @@ def scale(step_size: float) -> GradientTransformation:
 
 
 class ScaleByScheduleState(NamedTuple):
-    count: int  # number of updates so far (the step given to the schedule)
+    count: np.int32  # number of updates so far (the step given to the schedule)
 
 
 def scale_by_schedule(step_size_fn: Callable[[int], float]) -> GradientTransformation:
@@ -89,11 +90,16 @@ def scale_by_schedule(step_size_fn: Callable[[int], float]) -> GradientTransform
 
 def _scale_by_schedule(where, fn, sign, nonnegative):
     def init_fn(params):
-        return ScaleByScheduleState(0)
+        return ScaleByScheduleState(zero_count())
 
     def update_fn(updates, state, params=None):
         expect_state(where, state, ScaleByScheduleState)
         value = fn(state.count)
+        if is_traced(value):
+            # a traced count (the step inside fad.jit): the value is checked nowhere, since
+            # reading it would make jit guard on (and record again for) every step
+            return (tree.map(lambda g: sign * scalar_like(value, g) * g, updates),
+                    ScaleByScheduleState(state.count + 1))
         if nonnegative:
             factor = sign * check_rate(where, value, step=state.count)
         else:
@@ -176,7 +182,7 @@ def trace(decay: float, nesterov: bool = False,
 
 
 class EmaState(NamedTuple):
-    count: int  # number of updates so far
+    count: np.int32  # number of updates so far
     ema: Any    # the moving average, shaped like params
 
 
@@ -201,7 +207,7 @@ def ema(decay: float, debias: bool = True, accumulator_dtype=None) -> GradientTr
     decay = float(decay)
 
     def init_fn(params):
-        return EmaState(0, zeros_like_tree(params, accumulator_dtype))
+        return EmaState(zero_count(), zeros_like_tree(params, accumulator_dtype))
 
     def update_fn(updates, state, params=None):
         expect_state("ema", state, EmaState)
@@ -256,7 +262,11 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     max_norm = float(max_norm)
 
     def fn(updates, params):
-        g_norm = float(global_norm(updates))
+        g_norm = global_norm(updates)
+        if is_traced(g_norm):       # inside fad.jit: no guard on the norm (it changes per step)
+            factor = max_norm / np.maximum(g_norm, max_norm)       # exactly 1 when not clipped
+            return tree.map(lambda g: g * scalar_like(factor, g), updates)
+        g_norm = float(g_norm)
         if g_norm < max_norm:
             return updates
         return tree.map(lambda g: g * (max_norm / g_norm), updates)
@@ -309,8 +319,8 @@ def normalize_by_update_norm(scale_factor: float = 1.0,
     scale_factor, eps = float(scale_factor), float(eps)
 
     def fn(updates, params):
-        factor = scale_factor / (float(global_norm(updates)) + eps)
-        return tree.map(lambda g: g * factor, updates)
+        factor = scale_factor / (global_norm(updates) + eps)
+        return tree.map(lambda g: g * scalar_like(factor, g), updates)
 
     return _stateless("normalize_by_update_norm", fn)
 
@@ -343,7 +353,7 @@ def add_decayed_weights(weight_decay: float = 0.0, mask: Any = None) -> Gradient
 
 
 class AddNoiseState(NamedTuple):
-    count: int  # number of updates so far
+    count: np.int32  # number of updates so far
     seed: int   # the base seed; the noise of step t comes from (seed, t)
 
 
@@ -372,7 +382,7 @@ def add_noise(eta: float, gamma: float, seed: int) -> GradientTransformation:
     eta, gamma = float(eta), float(gamma)
 
     def init_fn(params):
-        return AddNoiseState(0, int(seed))
+        return AddNoiseState(zero_count(), int(seed))
 
     def update_fn(updates, state, params=None):
         expect_state("add_noise", state, AddNoiseState)

@@ -1,7 +1,9 @@
 """Schedules: functions ``step -> value`` for learning rates and other hyperparameters.
 
-Every schedule takes a step count (an int, or an integer array for a vectorised
-look-up) and returns a Python float (or a float64 array). The formulas and
+Every schedule takes a step count (an int, an optimizer state's int32 count, or an
+integer array for a vectorised look-up) and returns a Python float (or a float64 array);
+a traced count (the optimizer update inside ``fad.jit``) gives a traced float64, computed
+with funcad ops so that the recorded program replays for every step. The formulas and
 defaults follow optax; step counts start at 0 (the first ``update`` uses
 ``schedule(0)``).
 """
@@ -11,6 +13,9 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
+
+import funcad.numpy as fnp
+from funcad.extend import Tracer
 
 __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
@@ -23,12 +28,17 @@ Schedule = Callable[[int], float]
 
 
 def _out(x):
-    """A Python float for a scalar step, a float64 array for an array of steps."""
+    """A Python float for a scalar step, a float64 array for an array of steps (a traced
+    value stays traced: reading it would make jit guard on every step)."""
+    if isinstance(x, Tracer):
+        return fnp.astype(x, np.float64)
     x = np.asarray(x, dtype=np.float64)
     return float(x) if x.ndim == 0 else x
 
 
 def _step(count):
+    if isinstance(count, Tracer):
+        return fnp.astype(count, np.float64)
     return np.asarray(count, dtype=np.float64)
 
 

@@ -15,8 +15,9 @@ import numpy as np
 from funcad import tree
 
 from ._base import (
-    EmptyState, GradientTransformation, bias_correction, cast_tree, check_params, expect_state,
-    full_like_tree, moment, tree_map_checked, zeros_like_tree,
+    EmptyState, GradientTransformation, bias_correction, cast_tree, check_params, count_power,
+    expect_state, full_like_tree, is_traced, moment, scalar_like, tree_map_checked, zero_count,
+    zeros_like_tree,
 )
 
 __all__ = [
@@ -41,8 +42,15 @@ def _adam_direction(mu_hat, nu_hat, eps, eps_root):
     return tree.map(lambda m, v: m / (np.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
 
 
+def _nesterov(mu, updates, b1, count):
+    """NAdam's look-ahead first moment, debiased at ``count`` and ``count + 1``."""
+    c1, c2 = 1.0 - count_power(b1, count + 1), 1.0 - count_power(b1, count)
+    return tree.map(lambda m, g: b1 * m / scalar_like(c1, m) + (1.0 - b1) * g
+                    / scalar_like(c2, g), mu, updates)
+
+
 class ScaleByAdamState(NamedTuple):
-    count: int  # number of updates so far (the bias-correction exponent is count + 1)
+    count: np.int32  # number of updates so far (the bias-correction exponent is count + 1)
     mu: Any     # first moment: EMA of the gradients, shaped like params
     nu: Any     # second moment: EMA of the squared gradients, shaped like params
 
@@ -77,7 +85,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     b1, b2, eps, eps_root = float(b1), float(b2), float(eps), float(eps_root)
 
     def init_fn(params):
-        return ScaleByAdamState(0, zeros_like_tree(params, mu_dtype), zeros_like_tree(params))
+        return ScaleByAdamState(zero_count(), zeros_like_tree(params, mu_dtype), zeros_like_tree(params))
 
     def update_fn(updates, state, params=None):
         where = "scale_by_nadam" if nesterov else "scale_by_adam"
@@ -85,8 +93,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
         mu, nu = _mu_and_nu(where, updates, state, b1, b2)
         count = state.count + 1
         if nesterov:
-            c1, c2 = 1.0 - b1 ** (count + 1), 1.0 - b1 ** count
-            mu_hat = tree.map(lambda m, g: b1 * m / c1 + (1.0 - b1) * g / c2, mu, updates)
+            mu_hat = _nesterov(mu, updates, b1, count)
         else:
             mu_hat = bias_correction(mu, b1, count)
         nu_hat = bias_correction(nu, b2, count)
@@ -140,7 +147,7 @@ def scale_by_adamax(b1: float = 0.9, b2: float = 0.999,
     b1, b2, eps = float(b1), float(b2), float(eps)
 
     def init_fn(params):
-        return ScaleByAdamState(0, zeros_like_tree(params), zeros_like_tree(params))
+        return ScaleByAdamState(zero_count(), zeros_like_tree(params), zeros_like_tree(params))
 
     def update_fn(updates, state, params=None):
         expect_state("scale_by_adamax", state, ScaleByAdamState)
@@ -156,7 +163,7 @@ def scale_by_adamax(b1: float = 0.9, b2: float = 0.999,
 
 
 class ScaleByAmsgradState(NamedTuple):
-    count: int   # number of updates so far
+    count: np.int32  # number of updates so far
     mu: Any      # EMA of the gradients
     nu: Any      # EMA of the squared gradients
     nu_max: Any  # running maximum of the bias-corrected nu
@@ -184,7 +191,7 @@ def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     b1, b2, eps, eps_root = float(b1), float(b2), float(eps), float(eps_root)
 
     def init_fn(params):
-        return ScaleByAmsgradState(0, zeros_like_tree(params, mu_dtype),
+        return ScaleByAmsgradState(zero_count(), zeros_like_tree(params, mu_dtype),
                                    zeros_like_tree(params), zeros_like_tree(params))
 
     def update_fn(updates, state, params=None):
@@ -228,24 +235,24 @@ def scale_by_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     ro_inf = 2.0 / (1.0 - b2) - 1.0
 
     def init_fn(params):
-        return ScaleByAdamState(0, zeros_like_tree(params), zeros_like_tree(params))
+        return ScaleByAdamState(zero_count(), zeros_like_tree(params), zeros_like_tree(params))
 
     def update_fn(updates, state, params=None):
         expect_state("scale_by_radam", state, ScaleByAdamState)
         mu, nu = _mu_and_nu("scale_by_radam", updates, state, b1, b2)
         count = state.count + 1
-        b2t = b2 ** count
+        b2t = count_power(b2, count)
         ro = ro_inf - 2.0 * count * b2t / (1.0 - b2t)
         if nesterov:
-            c1, c2 = 1.0 - b1 ** (count + 1), 1.0 - b1 ** count
-            mu_hat = tree.map(lambda m, g: b1 * m / c1 + (1.0 - b1) * g / c2, mu, updates)
+            mu_hat = _nesterov(mu, updates, b1, count)
         else:
             mu_hat = bias_correction(mu, b1, count)
         if ro >= threshold:
             nu_hat = bias_correction(nu, b2, count)
-            r = float(np.sqrt((ro - 4.0) * (ro - 2.0) * ro_inf
-                              / ((ro_inf - 4.0) * (ro_inf - 2.0) * ro)))
-            out = tree.map(lambda m, v: r * m / (np.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+            r = np.sqrt((ro - 4.0) * (ro - 2.0) * ro_inf / ((ro_inf - 4.0) * (ro_inf - 2.0) * ro))
+            r = r if is_traced(r) else float(r)     # traced under jit: no guard per step
+            out = tree.map(lambda m, v: scalar_like(r, m) * m / (np.sqrt(v + eps_root) + eps),
+                           mu_hat, nu_hat)
         else:
             out = mu_hat
         return out, ScaleByAdamState(count, mu, nu)
@@ -278,7 +285,7 @@ def scale_by_yogi(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-3,
     init_value = float(initial_accumulator_value)
 
     def init_fn(params):
-        return ScaleByAdamState(0, full_like_tree(params, init_value),
+        return ScaleByAdamState(zero_count(), full_like_tree(params, init_value),
                                 full_like_tree(params, init_value))
 
     def nu_step(g, v):
@@ -298,7 +305,7 @@ def scale_by_yogi(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-3,
 
 
 class ScaleByRmsState(NamedTuple):
-    count: int  # number of updates so far (used when bias_correction=True)
+    count: np.int32  # number of updates so far (used when bias_correction=True)
     nu: Any     # EMA of the squared gradients
 
 
@@ -337,7 +344,7 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0
     debias = bias_correction
 
     def init_fn(params):
-        return ScaleByRmsState(0, full_like_tree(params, init_value))
+        return ScaleByRmsState(zero_count(), full_like_tree(params, init_value))
 
     def update_fn(updates, state, params=None):
         expect_state("scale_by_rms", state, ScaleByRmsState)
@@ -354,7 +361,7 @@ _debias = bias_correction  # scale_by_rms's argument of the same name hides the 
 
 
 class ScaleByRStdDevState(NamedTuple):
-    count: int  # number of updates so far (used when bias_correction=True)
+    count: np.int32  # number of updates so far (used when bias_correction=True)
     mu: Any     # EMA of the gradients
     nu: Any     # EMA of the squared gradients
 
@@ -384,7 +391,7 @@ def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float 
     debias = bias_correction
 
     def init_fn(params):
-        return ScaleByRStdDevState(0, zeros_like_tree(params),
+        return ScaleByRStdDevState(zero_count(), zeros_like_tree(params),
                                    full_like_tree(params, init_value))
 
     def update_fn(updates, state, params=None):
@@ -485,7 +492,7 @@ def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransforma
 
 
 class ScaleByLionState(NamedTuple):
-    count: int  # number of updates so far
+    count: np.int32  # number of updates so far
     mu: Any     # EMA of the gradients (decay b2)
 
 
@@ -512,7 +519,7 @@ def scale_by_lion(b1: float = 0.9, b2: float = 0.99, mu_dtype=None) -> GradientT
     b1, b2 = float(b1), float(b2)
 
     def init_fn(params):
-        return ScaleByLionState(0, zeros_like_tree(params, mu_dtype))
+        return ScaleByLionState(zero_count(), zeros_like_tree(params, mu_dtype))
 
     def update_fn(updates, state, params=None):
         expect_state("scale_by_lion", state, ScaleByLionState)
