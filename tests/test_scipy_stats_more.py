@@ -146,3 +146,141 @@ def test_outside_the_support():
                                                                                   scale=s),
               lambda s: st.uniform.logsf(-1.0, scale=s), lambda b: st.pareto.logcdf(0.5, b)):
         assert fad.grad(f)(2.0) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# multinomial
+# ---------------------------------------------------------------------------
+
+def test_multinomial():
+    x = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+    p = np.array([0.2, 0.3, 0.5])
+    for f in ("logpmf", "pmf"):
+        np.testing.assert_allclose(getattr(st.multinomial, f)(x, 3, p),
+                                   getattr(ss.multinomial, f)(x, 3, p), rtol=1e-12)
+    # off the support: wrong total, negative or fractional counts
+    off = np.array([[1.0, 1.0, 0.0], [4.0, -1.0, 0.0], [1.5, 1.5, 0.0]])
+    np.testing.assert_array_equal(st.multinomial.logpmf(off, 3, p), -np.inf)
+    assert fad.grad(lambda p: st.multinomial.logpmf(off[0], 3, p))(p).tolist() == [0, 0, 0]
+    # batched n and p, as SciPy broadcasts them
+    pb = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    n = np.array([3, 4])
+    xb = np.array([[1.0, 2.0, 0.0], [1.0, 1.0, 2.0]])
+    np.testing.assert_allclose(st.multinomial.logpmf(xb, n, pb),
+                               ss.multinomial.logpmf(xb, n, pb), rtol=1e-12)
+    np.testing.assert_allclose(st.multinomial.mean(n, pb), ss.multinomial.mean(n, pb))
+    np.testing.assert_allclose(st.multinomial.cov(n, pb), ss.multinomial.cov(n, pb),
+                               atol=1e-15)
+    # d/dp_i = x_i / p_i (p used as given, as JAX)
+    np.testing.assert_allclose(fad.grad(lambda p: fad.numpy.sum(
+        st.multinomial.logpmf(x, 3, p)))(p), x.sum(0) / p, rtol=1e-14)
+    check_grads(lambda p: st.multinomial.logpmf(x, 3, p), (p,), order=2, modes=("fwd", "rev"))
+    g = fad.grad(lambda p, x: st.multinomial.logpmf(x, 3, p))
+    np.testing.assert_allclose(fad.vmap(g, in_axes=(None, 0))(p, x), [g(p, xi) for xi in x],
+                               rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# wishart and invwishart
+# ---------------------------------------------------------------------------
+
+def _spd(d, seed):
+    a = np.random.default_rng(seed).normal(size=(d, d))
+    return a @ a.T + d * np.eye(d)
+
+
+def _sym(m):
+    return 0.5 * (m + np.swapaxes(m, -1, -2))
+
+
+@pytest.mark.parametrize("name", ["wishart", "invwishart"])
+def test_wishart_values(name):
+    ours, ref = getattr(st, name), getattr(ss, name)
+    s = _spd(3, 1)
+    xs = np.stack([_spd(3, k) for k in (2, 3, 4)], axis=-1)     # SciPy's (p, p, N)
+    cases = [(xs, 4.5, s), (xs[..., 0], 4.5, s), (xs[..., 0], 3.2, np.array([1.0, 2.0, 0.5])),
+             (2.0, 3.5, 1.5), (np.array([2.0, 3.0]), 3.5, 1.5),
+             (np.array([2.0, 3.0, 1.0]), 4.5, s)]
+    for x, df, sc in cases:
+        for f in ("logpdf", "pdf"):
+            got, want = getattr(ours, f)(x, df, sc), getattr(ref, f)(x, df, sc)
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(ValueError, match="df = 1.5 must be greater than p - 1 = 2"):
+        ours.logpdf(xs, 1.5, s)
+    with pytest.raises(ValueError, match=r"pass x as \(3, 3\) or \(3, 3, N\)"):
+        ours.logpdf(np.eye(2), 4.0, s)
+
+
+@pytest.mark.parametrize("name", ["wishart", "invwishart"])
+def test_wishart_derivatives(name):
+    ours = getattr(st, name)
+    s = _spd(3, 1)
+    xs = np.stack([_spd(3, k) for k in (2, 3, 4)], axis=-1)
+    x = xs[..., 0]
+    # in x and scale along symmetric directions, in df, all at once and to order 2
+    check_grads(lambda x, df, sc: ours.logpdf(_sym_f(x), df, _sym_f(sc)), (x, 4.5, s),
+                order=2, modes=("fwd", "rev"))
+    # the closed forms of the gradients (symmetric x and scale)
+    xi, si = np.linalg.inv(x), np.linalg.inv(s)
+    gx = fad.grad(ours.logpdf)(x, 4.5, s)
+    if name == "wishart":
+        want = 0.5 * (4.5 - 4) * xi - 0.5 * si
+    else:
+        want = -0.5 * (4.5 + 4) * xi + 0.5 * xi @ s @ xi
+    np.testing.assert_allclose(_sym(gx), want, rtol=1e-10)
+    import scipy.special as sp
+    dfd = fad.grad(ours.logpdf, 1)(x, 4.5, s)
+    sign = 1 if name == "wishart" else -1
+    want = (sign * 0.5 * (np.linalg.slogdet(x)[1] - np.linalg.slogdet(s)[1]) - 1.5 * np.log(2)
+            - 0.5 * sum(sp.digamma(2.25 - 0.5 * j) for j in range(3)))
+    np.testing.assert_allclose(dfd, want, rtol=1e-12)
+    # the stack: vmap over SciPy's last axis against a loop
+    g = fad.grad(lambda x: ours.logpdf(x, 4.5, s))
+    np.testing.assert_allclose(fad.vmap(g, in_axes=2)(xs), [g(xs[..., k]) for k in range(3)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(fad.vmap(lambda x: ours.logpdf(x, 4.5, s), in_axes=2)(xs),
+                               ours.logpdf(xs, 4.5, s), rtol=1e-12)
+
+
+def _sym_f(m):
+    return 0.5 * (m + fad.numpy.swapaxes(m, -1, -2))
+
+
+# ---------------------------------------------------------------------------
+# dirichlet and multivariate_normal: the rest of SciPy's methods and spellings
+# ---------------------------------------------------------------------------
+
+def test_dirichlet_k_minus_one_and_moments():
+    alpha = np.array([1.5, 2.0, 3.5])
+    x = np.array([[0.2, 0.3], [0.5, 0.1], [0.3, 0.6]])
+    for xx in (x[:2], x[:2, 0]):            # K - 1 components: the last is 1 - their sum
+        np.testing.assert_allclose(st.dirichlet.logpdf(xx, alpha),
+                                   ss.dirichlet.logpdf(xx, alpha), rtol=1e-12)
+    np.testing.assert_allclose(st.dirichlet.logpdf(x[:2], alpha),
+                               st.dirichlet.logpdf(x, alpha), rtol=1e-14)
+    check_grads(lambda x: st.dirichlet.logpdf(x, alpha), (x[:2],), order=2,
+                modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="pass K or K - 1 components"):
+        st.dirichlet.logpdf(x[:1], alpha)
+    for f in ("mean", "var", "cov", "entropy"):
+        np.testing.assert_allclose(getattr(st.dirichlet, f)(alpha),
+                                   getattr(ss.dirichlet, f)(alpha), rtol=1e-12, atol=1e-15)
+        check_grads(getattr(st.dirichlet, f), (alpha,), order=2, modes=("fwd", "rev"))
+    a2 = np.stack([alpha, alpha[::-1] + 0.5])
+    np.testing.assert_allclose(fad.vmap(fad.grad(st.dirichlet.entropy))(a2),
+                               [fad.grad(st.dirichlet.entropy)(a) for a in a2], rtol=1e-12)
+
+
+def test_multivariate_normal_entropy():
+    mvn, ref = st.multivariate_normal, ss.multivariate_normal
+    c = _spd(3, 5)
+    for mean, cov in [(None, 2.0), (np.zeros(3), 2.0), (None, np.array([1.0, 2.0, 0.5])),
+                      (None, c)]:
+        full = cov if np.ndim(cov) == 2 else (np.diag(cov) if np.ndim(cov) == 1 else cov)
+        np.testing.assert_allclose(mvn.entropy(mean, cov),
+                                   ref.entropy(mean, full if mean is None else cov),
+                                   rtol=1e-12)
+    check_grads(lambda c: mvn.entropy(cov=_sym_f(c)), (c,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(_sym(fad.grad(lambda c: mvn.entropy(cov=c))(c)),
+                               0.5 * np.linalg.inv(c), rtol=1e-12)

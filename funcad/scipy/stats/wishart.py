@@ -1,0 +1,120 @@
+"""The Wishart distribution (``scipy.stats.wishart``): differentiable in ``x``, ``scale``, ``df``.
+
+``x`` and ``scale`` take SciPy's spellings: a ``(p, p)`` matrix, a ``(p, p, N)`` stack whose
+batch axis is the LAST one (as SciPy; ``fad.vmap(..., in_axes=...)`` batches any axis), a
+1-D diagonal, or a scalar for ``p = 1``. Derivatives in a matrix argument are along
+symmetric directions (the density reads a symmetric matrix through its Cholesky factor):
+differentiate a function of ``0.5 * (m + m.T)`` to get the symmetric gradient.
+
+Example:
+    >>> import numpy as np
+    >>> from funcad.scipy.stats import wishart
+    >>> round(float(wishart.logpdf(2.0 * np.eye(2), 3.5, np.eye(2))), 6)
+    -4.469134
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import numpy as fnp
+from ...extend import shape_of
+from ..special import gammaln
+
+__all__ = ["logpdf", "pdf"]
+
+_LOG2 = float(np.log(2.0))
+_LOG_PI = float(np.log(np.pi))
+
+
+def _multigammaln(a, d):
+    """``log Gamma_d(a) = d (d - 1)/4 log(pi) + sum_j gammaln(a - j/2)``, ``j < d``."""
+    return 0.25 * d * (d - 1) * _LOG_PI + sum(gammaln(a - 0.5 * j) for j in range(d))
+
+
+def _scale_matrix(scale):
+    """SciPy's spellings of ``scale``: a scalar (``p = 1``), a 1-D diagonal, or a matrix."""
+    nd = len(shape_of(scale))
+    if nd == 0:
+        return fnp.reshape(scale, (1, 1))
+    return fnp.diag(scale) if nd == 1 else scale
+
+
+def _matrix_stack(x, dim, call):
+    """``x`` in SciPy's spellings as a stack ``(N, dim, dim)``, and whether N was given."""
+    shape = shape_of(x)
+    if len(shape) == 0:
+        return x * fnp.eye(dim)[None], False
+    if len(shape) == 1:
+        return (fnp.reshape(x, (-1, 1, 1)), True) if dim == 1 else (fnp.diag(x)[None], False)
+    if shape[:2] != (dim, dim) or len(shape) > 3:
+        raise ValueError(f"{call}(x, ...): x has shape {shape}; the scale matrix gives "
+                         f"p = {dim}, so pass x as ({dim}, {dim}) or ({dim}, {dim}, N) (SciPy's "
+                         "batch axis is the last one)")
+    return (fnp.moveaxis(x, -1, 0), True) if len(shape) == 3 else (x[None], False)
+
+
+def _check_df(df, dim, call):
+    """SciPy's condition ``df > p - 1`` on a plain ``df``."""
+    if not shape_of(df) and isinstance(df, (int, float, np.number)) and df <= dim - 1:
+        raise ValueError(f"{call}(x, df, scale): df = {df} must be greater than p - 1 = "
+                         f"{dim - 1} (p, the dimension of the scale matrix)")
+
+
+def _log_det(chol):
+    """``log det`` of the matrices whose Cholesky factors are ``chol`` (``(..., p, p)``)."""
+    return 2.0 * fnp.sum(fnp.log(fnp.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
+
+
+def _trace_solve(a, b):
+    """``trace(solve(a, b))`` over stacks (``a`` or ``b`` may be one matrix)."""
+    a, b = (fnp.broadcast_to(m, fnp.broadcast_shapes(shape_of(a), shape_of(b)))
+            for m in (a, b))
+    return fnp.trace(fnp.linalg.solve(a, b), axis1=-2, axis2=-1)
+
+
+def _finish(out, batched):
+    """SciPy's output shape: ``(N,)`` for a stack, a scalar for one matrix."""
+    return out if batched else out[0]
+
+
+def logpdf(x, df, scale):
+    """Log-density of the Wishart distribution W(df, scale) at the matrix ``x``.
+
+    ``(df - p - 1)/2 log|x| - tr(scale^-1 x)/2 - df p/2 log 2 - df/2 log|scale|
+    - log Gamma_p(df/2)``.
+
+    Args:
+        x: symmetric positive definite matrices (see the module docstring for the shapes).
+        df: degrees of freedom (> p - 1), differentiable. scale: the scale matrix (symmetric
+            positive definite), a 1-D diagonal or a scalar.
+
+    Returns:
+        ``log pdf(x)``: a scalar for one matrix, shape ``(N,)`` for a ``(p, p, N)`` stack.
+
+    Example:
+        >>> import numpy as np, funcad as fad
+        >>> from funcad.scipy.stats import wishart
+        >>> round(float(fad.grad(wishart.logpdf, 1)(2.0 * np.eye(2), 3.5, np.eye(2))), 6)
+        -0.010009
+    """
+    s = _scale_matrix(scale)
+    dim = shape_of(s)[-1]
+    _check_df(df, dim, "wishart.logpdf")
+    xs, batched = _matrix_stack(x, dim, "wishart.logpdf")
+    out = (0.5 * (df - dim - 1) * _log_det(fnp.linalg.cholesky(xs)) - 0.5 * _trace_solve(s, xs)
+           - 0.5 * df * dim * _LOG2 - 0.5 * df * _log_det(fnp.linalg.cholesky(s))
+           - _multigammaln(0.5 * df, dim))
+    return _finish(out, batched)
+
+
+def pdf(x, df, scale):
+    """Density (Args/Returns as :func:`logpdf`).
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import wishart
+        >>> round(float(wishart.pdf(1.0, 3.0, 1.0)), 6)   # chi2(3) at 1
+        0.241971
+    """
+    return fnp.exp(logpdf(x, df, scale))
