@@ -106,7 +106,7 @@ def pdf(x, mean=None, cov=1, allow_singular=False):
     Example:
         >>> import numpy as np
         >>> from funcad.scipy.stats import multivariate_normal as mvn
-        >>> round(float(mvn.pdf(np.zeros(1), cov=1.0)), 6)
+        >>> round(float(mvn.pdf(0.0, cov=1.0)), 6)
         0.398942
     """
     return fnp.exp(logpdf(x, mean, cov, allow_singular))
