@@ -228,7 +228,9 @@ def test_wishart_derivatives(name):
         want = 0.5 * (4.5 - 4) * xi - 0.5 * si
     else:
         want = -0.5 * (4.5 + 4) * xi + 0.5 * xi @ s @ xi
-    np.testing.assert_allclose(_sym(gx), want, rtol=1e-10)
+    np.testing.assert_allclose(gx, want, rtol=1e-10)     # symmetric: x read symmetrized
+    np.testing.assert_allclose(fad.grad(ours.logpdf, 2)(x, 4.5, s),
+                               fad.grad(ours.logpdf, 2)(x, 4.5, s).T, rtol=1e-14)
     import scipy.special as sp
     dfd = fad.grad(ours.logpdf, 1)(x, 4.5, s)
     sign = 1 if name == "wishart" else -1
@@ -284,3 +286,19 @@ def test_multivariate_normal_entropy():
     check_grads(lambda c: mvn.entropy(cov=_sym_f(c)), (c,), order=2, modes=("fwd", "rev"))
     np.testing.assert_allclose(_sym(fad.grad(lambda c: mvn.entropy(cov=c))(c)),
                                0.5 * np.linalg.inv(c), rtol=1e-12)
+
+
+@pytest.mark.parametrize("allow_singular", [False, True])
+def test_multivariate_normal_gradient_in_cov_is_symmetric(allow_singular):
+    # the density reads cov's symmetric part: its gradient is the symmetric matrix
+    # (C^-1 r r^T C^-1 - C^-1) / 2, as JAX's (it was the lower triangle of twice that)
+    rng = np.random.default_rng(3)
+    c, x, m = _spd(3, 6), rng.normal(size=(4, 3)), rng.normal(size=3)
+    ci = np.linalg.inv(c)
+    r = x - m
+    want = 0.5 * (ci @ r.T @ r @ ci - 4 * ci)
+    g = fad.grad(lambda c: fad.numpy.sum(st.multivariate_normal.logpdf(
+        x, m, c, allow_singular=allow_singular)))(c)
+    np.testing.assert_allclose(g, want, rtol=1e-10)
+    np.testing.assert_allclose(fad.grad(lambda c: st.multivariate_normal.entropy(cov=c))(c),
+                               0.5 * ci, rtol=1e-12)

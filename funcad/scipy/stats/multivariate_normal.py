@@ -20,13 +20,17 @@ _LOG_2PI = float(np.log(2 * np.pi))
 
 
 def _cov_matrix(cov, d):
-    """SciPy's spellings of ``cov``: a scalar (times I), a 1-D diagonal, or a matrix."""
+    """SciPy's spellings of ``cov``: a scalar (times I), a 1-D diagonal, or a matrix.
+
+    A matrix is read through its symmetric part (the same values for a symmetric one), so
+    the gradient in ``cov`` is symmetric, as JAX's, not the lower triangle that the
+    Cholesky factor alone would read."""
     nd = len(shape_of(cov))
     if nd == 0:
         return cov * fnp.eye(d)
     if nd == 1:
         return fnp.diag(cov)
-    return cov
+    return 0.5 * (cov + fnp.swapaxes(cov, -1, -2))
 
 
 def _dim(x, mean, cov):

@@ -2,9 +2,9 @@
 
 ``x`` and ``scale`` take SciPy's spellings: a ``(p, p)`` matrix, a ``(p, p, N)`` stack whose
 batch axis is the LAST one (as SciPy; ``fad.vmap(..., in_axes=...)`` batches any axis), a
-1-D diagonal, or a scalar for ``p = 1``. Derivatives in a matrix argument are along
-symmetric directions (the density reads a symmetric matrix through its Cholesky factor):
-differentiate a function of ``0.5 * (m + m.T)`` to get the symmetric gradient.
+1-D diagonal, or a scalar for ``p = 1``. A matrix argument is read through its symmetric
+part (the same values for a symmetric one), so gradients in ``x`` and ``scale`` are
+symmetric matrices.
 
 Example:
     >>> import numpy as np
@@ -37,7 +37,12 @@ def _scale_matrix(scale):
     nd = len(shape_of(scale))
     if nd == 0:
         return fnp.reshape(scale, (1, 1))
-    return fnp.diag(scale) if nd == 1 else scale
+    return fnp.diag(scale) if nd == 1 else _sym(scale)
+
+
+def _sym(m):
+    """The symmetric part of (a stack of) matrices."""
+    return 0.5 * (m + fnp.swapaxes(m, -1, -2))
 
 
 def _matrix_stack(x, dim, call):
@@ -51,7 +56,7 @@ def _matrix_stack(x, dim, call):
         raise ValueError(f"{call}(x, ...): x has shape {shape}; the scale matrix gives "
                          f"p = {dim}, so pass x as ({dim}, {dim}) or ({dim}, {dim}, N) (SciPy's "
                          "batch axis is the last one)")
-    return (fnp.moveaxis(x, -1, 0), True) if len(shape) == 3 else (x[None], False)
+    return (_sym(fnp.moveaxis(x, -1, 0)), True) if len(shape) == 3 else (_sym(x)[None], False)
 
 
 def _check_df(df, dim, call):
