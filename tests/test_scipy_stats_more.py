@@ -32,7 +32,10 @@ CLOSED_FORM = [
     ("uniform", m, (X, -2.0, 5.0)) for m in ("sf", "logcdf", "logsf")
 ] + [
     ("pareto", m, (POS + 2.0, 2.5, 0.1, 1.7)) for m in ("cdf", "sf") + TAILS
-] + [("pareto", m, (P, 2.5, 0.1, 1.7)) for m in QUANTILES]
+] + [("pareto", m, (P, 2.5, 0.1, 1.7)) for m in QUANTILES] + [
+    ("truncnorm", m, args) for m in ("cdf", "sf") + TAILS
+    for args in ((X, -1.5, 2.5, 0.3, 1.7), (X + 2.0, 0.5, 3.5, -1.0, 1.7))
+]
 
 # the shape parameter (index 1) is not differentiable: cdf-based or quantile primitives
 SHAPED = [
@@ -122,6 +125,13 @@ def test_tails_keep_their_digits():
     assert st.t.logcdf(60.0, 3.0) > -1e-5 and st.t.logcdf(60.0, 3.0) != 0.0
     np.testing.assert_allclose(st.gamma.logcdf(60.0, 2.5), ss.gamma.logcdf(60.0, 2.5),
                                rtol=1e-12)
+    # truncnorm far in a tail, and next to 1 (log1p of the other tail)
+    for a, b, x in [(10.0, 12.0, [10.5, 11.9]), (-30.0, -29.0, [-29.9, -29.1]),
+                    (2.0, np.inf, [2.5, 10.0, 30.0]), (-np.inf, 1.0, [-30.0, 0.5])]:
+        for m in TAILS:
+            np.testing.assert_allclose(getattr(st.truncnorm, m)(np.array(x), a, b),
+                                       getattr(ss.truncnorm, m)(np.array(x), a, b),
+                                       rtol=1e-12, err_msg=f"{m} {a} {b}")
     # quantiles of tiny probabilities: q itself, not q - 1/2, carries the digits
     np.testing.assert_allclose(st.laplace.isf(1e-300), -np.log(2e-300), rtol=1e-14)
     np.testing.assert_allclose(st.cauchy.ppf(1e-300), -1 / (np.pi * 1e-300), rtol=1e-14)
