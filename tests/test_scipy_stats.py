@@ -259,10 +259,11 @@ def test_multivariate_normal_reads_scalar_and_1d_x_as_scipy():
     # d from mean, else cov, else 1: a scalar is one point, a 1-D x is n points when d == 1
     # (it was read as one point of dimension n before: a silent mismatch with SciPy and JAX)
     mvn, ref = st.multivariate_normal, ss.multivariate_normal
-    for args, kw in [((0.5,), dict(cov=2.0)), ((np.array([0.5, 1.0]),), {}),
-                     ((np.array([0.5, 1.0]),), dict(mean=0.3, cov=2.0)),
-                     ((np.array([0.5, 1.0]),), dict(mean=np.zeros(2))),
-                     ((np.array([0.5, 1.0]),), dict(mean=np.zeros(2), cov=np.array([1.0, 2.0])))]:
+    for args, kw in [((0.5,), {"cov": 2.0}), ((np.array([0.5, 1.0]),), {}),
+                     ((np.array([0.5, 1.0]),), {"mean": 0.3, "cov": 2.0}),
+                     ((np.array([0.5, 1.0]),), {"mean": np.zeros(2)}),
+                     ((np.array([0.5, 1.0]),), {"mean": np.zeros(2),
+                                                "cov": np.array([1.0, 2.0])})]:
         got, want = mvn.logpdf(*args, **kw), ref.logpdf(*args, **kw)
         assert np.shape(got) == np.shape(want), (args, kw)
         np.testing.assert_allclose(got, want, rtol=1e-12)

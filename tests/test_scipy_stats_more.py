@@ -96,15 +96,15 @@ def test_quantiles_invert_the_distribution_functions():
         d = getattr(st, name)
         # uniform's isf is 1.7 (1 - q) and pareto's ppf 1.7 (1 + q/2.5 + ...): x keeps only
         # the absolute digits of a tiny q
-        tol = dict(rtol=1e-9, atol=1e-15 if name in ("uniform", "pareto") else 0.0,
-                   err_msg=name)
+        tol = {"rtol": 1e-9, "atol": 1e-15 if name in ("uniform", "pareto") else 0.0,
+               "err_msg": name}
         np.testing.assert_allclose(d.cdf(d.ppf(q, *shape, 0.0, 1.7), *shape, 0.0, 1.7), q,
                                    **tol)
         np.testing.assert_allclose(d.sf(d.isf(q, *shape, 0.0, 1.7), *shape, 0.0, 1.7), q,
                                    **tol)
         # the inverse-function rule: d ppf / dq = 1 / pdf(ppf(q))
         x = d.ppf(q[1:], *shape, 0.0, 1.7)
-        g = fad.vmap(fad.grad(lambda q: d.ppf(q, *shape, 0.0, 1.7)))(q[1:])
+        g = fad.vmap(fad.grad(lambda q, d=d, shape=shape: d.ppf(q, *shape, 0.0, 1.7)))(q[1:])
         np.testing.assert_allclose(g, 1 / d.pdf(x, *shape, 0.0, 1.7), rtol=1e-9, err_msg=name)
 
 
