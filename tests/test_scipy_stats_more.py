@@ -145,6 +145,22 @@ def test_tails_keep_their_digits():
         assert np.isfinite(fad.grad(f)(v)) and np.isfinite(fad.grad(fad.grad(f))(v))
 
 
+def test_t_quantile_far_in_the_lower_tail():
+    # SciPy's stdtrit is wrong there (0.55 times the answer at df=3.5, q=1e-200; +inf at
+    # 1e-250); the quantile is checked through the incomplete beta function instead:
+    # P(T <= t) = betainc(df/2, 1/2, df/(df + t^2)) / 2 for t < 0
+    import scipy.special as sp
+    for df in (0.5, 3.5, 10.0, 30.0):
+        q = 10.0 ** -np.arange(1.0, 301.0, 23.0)
+        x = st.t.ppf(q, df)
+        ok = np.abs(x) < 1e150                   # beyond, df / (df + t^2) underflows
+        assert np.all(x < 0) and ok.sum() >= 4
+        np.testing.assert_allclose(0.5 * sp.betainc(df / 2, 0.5, df / (df + x[ok] ** 2)),
+                                   q[ok], rtol=1e-12, err_msg=f"df={df}")
+        np.testing.assert_allclose(st.t.isf(q, df), -x, rtol=1e-15)
+    assert st.t.ppf(0.0, 3.5) == -np.inf and st.t.ppf(0.5, 3.5) == 0.0
+
+
 def test_outside_the_support():
     assert st.expon.logcdf(-1.0) == -np.inf and st.expon.logsf(-1.0) == 0.0
     assert st.pareto.logcdf(0.5, 2.0) == -np.inf and st.pareto.sf(0.5, 2.0) == 1.0

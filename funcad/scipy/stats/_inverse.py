@@ -9,6 +9,7 @@ call and the way out, never a zero.
 
 from __future__ import annotations
 
+import numpy as np
 import scipy.special as sp
 
 from ...errors import NoRuleError
@@ -43,10 +44,30 @@ def _t_density(df, x):
     return ops.exp(_t_log_norm(df) - 0.5 * (df + 1) * ops.log1p(x * x / df))
 
 
+def _stdtrit(df, q):
+    """SciPy's ``stdtrit``, with the far lower tail from the asymptotic series.
+
+    SciPy's ``stdtrit`` turns wrong far in the lower tail (``stdtrit(3.5, 1e-200)`` is 0.55
+    times the answer, ``stdtrit(3.5, 1e-250)`` is ``+inf``). There ``F(t) = C |t|**-df
+    (1 + O(df (df + 1) / t**2))`` with ``C = c df**((df - 1)/2)``, ``c`` the density's
+    constant, so ``|t| = (C / q)**(1/df)`` is exact to rounding once ``t**2`` exceeds
+    ``1e16 df (df + 1)``: that is where the series replaces SciPy's value.
+    """
+    df, q = np.asarray(df, dtype=np.result_type(df, q, 1.0)), np.asarray(q)
+    x = sp.stdtrit(df, q)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_c = sp.gammaln(0.5 * (df + 1)) - sp.gammaln(0.5 * df) - 0.5 * np.log(df * np.pi)
+        log_t = (log_c + 0.5 * (df - 1) * np.log(df) - np.log(q)) / df
+        far = (q < 0.5) & (2 * log_t > np.log(1e16 * df * (df + 1)))
+        if np.any(far):
+            x = np.where(far, -np.exp(log_t), x).astype(x.dtype)
+    return x[()] if np.ndim(x) == 0 else x
+
+
 # the upper-tail inverse gammainccinv(a, q) = gammaincinv(a, 1 - q): dx/dq = -1/f(x)
 gammaincinv_p = _quantile("gammaincinv", sp.gammaincinv, _gamma_density,
                           "gamma.ppf (chi2.ppf: a = df/2)", "a", "gamma")
 gammainccinv_p = _quantile("gammainccinv", sp.gammainccinv,
                            lambda a, x: -_gamma_density(a, x),
                            "gamma.isf (chi2.isf: a = df/2)", "a", "gamma")
-stdtrit_p = _quantile("stdtrit", sp.stdtrit, _t_density, "t.ppf and t.isf", "df", "beta")
+stdtrit_p = _quantile("stdtrit", _stdtrit, _t_density, "t.ppf and t.isf", "df", "beta")
