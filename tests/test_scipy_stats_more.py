@@ -271,6 +271,32 @@ def test_wishart_derivatives(name):
                                ours.logpdf(xs, 4.5, s), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["wishart", "invwishart"])
+def test_wishart_moments_and_entropy(name):
+    ours, ref = getattr(st, name), getattr(ss, name)
+    s = _spd(3, 1)
+    for df in (2.5, 3.0, 4.5, 7.5):
+        for f in ("mean", "mode", "var") + (("entropy",) if name == "wishart" else ()):
+            got, want = getattr(ours, f)(df, s), getattr(ref, f)(df, s)
+            assert (got is None) == (want is None), (f, df)
+            if want is not None:
+                np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{f} df={df}")
+    # p = 1: the (inverse) gamma distribution's entropy, an independent reference
+    sc, df = 1.7, 4.5
+    want = (ss.gamma.entropy(df / 2, scale=2 * sc) if name == "wishart"
+            else ss.invgamma.entropy(df / 2, scale=sc / 2))
+    np.testing.assert_allclose(ours.entropy(df, sc), want, rtol=1e-12)
+    # p = 3: -E[log pdf] by Monte Carlo (SciPy 1.17's invwishart.entropy is off by
+    # (p^2 - 1)/2 log 2 = 2.77 there); 50000 seeded draws, standard error about 0.02
+    draws = np.moveaxis(ref.rvs(5.5, s, size=50000, random_state=1), 0, -1)
+    mc = -np.mean(ref.logpdf(draws, 5.5, s))
+    assert abs(ours.entropy(5.5, s) - mc) < 0.1
+    # derivatives in df and scale
+    check_grads(lambda df, sc: ours.entropy(df, _sym_f(sc)), (5.5, s), order=2,
+                modes=("fwd", "rev"))
+    check_grads(lambda df, sc: ours.var(df, sc), (8.5, s), order=2, modes=("fwd", "rev"))
+
+
 def _sym_f(m):
     return 0.5 * (m + fad.numpy.swapaxes(m, -1, -2))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from ... import numpy as fnp
 from ...extend import shape_of
-from .wishart import (_LOG2, _check_df, _finish, _log_det, _matrix_stack, _multigammaln,
-                      _scale_matrix, _trace_solve)
+from .wishart import (_LOG2, _check_df, _entropy_terms, _finish, _log_det, _matrix_stack,
+                      _multigammaln, _plain, _scale_matrix, _trace_solve)
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "mean", "mode", "var", "entropy"]
 
 
 def logpdf(x, df, scale):
@@ -61,3 +61,78 @@ def pdf(x, df, scale):
         0.241971
     """
     return fnp.exp(logpdf(x, df, scale))
+
+
+def mean(df, scale):
+    """The mean ``scale / (df - p - 1)``; None where ``df <= p + 1`` (as SciPy).
+
+    Args:
+        df: degrees of freedom. scale: the scale matrix (or a 1-D diagonal, or a scalar).
+
+    Returns:
+        A ``(p, p)`` matrix (or None).
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import invwishart
+        >>> invwishart.mean(5.0, np.eye(2))
+        array([[0.5, 0. ],
+               [0. , 0.5]])
+    """
+    s = _scale_matrix(scale)
+    dim = shape_of(s)[-1]
+    return None if _plain(df) and df <= dim + 1 else s / (df - dim - 1)
+
+
+def mode(df, scale):
+    """The mode ``scale / (df + p + 1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import invwishart
+        >>> invwishart.mode(1.0, np.eye(2))
+        array([[0.25, 0.  ],
+               [0.  , 0.25]])
+    """
+    s = _scale_matrix(scale)
+    return s / (df + shape_of(s)[-1] + 1)
+
+
+def var(df, scale):
+    """The variances of the entries; None where ``df <= p + 3`` (as SciPy).
+
+    ``((df - p + 1) scale_ij**2 + (df - p - 1) scale_ii scale_jj)
+    / ((df - p) (df - p - 1)**2 (df - p - 3))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import invwishart
+        >>> invwishart.var(7.0, np.eye(2))
+        array([[0.0625, 0.025 ],
+               [0.025 , 0.0625]])
+    """
+    s = _scale_matrix(scale)
+    dim = shape_of(s)[-1]
+    if _plain(df) and df <= dim + 3:
+        return None
+    d = fnp.diagonal(s)
+    k = df - dim
+    return ((k + 1) * s * s + (k - 1) * d[:, None] * d[None, :]) / (k * (k - 1) ** 2 * (k - 3))
+
+
+def entropy(df, scale):
+    """The differential entropy, differentiable in ``df`` and ``scale``.
+
+    ``(p + 1)/2 log|scale| - p (p + 1)/2 log 2 + log Gamma_p(df/2)
+    - (df + p + 1)/2 sum_j psi((df - j)/2) + df p / 2``. (SciPy 1.17's
+    ``invwishart.entropy`` disagrees with its own ``logpdf`` for ``p > 1``; this is
+    ``-E[log pdf]``, checked against a Monte Carlo estimate.)
+
+    Example:
+        >>> from funcad.scipy.stats import invwishart
+        >>> round(float(invwishart.entropy(4.5, 1.7)), 6)   # the inverse gamma's
+        0.351577
+    """
+    dim, log_det_s, mgl, psi = _entropy_terms(df, scale)
+    return (0.5 * (dim + 1) * log_det_s - 0.5 * dim * (dim + 1) * _LOG2 + mgl
+            - 0.5 * (df + dim + 1) * psi + 0.5 * df * dim)

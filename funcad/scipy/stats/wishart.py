@@ -19,9 +19,9 @@ import numpy as np
 
 from ... import numpy as fnp
 from ...extend import shape_of
-from ..special import gammaln
+from ..special import digamma, gammaln
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "mean", "mode", "var", "entropy"]
 
 _LOG2 = float(np.log(2.0))
 _LOG_PI = float(np.log(np.pi))
@@ -64,6 +64,19 @@ def _check_df(df, dim, call):
     if not shape_of(df) and isinstance(df, (int, float, np.number)) and df <= dim - 1:
         raise ValueError(f"{call}(x, df, scale): df = {df} must be greater than p - 1 = "
                          f"{dim - 1} (p, the dimension of the scale matrix)")
+
+
+def _plain(df):
+    """A plain scalar ``df``, whose range decides whether SciPy returns None."""
+    return isinstance(df, (int, float, np.number))
+
+
+def _entropy_terms(df, scale):
+    """``(p, log|scale|, log Gamma_p(df/2), sum_j psi((df - j)/2))``: the entropies' parts."""
+    s = _scale_matrix(scale)
+    dim = shape_of(s)[-1]
+    psi = sum(digamma(0.5 * (df - j)) for j in range(dim))
+    return dim, _log_det(fnp.linalg.cholesky(s)), _multigammaln(0.5 * df, dim), psi
 
 
 def _log_det(chol):
@@ -123,3 +136,68 @@ def pdf(x, df, scale):
         0.241971
     """
     return fnp.exp(logpdf(x, df, scale))
+
+
+def mean(df, scale):
+    """The mean ``df * scale``.
+
+    Args:
+        df: degrees of freedom. scale: the scale matrix (or a 1-D diagonal, or a scalar).
+
+    Returns:
+        A ``(p, p)`` matrix.
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import wishart
+        >>> wishart.mean(3.0, np.eye(2))
+        array([[3., 0.],
+               [0., 3.]])
+    """
+    return df * _scale_matrix(scale)
+
+
+def mode(df, scale):
+    """The mode ``(df - p - 1) * scale``; None where ``df < p + 1`` (as SciPy).
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import wishart
+        >>> wishart.mode(4.0, np.eye(2))
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    s = _scale_matrix(scale)
+    dim = shape_of(s)[-1]
+    return None if _plain(df) and df < dim + 1 else (df - dim - 1) * s
+
+
+def var(df, scale):
+    """The variances of the entries, ``df (scale_ij**2 + scale_ii scale_jj)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import wishart
+        >>> wishart.var(3.0, np.eye(2))
+        array([[6., 3.],
+               [3., 6.]])
+    """
+    s = _scale_matrix(scale)
+    d = fnp.diagonal(s)
+    return df * (s * s + d[:, None] * d[None, :])
+
+
+def entropy(df, scale):
+    """The differential entropy, differentiable in ``df`` and ``scale``.
+
+    ``(p + 1)/2 log|scale| + p (p + 1)/2 log 2 + log Gamma_p(df/2)
+    - (df - p - 1)/2 sum_j psi((df - j)/2) + df p / 2``.
+
+    Example:
+        >>> from funcad.scipy.stats import wishart
+        >>> round(float(wishart.entropy(3.0, 1.0)), 6)   # chi2(3)
+        2.05412
+    """
+    dim, log_det_s, mgl, psi = _entropy_terms(df, scale)
+    return (0.5 * (dim + 1) * log_det_s + 0.5 * dim * (dim + 1) * _LOG2 + mgl
+            - 0.5 * (df - dim - 1) * psi + 0.5 * df * dim)
