@@ -13,9 +13,9 @@ import numpy as np
 import scipy.special as sp
 
 from ...errors import NoRuleError
-from ...extend import Primitive, batch_elementwise, defjvp, defvjp, ops, shape_of
+from ...extend import Primitive, Tracer, batch_elementwise, defjvp, defvjp, ops, shape_of
 from ...numpy._base import unbroadcast
-from ..special import _gamma_density, _t_log_norm
+from ..special import gammaln
 
 
 def _no_shape_rule(users, shape, family):
@@ -40,8 +40,25 @@ def _quantile(name, impl, density, users, shape, family):
     return p
 
 
+def _plain_or_traced(plain, traced, s):
+    """A constant of the shape parameter ``s``: a plain one through SciPy, as a Python float
+    when scalar (weakly typed, so a float32 q keeps float32), a traced one through funcad."""
+    if isinstance(s, Tracer):
+        return traced(s)
+    v = plain(s)
+    return float(v) if np.ndim(v) == 0 else v
+
+
+def _gamma_density(a, x):
+    log_norm = _plain_or_traced(sp.gammaln, gammaln, a)
+    return ops.exp((a - 1) * ops.log(x) - x - log_norm)
+
+
 def _t_density(df, x):
-    return ops.exp(_t_log_norm(df) - 0.5 * (df + 1) * ops.log1p(x * x / df))
+    log_norm = _plain_or_traced(
+        lambda d: sp.gammaln(0.5 * (d + 1)) - sp.gammaln(0.5 * d) - 0.5 * np.log(d * np.pi),
+        lambda d: gammaln(0.5 * (d + 1)) - gammaln(0.5 * d) - 0.5 * ops.log(d * np.pi), df)
+    return ops.exp(log_norm - 0.5 * (df + 1) * ops.log1p(x * x / df))
 
 
 def _stdtrit(df, q):
