@@ -10,10 +10,18 @@ U, B = UNARY_SHAPES[:2], BINARY_SHAPES[:3]
 if importlib.util.find_spec("scipy") is None:
     SPECS = []
 else:
+    import numpy as np
+
+    import funcad.numpy as fnp
     from funcad.scipy import stats as st
 
     def _q(x):
         return 0.5 + 0.5 * x         # "unit" (-0.8, 0.8) -> q in (0.1, 0.9)
+
+    def _spd(a):
+        return a @ fnp.swapaxes(a, -1, -2) + 3.0 * np.eye(a.shape[-1], dtype=a.dtype)
+
+    M = [((3, 3), (3, 3))]
 
     SPECS = [
         Spec("stats_gamma_ppf", lambda x: st.gamma.ppf(_q(x), 2.5), U, "unit"),
@@ -34,4 +42,20 @@ else:
         Spec("stats_pareto_logcdf", lambda x, b: st.pareto.logcdf(x, b), B,
              ("above_one", "positive")),
         Spec("stats_pareto_isf", lambda x, b: st.pareto.isf(_q(x), b), B, ("unit", "positive")),
+        Spec("stats_truncnorm_logcdf", lambda x, a: st.truncnorm.logcdf(x, a - 3.0, 2.5), B,
+             ("unit", "positive")),
+        # the multivariate ones: SPD matrices built from the sampled ones
+        Spec("stats_wishart_logpdf", lambda x, s: st.wishart.logpdf(_spd(x), 4.5, _spd(s)), M),
+        Spec("stats_invwishart_logpdf", lambda x, s: st.invwishart.logpdf(_spd(x), 4.5,
+                                                                          _spd(s)), M),
+        Spec("stats_wishart_df", lambda df: st.wishart.logpdf(np.eye(2), df + 2.0, np.eye(2)),
+             U, "positive"),
+        Spec("stats_invwishart_entropy", lambda s: st.invwishart.entropy(5.5, _spd(s)),
+             [((3, 3),)]),
+        Spec("stats_mvn_entropy", lambda s: st.multivariate_normal.entropy(cov=_spd(s)),
+             [((3, 3),)]),
+        Spec("stats_multinomial_p", lambda p: st.multinomial.logpmf(np.array([1.0, 2.0, 0.0]),
+                                                                    3, p), [((3,),)],
+             "positive"),
+        Spec("stats_dirichlet_entropy", st.dirichlet.entropy, [((3,),)], "positive"),
     ]
