@@ -42,6 +42,8 @@ else:
         Spec("stats_pareto_logcdf", lambda x, b: st.pareto.logcdf(x, b), B,
              ("above_one", "positive")),
         Spec("stats_pareto_isf", lambda x, b: st.pareto.isf(_q(x), b), B, ("unit", "positive")),
+        Spec("stats_vonmises_cdf", lambda x: st.vonmises.cdf(x, 1.5), U),
+        Spec("stats_vonmises_ppf", lambda x: st.vonmises.ppf(_q(x), 1.5), U, "unit"),
         Spec("stats_truncnorm_logcdf", lambda x, a: st.truncnorm.logcdf(x, a - 3.0, 2.5), B,
              ("unit", "positive")),
         # the multivariate ones: SPD matrices built from the sampled ones

@@ -1,10 +1,11 @@
-"""Quantile primitives: SciPy's inverses of the gamma and t distribution functions in x.
+"""Distribution-function and quantile primitives on SciPy's values: gamma and t quantiles
+(gammaincinv, gammainccinv, stdtrit), and the helpers vonmises builds its own with.
 
 ``x = F^{-1}(q; shape)`` has ``dx/dq = 1 / f(x; shape)`` (the inverse-function rule), with
 ``f`` the density read at the answer, so the rules keep the output, not the operands'
-values. The derivative in the shape parameter needs ``dF/dshape`` (of the incomplete
-gamma or beta function in its parameter), which is not implemented: it raises, naming the
-call and the way out, never a zero.
+values; ``F(x; shape)`` has ``dF/dx = f(x; shape)``. The derivative in the shape parameter
+needs ``dF/dshape`` (of the incomplete gamma or beta function in its parameter, or of a
+series), which is not implemented: it raises, naming the call and the way out, never a zero.
 """
 
 from __future__ import annotations
@@ -18,21 +19,25 @@ from ...numpy._base import unbroadcast
 from ..special import gammaln
 
 
-def _no_shape_rule(users, shape, family):
+def no_shape_rule(users, shape, needs, works="q, loc and scale"):
+    """A rule that raises: the derivative in ``shape`` of ``users`` needs ``needs``."""
     def rule(*_a, **_k):
         raise NoRuleError(
             f"scipy.stats {users}: the derivative with respect to the shape parameter {shape} "
-            f"is not implemented: it needs the derivative of the incomplete {family} function "
-            f"in its parameter. Pass {shape} as a constant (a plain value, or "
-            f"fad.stop_gradient({shape}) if it is traced); the derivative in q, loc and scale "
-            "works")
+            f"is not implemented: it needs {needs}. Pass {shape} as a constant (a plain "
+            f"value, or fad.stop_gradient({shape}) if it is traced); the derivative in "
+            f"{works} works")
     return rule
 
 
-def _quantile(name, impl, density, users, shape, family):
+def _incomplete(family):
+    return f"the derivative of the incomplete {family} function in its parameter"
+
+
+def quantile(name, impl, density, users, shape, needs):
     """A primitive ``(shape, q) -> x`` whose q-derivative is ``1 / density(shape, x)``."""
     p = Primitive(f"stats.{name}", impl)
-    no = _no_shape_rule(users, shape, family)
+    no = no_shape_rule(users, shape, needs)
     defjvp(p, no, lambda t, ans, s, q: t / density(s, ans))
     defvjp(p, no, lambda g, ans, s, q: unbroadcast(g / density(s, ans), shape_of(q)),
            keep=(True, False), keep_ans=True)
@@ -40,7 +45,17 @@ def _quantile(name, impl, density, users, shape, family):
     return p
 
 
-def _plain_or_traced(plain, traced, s):
+def distribution(name, impl, density, users, shape, needs):
+    """A primitive ``(shape, x) -> F(x)`` whose x-derivative is ``density(shape, x)``."""
+    p = Primitive(f"stats.{name}", impl)
+    no = no_shape_rule(users, shape, needs, works="x, loc and scale")
+    defjvp(p, no, lambda t, ans, s, x: t * density(s, x))
+    defvjp(p, no, lambda g, ans, s, x: unbroadcast(g * density(s, x), shape_of(x)))
+    batch_elementwise(p)
+    return p
+
+
+def plain_or_traced(plain, traced, s):
     """A constant of the shape parameter ``s``: a plain one through SciPy, as a Python float
     when scalar (weakly typed, so a float32 q keeps float32), a traced one through funcad."""
     if isinstance(s, Tracer):
@@ -50,12 +65,12 @@ def _plain_or_traced(plain, traced, s):
 
 
 def _gamma_density(a, x):
-    log_norm = _plain_or_traced(sp.gammaln, gammaln, a)
+    log_norm = plain_or_traced(sp.gammaln, gammaln, a)
     return ops.exp((a - 1) * ops.log(x) - x - log_norm)
 
 
 def _t_density(df, x):
-    log_norm = _plain_or_traced(
+    log_norm = plain_or_traced(
         lambda d: sp.gammaln(0.5 * (d + 1)) - sp.gammaln(0.5 * d) - 0.5 * np.log(d * np.pi),
         lambda d: gammaln(0.5 * (d + 1)) - gammaln(0.5 * d) - 0.5 * ops.log(d * np.pi), df)
     return ops.exp(log_norm - 0.5 * (df + 1) * ops.log1p(x * x / df))
@@ -82,9 +97,9 @@ def _stdtrit(df, q):
 
 
 # the upper-tail inverse gammainccinv(a, q) = gammaincinv(a, 1 - q): dx/dq = -1/f(x)
-gammaincinv_p = _quantile("gammaincinv", sp.gammaincinv, _gamma_density,
-                          "gamma.ppf (chi2.ppf: a = df/2)", "a", "gamma")
-gammainccinv_p = _quantile("gammainccinv", sp.gammainccinv,
-                           lambda a, x: -_gamma_density(a, x),
-                           "gamma.isf (chi2.isf: a = df/2)", "a", "gamma")
-stdtrit_p = _quantile("stdtrit", _stdtrit, _t_density, "t.ppf and t.isf", "df", "beta")
+gammaincinv_p = quantile("gammaincinv", sp.gammaincinv, _gamma_density,
+                         "gamma.ppf (chi2.ppf: a = df/2)", "a", _incomplete("gamma"))
+gammainccinv_p = quantile("gammainccinv", sp.gammainccinv, lambda a, x: -_gamma_density(a, x),
+                          "gamma.isf (chi2.isf: a = df/2)", "a", _incomplete("gamma"))
+stdtrit_p = quantile("stdtrit", _stdtrit, _t_density, "t.ppf and t.isf", "df",
+                     _incomplete("beta"))
