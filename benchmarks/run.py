@@ -36,7 +36,10 @@ import numpy as np  # noqa: E402
 from . import workloads as W  # noqa: E402
 
 TARGETS = {"W1": "<= 2.4", "W2": "<= 10", "W3a": "<= 40", "W3b": "<= 60", "W4f": "<= 80",
-           "W4r": "<= 80", "W5": "<= 4,000", "W6": "<= 50 MB", "W7": "<= 10"}
+           "W4r": "<= 80", "W5": "<= 4,000", "W6": "<= 50 MB", "W7": "<= 10",
+           # issue 16's rows, targets for the funcad-jit column
+           "W2s": "jit <= 1.5x numpy", "W5s": "jit <= 100", "W7s": "jit <= 2x numpy",
+           "W8": "jit <= 15"}
 
 # (key, label, derivative factory(lib), primal factory, reference, kind)
 ROWS = [
@@ -58,6 +61,14 @@ ROWS = [
      W.w6, None, W.ref_w6, "memory"),
     ("W7", "W7 per-example gradients of logistic regression, batch 256 (vmap(grad))",
      W.w7, W.primal_w7, W.ref_w7, "ratio"),
+    ("W2s", "W2s grad of a 200-step sin/cos chain on 3 numbers (issue 16's W2)",
+     W.w2s, lambda: lambda: W.chain_s(W.W2S_X), lambda: W._chain_s_hand(W.W2S_X), "ratio"),
+    ("W5s", "W5s 4th derivative of sin(x) exp(x/3) / (1 + x^2), us per call",
+     W.w5s, None, W.ref_w5s, "us"),
+    ("W7s", "W7s vmap(grad) of log(1 + exp(-y (x.w + b))), batch 256, 32 features",
+     W.w7s, W.primal_w7s, W.ref_w7s, "ratio"),
+    ("W8", "W8 jacfwd of Robertson's stiff kinetics (3 states), us per call",
+     W.w8, None, lambda: W.robertson_jac(W.W8_Y), "us"),
 ]
 
 

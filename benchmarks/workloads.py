@@ -1,4 +1,4 @@
-"""The benchmark workloads W1-W7, written once per library.
+"""The benchmark workloads W1-W8, written once per library.
 
 Each ``w*`` function takes a library name and returns a zero-argument callable
 computing the derivative (or ``None`` when that library is not installed or
@@ -17,7 +17,7 @@ import numpy as np
 
 import funcad as fad
 
-LIBS = ["numpy", "autograd", "jax eager", "jax jit", "torch", "funcad"]
+LIBS = ["numpy", "autograd", "jax eager", "jax jit", "torch", "funcad", "funcad-jit"]
 
 
 _ONLY = os.environ.get("FUNCAD_BENCH_ONLY")   # set in the W6 memory subprocesses
@@ -64,6 +64,14 @@ tnp = _TorchNS()
 
 def _t(a):
     return torch.tensor(np.asarray(a), dtype=torch.float64)
+
+
+def _fad(lib, fn):
+    """funcad's derivative, or under the "funcad-jit" column the same one through fad.jit."""
+    if lib == "funcad-jit":
+        from funcad._jit import jit
+        return jit(fn)
+    return fn
 
 
 def _jax_pair(lib, fn):
@@ -140,8 +148,8 @@ def w1(lib):
     params, x, y = _mlp_data()
     if lib == "numpy":
         return lambda: _mlp_hand(params, x, y)
-    if lib == "funcad":
-        g = fad.grad(mlp_loss)
+    if lib.startswith("funcad"):
+        g = _fad(lib, fad.grad(mlp_loss))
         return lambda: g(params, x, y)
     if lib == "autograd":
         g = ag.grad(lambda p, x, y: mlp_loss(p, x, y, agnp))
@@ -219,8 +227,8 @@ def w2(lib):
     x = _W2_X.copy()
     if lib == "numpy":
         return lambda: _chain_hand(x)
-    if lib == "funcad":
-        g = fad.grad(chain)
+    if lib.startswith("funcad"):
+        g = _fad(lib, fad.grad(chain))
         return lambda: g(x)
     if lib == "autograd":
         g = ag.grad(lambda x: chain(x, agnp))
@@ -275,8 +283,8 @@ def w3(lib, n):
     x = _rosen_x(n)
     if lib == "numpy":
         return lambda: rosen_hess(x)
-    if lib == "funcad":
-        h = fad.hessian(rosen)
+    if lib.startswith("funcad"):
+        h = _fad(lib, fad.hessian(rosen))
         return lambda: h(x)
     if lib == "autograd":
         h = ag.hessian(lambda x: rosen(x, agnp))
@@ -323,8 +331,8 @@ def w4(lib, mode):
     w, b, x = _w4_data()
     if lib == "numpy":
         return lambda: _layer_jac(x, w, b)
-    if lib == "funcad":
-        j = (fad.jacfwd if mode == "fwd" else fad.jacrev)(layer)
+    if lib.startswith("funcad"):
+        j = _fad(lib, (fad.jacfwd if mode == "fwd" else fad.jacrev)(layer))
         return lambda: j(x, w, b)
     if lib == "autograd":   # autograd has one Jacobian (reverse, one pass per output)
         j = ag.jacobian(lambda x, w, b: layer(x, w, b, agnp))
@@ -371,8 +379,8 @@ def w5(lib):
     x = W5_X
     if lib == "numpy":
         return None
-    if lib == "funcad":
-        g = fad.grad(fad.grad(fad.grad(fad.grad(f5))))
+    if lib.startswith("funcad"):
+        g = _fad(lib, fad.grad(fad.grad(fad.grad(fad.grad(f5)))))
         return lambda: g(x)
     if lib == "autograd":
         g = ag.grad(ag.grad(ag.grad(ag.grad(lambda x: f5(x, agnp)))))
@@ -417,7 +425,9 @@ def w6(lib):
     x = np.linspace(-1.0, 1.0, 10)
     if lib == "numpy":
         return ref_w6
-    if lib == "funcad":
+    if lib == "funcad-jit":
+        return None     # not measured yet: recording holds the whole 800,000-step program
+    if lib.startswith("funcad"):
         return lambda: fad.grad(long_chain)(x)
     if lib == "autograd":
         return lambda: ag.grad(lambda x: long_chain(x, agnp))(x)
@@ -455,8 +465,8 @@ def w7(lib):
     w, x, y = _w7_data()
     if lib == "numpy":
         return lambda: _logistic_hand(w, x, y)
-    if lib == "funcad":
-        g = fad.vmap(fad.grad(logistic), in_axes=(None, 0, 0))
+    if lib.startswith("funcad"):
+        g = _fad(lib, fad.vmap(fad.grad(logistic), in_axes=(None, 0, 0)))
         return lambda: g(w, x, y)
     if lib == "autograd":   # no vmap: a loop over the examples
         g = ag.grad(lambda w, x, y: logistic(w, x, y, agnp))
@@ -479,3 +489,126 @@ def primal_w7():
 
 def ref_w7():
     return _logistic_hand(*_w7_data())
+
+
+# ---------------------------------------------------------------------------
+# Issue 16's rows: W2s (a 200-step chain on 3 numbers), W5s, W7s, W8
+# ---------------------------------------------------------------------------
+
+W2S_X = np.array([0.3, -0.5, 0.9])
+
+
+def chain_s(x, xp=np):
+    for _ in range(200):
+        x = xp.sin(x) * 0.999 + 0.01 * xp.cos(x)
+    return xp.sum(x)
+
+
+def _chain_s_hand(x):
+    d = np.ones_like(x)
+    for _ in range(200):
+        s, c = np.sin(x), np.cos(x)
+        d = d * (0.999 * c - 0.01 * s)
+        x = s * 0.999 + 0.01 * c
+    return d
+
+
+def _simple(lib, make_fad, make_jax, hand, args):
+    """A row whose derivative is one transform of one function (numpy: ``hand``)."""
+    if lib == "numpy":
+        return None if hand is None else (lambda: hand(*args))
+    if lib.startswith("funcad"):
+        g = _fad(lib, make_fad())
+        return lambda: g(*args)
+    if lib.startswith("jax"):
+        g = _jax_pair(lib, make_jax())
+        ja = [jnp.asarray(a) for a in args]
+        return lambda: jax.block_until_ready(g(*ja))
+    return None
+
+
+def w2s(lib):
+    return _simple(lib, lambda: fad.grad(chain_s), lambda: jax.grad(lambda x: chain_s(x, jnp)),
+                   _chain_s_hand, (W2S_X.copy(),))
+
+
+W5S_X = 0.7
+
+
+def f5s(x, xp=np):
+    return xp.sin(x) * xp.exp(x / 3) / (1 + x * x)
+
+
+def ref_w5s():
+    # Taylor coefficients at x0 of the three factors, multiplied: the 4th derivative is 24 c_4
+    x0, k = W5S_X, np.arange(5)
+    fact = np.array([1.0, 1.0, 2.0, 6.0, 24.0])
+    s = np.sin(x0 + k * np.pi / 2) / fact
+    e = np.exp(x0 / 3) * (1 / 3) ** k / fact
+    q = np.array([1 + x0 * x0, 2 * x0, 1.0, 0.0, 0.0])     # 1 + (x0 + h)^2
+    r = np.zeros(5)
+    for n in range(5):
+        r[n] = ((1.0 if n == 0 else 0.0) - sum(q[j] * r[n - j] for j in range(1, n + 1))) / q[0]
+    c = np.convolve(np.convolve(s, e)[:5], r)[:5]
+    return 24 * c[4]
+
+
+def w5s(lib):
+    return _simple(lib, lambda: fad.grad(fad.grad(fad.grad(fad.grad(f5s)))),
+                   lambda: jax.grad(jax.grad(jax.grad(jax.grad(lambda x: f5s(x, jnp))))),
+                   None, (W5S_X,))
+
+
+def _w7s_data():
+    rng = np.random.default_rng(17)
+    n, d = 256, 32
+    return (rng.normal(0, 0.1, d), 0.1, rng.normal(size=(n, d)), rng.choice([-1.0, 1.0], n))
+
+
+def logistic_b(w, b, x, y, xp=np):
+    return xp.log1p(xp.exp(-y * (x @ w + b)))
+
+
+def _logistic_b_hand(w, b, x, y):
+    s = -y / (1 + np.exp(y * (x @ w + b)))
+    return s[:, None] * x, s
+
+
+def w7s(lib):
+    w, b, x, y = _w7s_data()
+    return _simple(
+        lib, lambda: fad.vmap(fad.grad(logistic_b, argnums=(0, 1)), in_axes=(None, None, 0, 0)),
+        lambda: jax.vmap(jax.grad(lambda w, b, x, y: logistic_b(w, b, x, y, jnp),
+                                  argnums=(0, 1)), in_axes=(None, None, 0, 0)),
+        _logistic_b_hand, (w, b, x, y))
+
+
+def primal_w7s():
+    w, b, x, y = _w7s_data()
+    return lambda: np.sum(logistic_b(w, b, x, y))
+
+
+def ref_w7s():
+    return _logistic_b_hand(*_w7s_data())
+
+
+W8_Y = np.array([0.7, 3e-5, 0.3])
+
+
+def robertson(y, xp=np):
+    y1, y2, y3 = y[0], y[1], y[2]
+    return xp.stack([-0.04 * y1 + 1e4 * y2 * y3,
+                     0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2,
+                     3e7 * y2 * y2])
+
+
+def robertson_jac(y):
+    _, y2, y3 = y
+    return np.array([[-0.04, 1e4 * y3, 1e4 * y2],
+                     [0.04, -1e4 * y3 - 6e7 * y2, -1e4 * y2],
+                     [0.0, 6e7 * y2, 0.0]])
+
+
+def w8(lib):
+    return _simple(lib, lambda: fad.jacfwd(robertson),
+                   lambda: jax.jacfwd(lambda y: robertson(y, jnp)), robertson_jac, (W8_Y.copy(),))

@@ -1,24 +1,24 @@
-"""Implicit differentiation of a fixed point x* = f(params, x*) with fad.custom_vjp.
+"""Implicit differentiation of a fixed point x* = f(x*, params) with funcad.scipy.optimize.
 
 Differentiating the solver by unrolling it keeps every iteration on the tape. The
-implicit function theorem needs the fixed point only: from x* = f(p, x*),
+implicit function theorem needs the fixed point only: from x* = f(x*, p),
 
     dx*/dp = (I - df/dx)^-1 df/dp,
 
-so a cotangent g of x* pulls back as  w = g + (df/dx)^T w  (solved by the same kind of
-fixed-point iteration, with VJPs of f), then  g_p = (df/dp)^T w.
+which funcad.scipy.optimize.fixed_point attaches to SciPy's fixed point (a custom_jvp
+rule: forward mode solves with (I - df/dx), reverse mode with its transpose, and the
+second order differentiates the rule again). See docs/scipy-optimize.md.
 
-The script checks the implicit gradient against unrolling (grad, jvp and hessian),
+The script checks the implicit derivatives against unrolling (grad, jvp and hessian),
 and prints how much the tape keeps in each case. Saves implicit_fixed_point.png (the
 solver's convergence, and the implicit gradient against the unrolled one) when
 matplotlib is installed.
 
-Run: python examples/implicit_fixed_point.py
+Run: python examples/implicit_fixed_point.py   (needs SciPy)
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -28,41 +28,10 @@ from _common import pyplot, save  # noqa: E402  (first: sets BLAS threads)
 import numpy as np  # noqa: E402
 
 import funcad as fad  # noqa: E402
+from funcad.scipy.optimize import fixed_point  # noqa: E402
 
 
-def _iterate(step, x, tol=1e-13, max_iter=500):
-    """x <- step(x) until the update is below tol (the test runs on plain values)."""
-    for _ in range(max_iter):
-        x_new = step(x)
-        if np.max(np.abs(fad.stop_gradient(x_new - x))) < tol:
-            return x_new
-        x = x_new
-    raise RuntimeError("fixed-point iteration did not converge")
-
-
-@functools.partial(fad.custom_vjp, nondiff_argnums=(0,))
-def fixed_point(f, params, x0):
-    """The x with x = f(params, x), found by iterating from x0."""
-    return _iterate(lambda x: f(params, x), x0)
-
-
-def _fixed_point_fwd(f, params, x0):
-    x = fixed_point(f, params, x0)
-    return x, (params, x)
-
-
-def _fixed_point_bwd(f, res, g):
-    params, x = res
-    _, vjp_x = fad.vjp(lambda x: f(params, x), x)            # w -> (df/dx)^T w
-    w = _iterate(lambda w: g + vjp_x(w)[0], g)
-    _, vjp_p = fad.vjp(lambda p: f(p, x), params)            # w -> (df/dp)^T w
-    return vjp_p(w)[0], np.zeros_like(x)                     # x0 does not matter
-
-
-fixed_point.defvjp(_fixed_point_fwd, _fixed_point_bwd)
-
-
-def layer(params, x):
+def layer(x, params):
     """A contraction in x: x -> tanh(W x + a), with ||W|| < 1."""
     return np.tanh(params["W"] @ x + params["a"])
 
@@ -70,7 +39,7 @@ def layer(params, x):
 def unrolled(params, x0, n=120):
     x = x0
     for _ in range(n):
-        x = layer(params, x)
+        x = layer(x, params)
     return x
 
 
@@ -81,14 +50,17 @@ def main():
     params = {"W": 0.5 * W / np.linalg.norm(W, 2), "a": rng.standard_normal(n)}
     x0 = np.zeros(n)
 
+    def solve(p):
+        return fixed_point(layer, x0, args=(p,), xtol=1e-14)
+
     def loss_implicit(p):
-        return np.sum(fixed_point(layer, p, x0) ** 2)
+        return np.sum(solve(p) ** 2)
 
     def loss_unrolled(p):
         return np.sum(unrolled(p, x0) ** 2)
 
-    x_star = fixed_point(layer, params, x0)
-    print(f"residual |x* - f(x*)|         : {np.max(np.abs(x_star - layer(params, x_star))):.1e}")
+    x_star = solve(params)
+    print(f"residual |x* - f(x*)|         : {np.max(np.abs(x_star - layer(x_star, params))):.1e}")
 
     g_imp = fad.grad(loss_implicit)(params)
     g_unr = fad.grad(loss_unrolled)(params)
@@ -97,9 +69,9 @@ def main():
     assert err < 1e-10
 
     ta = rng.standard_normal(n)
-    t_imp = fad.jvp(lambda a: fixed_point(layer, {**params, "a": a}, x0), (params["a"],), (ta,))[1]
+    t_imp = fad.jvp(lambda a: solve({**params, "a": a}), (params["a"],), (ta,))[1]
     t_unr = fad.jvp(lambda a: unrolled({**params, "a": a}, x0), (params["a"],), (ta,))[1]
-    print(f"jvp (transpose of bwd)        : difference {np.max(np.abs(t_imp - t_unr)):.1e}")
+    print(f"jvp: implicit vs unrolled     : difference {np.max(np.abs(t_imp - t_unr)):.1e}")
     assert np.allclose(t_imp, t_unr, atol=1e-10)
 
     def on_a(loss):
@@ -124,7 +96,7 @@ def plot(params, x0, x_star, g_imp, g_unr, kept):
     errs, x = [], x0
     for _ in range(25):
         errs.append(np.max(np.abs(x - x_star)))
-        x = layer(params, x)
+        x = layer(x, params)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
     ax1.semilogy(np.maximum(errs, 1e-17))
     ax1.set(xlabel="iteration k", ylabel="max |x_k - x*|", title="x <- tanh(W x + a) converges")

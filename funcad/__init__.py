@@ -22,7 +22,11 @@ from . import tree
 from ._checkpoint import checkpoint, checkpoint_name, checkpoint_policies, remat
 from ._custom import CustomRuleError, custom_jvp
 from ._custom_vjp import custom_vjp
+from ._jet import derivatives, jet, laplacian, taylor, taylor_sum
+from ._jit import jit
 from ._linearize import linear_transpose, linearize
+from ._sparse_api import (SparsityPattern, hessian_sparsity, jacobian_sparsity, sparse_hessian,
+                          sparse_jacobian)
 from ._tape import TapeView, make_tape, print_saved_residuals, saved_residuals
 from .api import (grad, hessian, hessp, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad,
                   vjp, vmap)
@@ -40,4 +44,7 @@ __all__ = [
     "UnsupportedFunctionError", "TracerArrayConversionError", "BatchingError",
     "custom_jvp", "custom_vjp", "CustomRuleError", "checkpoint", "remat", "checkpoint_name",
     "checkpoint_policies", "linear_transpose", "saved_residuals", "print_saved_residuals",
+    "jet", "derivatives", "taylor", "laplacian", "taylor_sum",
+    "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
+    "SparsityPattern", "jit",
 ]

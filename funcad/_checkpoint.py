@@ -25,6 +25,7 @@ from ._core import Primitive, Trace, Tracer, active_traces, new_trace, ops
 from ._custom import UserCall, cached, check_no_tracer, run_plain
 from ._forward import defjvp, defjvp_full, jvp_flat
 from ._reverse import RevTrace, defvjp, defvjp_argnum, pull_back
+from ._sparsity import Inline, defsparsity
 from ._util import shape_of
 from .errors import FuncadError
 
@@ -37,8 +38,9 @@ __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
 
 name_p = Primitive("checkpoint_name", lambda x, *, name: x)
 defjvp(name_p, lambda t, ans, x, *, name: t)
-defvjp(name_p, lambda g, ans, x, *, name: g, keep=False)
+defvjp(name_p, lambda g, _ans, x, *, name: g, keep=False)
 defbatch(name_p, lambda vals, dims, *, name: name_p(vals[0], name=name))
+defsparsity(name_p, lambda sets, vals, ans, *, name: sets[0])
 
 
 def checkpoint_name(x, name: str):
@@ -277,6 +279,7 @@ def _ckpt_batch(vals, dims, *, call):
 defjvp_full(checkpoint_p, _ckpt_jvp)
 defvjp_argnum(checkpoint_p, _ckpt_vjp, keep=True)
 defbatch(checkpoint_p, _ckpt_batch)
+defsparsity(checkpoint_p, Inline(lambda *args, call: call.record(*args)))   # trace through
 
 
 def _under_reverse() -> bool:

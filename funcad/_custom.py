@@ -30,6 +30,7 @@ from ._batching import batch_rules, batch_size, vmap_flat
 from ._core import Primitive, Trace, Tracer, new_trace
 from ._forward import jvp_rules
 from ._reverse import defvjp_argnum, pull_back
+from ._sparsity import Inline, defsparsity
 from ._util import dtype_of, is_inexact, shape_of, short_repr
 from .errors import (
     CustomRuleError,
@@ -188,6 +189,27 @@ def _concat(pair):
 jvp_rules[custom_jvp_p] = _cjvp_jvp
 defvjp_argnum(custom_jvp_p, _cjvp_vjp, keep=True)
 batch_rules[custom_jvp_p] = _cjvp_batch
+
+
+_in_rule = threading.local()
+
+
+def _cjvp_sparsity(*args, call):
+    # the rule run with each input as its own tangent: an output depends on what its value
+    # or its tangent reads (a straight-through rule's tangent reads x though round(x) does
+    # not). A custom function called inside a rule (the rule's own primal) runs as it is.
+    outs = call.fun(*args)
+    if getattr(_in_rule, "on", False):
+        return outs
+    _in_rule.on = True
+    try:
+        _, touts = call.rule(list(args), [a if _is_float(a) else _zeros_for(a) for a in args])
+    finally:
+        _in_rule.on = False
+    return [o if t is None else o + 0 * t for o, t in zip(outs, touts)]
+
+
+defsparsity(custom_jvp_p, Inline(_cjvp_sparsity))
 
 
 class custom_jvp:

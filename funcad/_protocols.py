@@ -177,7 +177,7 @@ class ArrayProtocols:
         if not spec:
             return str(self)
         try:
-            v = full_lower(self)
+            v = full_lower(self, peek=True)
         except FuncadError as e:
             raise TypeError(f"format(x, {spec!r}) of a value batched by vmap: each example has "
                             "its own value; format it outside vmap") from e
@@ -252,8 +252,11 @@ def conversion_site():
 
 
 
-def full_lower(x):
-    """The plain NumPy value under any number of tracer levels (used for control flow)."""
+def full_lower(x, peek: bool = False):
+    """The plain NumPy value under any number of tracer levels (used for control flow).
+
+    ``peek=True``: to print it or look at its memory layout only, not to decide anything
+    with it (jit's staging records no guard for such a read)."""
     while isinstance(x, ArrayProtocols):
-        x = x._concrete()
+        x = x._peek() if peek and hasattr(x, "_peek") else x._concrete()
     return x

@@ -18,6 +18,7 @@ tuples, is about 100 bytes less per entry: the W6 benchmark's 200,001-op chain.)
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
@@ -293,30 +294,53 @@ def _acc(cts: list, p: int, c) -> None:
         cts[p] = c if old is None else old + c
 
 
-def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True, keep_ans: bool = False,
-           needs=None) -> None:
+def defvjp(prim: Primitive, *per_arg: Callable | None, keep=True,
+           keep_ans: bool | None = None, needs=None) -> None:
     """Register per-argument VJP rules.
 
     ``per_arg[i](g, ans, *args, **params)`` returns the cotangent of argument i
     (already summed back to its shape), or ``None`` for zero. ``keep`` says
     which operands the tape must hold: ``True`` (all), ``False`` (none: shapes
-    and dtypes only) or a tuple of bools. ``keep_ans`` keeps the output too.
+    and dtypes only) or a tuple of bools. The output is kept when a rule's
+    second parameter is named ``ans`` (name it ``_ans`` or ``_`` when the rule
+    does not read it); ``keep_ans=True``/``False`` says so explicitly instead
+    (a family helper whose rule forwards ``ans`` to a derivative that may not
+    read it). A rule whose output is not kept receives ``ans=None``.
     ``needs`` (optional) refines ``keep`` per entry: ``needs[i]`` lists the
     operands that argument i's VJP reads, so ``x * c`` with a constant ``c``
     keeps ``c`` but not ``x``.
     """
+    if keep_ans is None:
+        keep_ans = any(_names_ans(f, 1) for f in per_arg)
     prim.rules.vjp = VJPRule(tuple(per_arg), None, _keep(keep),
                              keep_ans or prim.multiple_results,
                              None if needs is None else tuple(tuple(n) for n in needs))
 
 
 def defvjp_argnum(prim: Primitive, fn: Callable, keep=True,
-                  keep_ans: bool = False) -> None:
+                  keep_ans: bool | None = None) -> None:
     """Register one VJP function for all operands of a variadic primitive.
 
-    ``fn(j, g, ans, *args, **params)`` returns the cotangent of operand j.
+    ``fn(j, g, ans, *args, **params)`` returns the cotangent of operand j; the output
+    is kept when its third parameter is named ``ans`` (or ``keep_ans=True``), as in
+    ``defvjp``.
     """
+    if keep_ans is None:
+        keep_ans = _names_ans(fn, 2)
     prim.rules.vjp = VJPRule(None, fn, _keep(keep), keep_ans or prim.multiple_results)
+
+
+def _names_ans(fn, position: int) -> bool:
+    """Whether the rule's parameter at ``position`` (the output's) is named ``ans``."""
+    if fn is None:
+        return False
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):   # a builtin without a signature reads no output
+        return False
+    return (len(params) > position and params[position].name == "ans"
+            and params[position].kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                          inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
 def _keep(keep):

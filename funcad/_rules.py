@@ -86,8 +86,12 @@ class Rules:
     linear: Linearity | None = None     # linear_transpose / custom_vjp checks
     sparse: Callable | None = None      # one-hot Jacobian bases: rule(vals, dims, params, size)
     dot: bool = False                   # a matrix product (checkpoint_policies.dots_saveable)
-    sparsity: Callable | None = None    # reserved: sparsity patterns (a later interpreter)
-    taylor: Callable | None = None      # reserved: Taylor-mode series (a later interpreter)
+    # sparsity patterns (_sparsity.py): rule(sets, vals, ans, **params) -> the output's index
+    # sets, or an Inline; None: elementwise union if elementwise, else conservative
+    sparsity: object | None = None
+    # Taylor mode (_taylor.py): rule(primals, series, ans, **params) -> the output's K
+    # coefficients; None: the generic rule (linear, multilinear, or from the JVP)
+    taylor: Callable | None = None
 
 
 class RuleView(MutableMapping):

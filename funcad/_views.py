@@ -191,7 +191,7 @@ def may_view(x, shape, order):
     batched = 0
     while isinstance(x, Tracer):
         try:
-            x = x._concrete()
+            x = x._peek() if hasattr(x, "_peek") else x._concrete()   # jit: no guard
         except FuncadError:              # vmap: look at the batched value's first example
             x = getattr(x, "val", None)
             batched += 1

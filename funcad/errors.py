@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = [
     "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "TracerBufferError",
-    "BatchingError",
+    "BatchingError", "JitRetraceError",
 ]
 
 
@@ -78,9 +78,28 @@ class BatchingError(FuncadError, ValueError):
     """
 
 
+class SparsityError(FuncadError, ValueError):
+    """Sparsity detection cannot give a sound pattern here, or a given pattern is too small.
+
+    Cause: a pattern denser than detection allows (``sum(x) ** 2`` of a large ``x``), or a
+    ``sparsity=`` pattern that misses an entry of the derivative. Fix: use the dense
+    ``fad.jacobian`` / ``fad.hessian``, or pass a pattern that holds every nonzero.
+    """
+
+
 class CustomRuleError(FuncadError, TypeError):
     """A custom_jvp/custom_vjp rule is missing or returned values of the wrong structure.
 
     The message names the function and shows what was expected and what came back.
     Fix the rule so its outputs match the function's inputs (bwd) or outputs (jvp).
+    """
+
+
+class JitRetraceError(FuncadError, RuntimeError):
+    """A function made with ``fad.jit(..., on_retrace="error")`` would be recorded again.
+
+    Cause: a guard failed (Python read a staged value, e.g. ``if x > 0`` or ``float(x)``, and
+    this call saw another value), or an array it reads from a closure or a global changed.
+    Fix: make the value a static argument (``static_argnums``), branch with ``fnp.where``,
+    or allow retraces (``on_retrace="warn"``).
     """

@@ -26,6 +26,8 @@ from ._forward import _match_shape as match_shape  # a tangent term broadcast to
 from ._jacobian_trace import defsparse, sparse_rules
 from ._reverse import RevTrace, RevTracer, defvjp, defvjp_argnum, vjp_rules
 from ._rules import Rules, VJPRule, def_dot
+from ._sparsity import Inline, defsparsity, sparsity_rules
+from ._taylor import TaylorTrace, TaylorTracer, deftaylor, taylor_fallback
 from ._util import ShapeDtype, canonical_axis, dtype_of, shape_of, short_repr
 
 
@@ -48,4 +50,6 @@ __all__ = [
     "BatchTrace", "BatchTracer", "defbatch", "batch_elementwise", "batch_reduction",
     "batch_rules", "bdim_to_front", "shift_axis",
     "Rules", "VJPRule", "def_dot", "defsparse", "sparse_rules",
+    "defsparsity", "sparsity_rules", "Inline",
+    "TaylorTrace", "TaylorTracer", "deftaylor", "taylor_fallback",
 ]

@@ -130,6 +130,25 @@ def defining_file(f, status) -> str:
     return _module_file(mod)
 
 
+def taylor_kind(f, status) -> str:
+    """How Taylor mode (jet, derivatives, laplacian) goes through it."""
+    if status == "zero-derivative":
+        return "constant"
+    if status != "differentiable":
+        return "-"
+    table = _core.ufunc_table if isinstance(f, np.ufunc) else _core.function_table
+    fn = table.get(f)
+    p = fn if isinstance(fn, _core.Primitive) else getattr(fn, "primitive", None)
+    if p is None:
+        return "its primitives"
+    rules = p.rules
+    if rules.taylor is not None:
+        return "recurrence"
+    if rules.linear is not None:
+        return "linear" if rules.linear.joint else "Leibniz"
+    return "from JVP" if rules.jvp is not None else "-"
+
+
 def rows():
     """-> sorted list of (qualified name, kind, status, works as np., file, note), one per
     distinct name."""
@@ -141,7 +160,8 @@ def rows():
             key = (qualname(f), kind)
             if key in out and out[key][0] != "missing":
                 continue     # like= dispatch wrappers share the public function's name
-            out[key] = (st, works_as_np(f, st), defining_file(f, st), _note(f, st, note))
+            out[key] = (st, works_as_np(f, st), defining_file(f, st), taylor_kind(f, st),
+                        _note(f, st, note))
     return sorted((k[0], k[1]) + v for k, v in out.items())
 
 
@@ -171,17 +191,23 @@ def render() -> str:
         "traced array `x`). A list holding only traced scalars is converted by NumPy first and "
         "raises (`np.mean([a, b])`: write `fnp.mean([a, b])`), and `np.array`/`np.asarray` "
         "never reach funcad (write `fnp.array([a, b])`). The column **file** names the "
-        "funcad file that defines the rule.",
+        "funcad file that defines the rule. The column **Taylor** says how Taylor mode "
+        "(`jet`, `derivatives`, `laplacian`; docs/taylor.md) goes through it: its own O(K^2) "
+        "**recurrence**, **linear** (applied to each coefficient), **Leibniz** (a product "
+        "rule over the coefficients), **from JVP** (the generic rule `y' = J(x) x'`, exact, "
+        "its cost growing with the order like nested `jvp`), **its primitives** (a composite), "
+        "**constant** (zero derivative).",
         "",
         f"Counts: {counts['differentiable']} differentiable, {counts['zero-derivative']} "
         f"zero-derivative, {counts['unsupported']} unsupported"
         + (f", {counts['missing']} not yet registered (linalg/fft)" if counts["missing"]
            else "") + ".",
         "",
-        "| name | kind | status | works as `np.` | file | notes |",
-        "|---|---|---|---|---|---|",
+        "| name | kind | status | works as `np.` | file | Taylor | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| `{n}` | {k} | {s} | {w} | {fl} | {note} |" for n, k, s, w, fl, note in rs]
+    lines += [f"| `{n}` | {k} | {s} | {w} | {fl} | {t} | {note} |"
+              for n, k, s, w, fl, t, note in rs]
     return "\n".join(lines + [""] + CONVENTIONS) + "\n"
 
 

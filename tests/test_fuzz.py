@@ -13,6 +13,8 @@ tables in tests/specs) must satisfy:
 * ``hessian`` is symmetric and equals ``jacfwd(jacrev)``, ``jacrev(jacrev)``,
   ``jacfwd(jacfwd)``, ``jacrev(jacfwd)``, ``hvp`` and central differences of the
   gradient; the Hessian over argument pytrees has the flat Hessian's blocks;
+* Taylor mode: ``jet``'s coefficients along a direction equal the Hessian's quadratic form
+  and nested ``jvp`` to third order; ``laplacian`` equals the Hessian's trace;
 * ``vmap`` equals a Python loop (batch axis first or last, some arguments
   unbatched, nested ``vmap(vmap)``, ``vmap(jacfwd)``, ``vmap(grad)``), and
   refuses programs with Python control flow on traced values with a
@@ -271,6 +273,19 @@ def check_second_order(prog, f_np, z, unravel, w):
     _assert_fd(h @ v, fd, bound, "hessian vs central differences of grad")
     _, hv = fad.hvp(g, (z,), (v,))
     _close("hvp vs hessian @ v", hv, h @ v)
+    check_taylor(g, z, h, v)
+
+
+def check_taylor(g, z, h, v):
+    """Taylor mode on the same scalar program: jet's coefficients along v against the
+    Hessian and nested jvp (third order), and the collapsed laplacian against trace(h)."""
+    zero = np.zeros_like(z)
+    y0, (d1, d2, d3) = fad.jet(g, (z,), ([v, zero, zero],))
+    _close("jet term 2 vs v @ hessian @ v", d2, v @ h @ v)
+    _close("jet term 1 vs hvp's gradient . v", d1, fad.jvp(g, (z,), (v,))[1])
+    dd = lambda zz: fad.jvp(lambda q: fad.jvp(g, (q,), (v,))[1], (zz,), (v,))[1]
+    _close("jet term 3 vs nested jvp", d3, fad.jvp(dd, (z,), (v,))[1])
+    _close("laplacian vs trace(hessian)", fad.laplacian(g)(z), np.trace(h))
 
 
 # vmap against a loop of plain NumPy calls: NumPy's vectorized kernels (tanh, sin, exp ...)

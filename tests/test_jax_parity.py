@@ -164,3 +164,29 @@ def test_vmap_of_grad_and_grad_of_vmap_match_jax():
         PARAMS, xs))
     total = fad.grad(lambda p: np.sum(fad.vmap(lambda x: loss(p, x, np))(xs)))(PARAMS)
     _same(total, jax.grad(lambda p: jnp.sum(jax.vmap(lambda x: loss(p, x, jnp))(xs)))(PARAMS))
+
+
+# --- Taylor mode: fad.jet against jax.experimental.jet (primitives JAX's jet has rules for)
+
+JET_CASES = [
+    ("exp_sin", lambda x, xp: xp.exp(xp.sin(x))),
+    ("tanh_log", lambda x, xp: xp.tanh(xp.log(1.0 + x * x))),
+    ("quotient_sqrt", lambda x, xp: xp.sqrt(2.0 + x) / (1.0 + x * x)),
+    ("power_cos", lambda x, xp: (1.5 + xp.cos(x)) ** 2.5),
+    ("matmul_sum", lambda x, xp: xp.sum(xp.tanh(xp.outer(x, x) @ x) * x)),
+    ("expm1_log1p", lambda x, xp: xp.expm1(x) * xp.log1p(x * x)),
+]
+
+
+@pytest.mark.parametrize("name, fn", JET_CASES, ids=[c[0] for c in JET_CASES])
+def test_jet_matches_jax_experimental_jet(name, fn):
+    from jax.experimental import jet as jjet
+    x = np.array([0.3, -0.4, 0.7])
+    series = [rng.normal(size=3) for _ in range(4)]
+    y0, ys = fad.jet(lambda x: fn(x, np), (x,), (series,))
+    j0, js = jjet.jet(lambda x: fn(x, jnp), (jnp.asarray(x),),
+                      ([jnp.asarray(s) for s in series],))
+    np.testing.assert_allclose(y0, np.asarray(j0), rtol=1e-12)
+    for k, (a, b) in enumerate(zip(ys, js)):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-9, atol=1e-11,
+                                   err_msg=f"{name}: term {k + 1}")

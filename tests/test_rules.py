@@ -1,5 +1,7 @@
 """The rule record (prim.rules), the one tape layout, and rules keyed by primitive, not name."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,7 @@ def restore_registry():
 def test_every_rule_of_a_primitive_is_on_its_record():
     p = ex.Primitive("rec_cube", lambda x: x ** 3)
     ex.defjvp(p, lambda t, ans, x: 3 * x ** 2 * t)
-    ex.defvjp(p, lambda g, ans, x: 3 * x ** 2 * g, keep=(True,))
+    ex.defvjp(p, lambda g, _ans, x: 3 * x ** 2 * g, keep=(True,))
     ex.batch_elementwise(p)
     r = p.rules
     assert isinstance(r, ex.Rules) and isinstance(r.vjp, ex.VJPRule)
@@ -143,3 +145,56 @@ def test_a_vjp_rule_reading_an_operand_declared_unread_names_the_declaration():
     ex.defvjp(p, lambda g, ans, x: g * np.cos(x), keep=False)
     with pytest.raises(TypeError, match="declared it unread .*keep=False"):
         fad.grad(lambda x: p(x))(1.0)
+
+
+def test_a_vjp_rule_naming_ans_receives_the_output():
+    # it used to get None unless keep_ans=True was passed as well
+    p = ex.Primitive("ans_exp", np.exp)
+    ex.defvjp(p, lambda g, ans, x: g * ans, keep=False)
+    assert p.rules.vjp.keep_ans is True
+    assert np.isclose(fad.grad(p)(1.5), np.exp(1.5))
+    q = ex.Primitive("ans_exp_argnum", np.exp)
+    ex.defvjp_argnum(q, lambda j, g, ans, x: g * ans, keep=False)
+    assert q.rules.vjp.keep_ans is True
+    assert np.isclose(fad.grad(q)(0.5), np.exp(0.5))
+
+
+def test_a_vjp_rule_naming_its_output_otherwise_does_not_keep_it():
+    p = ex.Primitive("ans_sin", np.sin)
+    ex.defvjp(p, lambda g, _ans, x: g * fnp.cos(x))
+    assert p.rules.vjp.keep_ans is False
+    q = ex.Primitive("ans_sin_explicit", np.sin)
+    ex.defvjp(q, lambda g, ans, x: g * fnp.cos(x), keep_ans=False)   # explicit wins
+    assert q.rules.vjp.keep_ans is False
+    assert np.isclose(fad.grad(q)(0.3), np.cos(0.3))
+
+
+def _reads(fn, name):
+    import dis
+    for ins in dis.get_instructions(fn):
+        v = ins.argval
+        if ins.opname.startswith(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE")) and (
+                v == name or (isinstance(v, tuple) and name in v)):
+            return True
+    return False
+
+
+def test_every_funcad_vjp_rule_that_keeps_the_output_reads_it():
+    # the tape stores an output only for a rule that reads it: a rule naming `ans`
+    # without reading it would keep an array alive for nothing (name it `_ans`)
+    import gc
+
+    import funcad.numpy.fft  # noqa: F401
+    import funcad.numpy.linalg  # noqa: F401
+    ROOT = os.path.dirname(fad.__file__)
+    wasted = []
+    for p in [o for o in gc.get_objects() if isinstance(o, ex.Primitive)]:
+        v = p.rules.vjp
+        if v is None or not v.keep_ans or p.multiple_results or p.name.startswith("ans_"):
+            continue
+        fns = [f for f in (*(v.per_operand or ()), v.any_operand) if hasattr(f, "__code__")
+               and f.__code__.co_filename.startswith(ROOT)]   # funcad's own rules
+        named = any("ans" in f.__code__.co_varnames[1:3] for f in fns)
+        if named and not any(_reads(f, "ans") for f in fns):
+            wasted.append(p.name)
+    assert not wasted, wasted

@@ -24,7 +24,7 @@ from . import _base, _complex, _dtypes, _elementwise, _shape, _creation  # noqa:
 from . import _indexing, _reductions, _products  # noqa: F401
 from . import _rearranging, _selecting, _joining  # noqa: F401
 from . import _cumulative, _polynomial, _sorting, _statistics  # noqa: F401
-from . import _index_tricks, _ufunc_methods  # noqa: F401
+from . import _index_tricks, _inplace, _ufunc_methods  # noqa: F401
 from . import _nondiff_and_unsupported as _nondiff
 from . import linalg  # noqa: F401  (funcad.numpy.linalg)
 from . import fft  # noqa: F401  (funcad.numpy.fft)

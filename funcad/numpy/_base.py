@@ -99,6 +99,7 @@ def primitive_function(p: Primitive, name: str, np_func=None) -> Callable:
                 return retry((x,), out, kwargs, e)
     fn.__name__ = fn.__qualname__ = name
     fn.__module__ = "funcad.numpy"
+    fn.primitive = p           # the primitive it binds (docs/numpy-coverage.md reads it)
     summary = _summary(np_func) or f"``{name}``, elementwise."
     fn.__doc__ = (f"{summary}\n\nThe differentiable ``numpy.{name}`` (binds the primitive "
                   f"``{p.name}_p``).\n\n{_NONDIFF if p.nondiff else _SMOOTH}\n")

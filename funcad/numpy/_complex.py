@@ -27,13 +27,13 @@ def _real_part(g):
 real_p = Primitive("real", np.real)
 defsparse(real_p, sparse_rules.unary(np.real))
 defjvp(real_p, lambda t, ans, x: real_p(t))
-defvjp(real_p, lambda g, ans, x: _real_part(g) + 0j, keep=False)
+defvjp(real_p, lambda g, _ans, x: _real_part(g) + 0j, keep=False)
 batch_elementwise(real_p)
 
 imag_p = Primitive("imag", np.imag)
 defsparse(imag_p, sparse_rules.unary(np.imag))
 defjvp(imag_p, lambda t, ans, x: imag_p(t))
-defvjp(imag_p, lambda g, ans, x: _real_part(g) * (-1j), keep=False)
+defvjp(imag_p, lambda g, _ans, x: _real_part(g) * (-1j), keep=False)
 batch_elementwise(imag_p)
 
 conj_p = Primitive("conjugate", np.conjugate)
@@ -41,7 +41,7 @@ defsparse(conj_p, sparse_rules.unary(np.conjugate))
 for _p in (real_p, imag_p, conj_p):
     def_linear(_p)
 defjvp(conj_p, lambda t, ans, x: conj_p(t))
-defvjp(conj_p, lambda g, ans, x: conj_p(g), keep=False)
+defvjp(conj_p, lambda g, _ans, x: conj_p(g), keep=False)
 batch_elementwise(conj_p)
 
 

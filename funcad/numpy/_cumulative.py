@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import defbatch
+from ..extend import defbatch, defsparsity, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
                     nan_filled, shape_of)
@@ -26,7 +26,8 @@ cumsum_p = Primitive("cumsum", lambda x, *, axis, reverse:
                      np.flip(np.cumsum(np.flip(x, axis), axis), axis) if reverse
                      else np.cumsum(x, axis))
 def_linear_jvp(cumsum_p)
-defvjp(cumsum_p, lambda g, ans, x, *, axis, reverse: cumsum_p(g, axis=axis, reverse=not reverse),
+defsparsity(cumsum_p, sparsity_rules.cumsum)
+defvjp(cumsum_p, lambda g, _ans, x, *, axis, reverse: cumsum_p(g, axis=axis, reverse=not reverse),
        keep=False)
 defbatch(cumsum_p, lambda vals, dims, *, axis, reverse: cumsum_p(vals[0], axis=axis + 1,
                                                                  reverse=reverse))

@@ -20,7 +20,7 @@ defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
 def_linear(convert_p)
 
 
-def _convert_vjp(g, ans, x, *, dtype):
+def _convert_vjp(g, _ans, x, *, dtype):
     to = dtype_of(x)
     if dtype_of(g).kind == "c" and to.kind != "c":
         # a real value's complex cotangent (complex arithmetic further on): its real part is

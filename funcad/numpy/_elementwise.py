@@ -11,14 +11,51 @@ import math
 
 import numpy as np
 
-from ..extend import def_linear, defsparse, match_shape, ops, sparse_rules
+from ..extend import (def_linear, defsparse, defsparsity, deftaylor, match_shape, ops,
+                      primal_values, sparse_rules, sparsity_rules, taylor_fallback)
 from ._base import (Primitive, at_kinks, batch_elementwise, binary, defjvp, defjvp_full, defvjp,
                     dtype_of, export, implements, is_complex, is_traced, nondiff_elementwise,
                     public, shape_of, unary, unbroadcast)
 from ._complex import conj, imag, imag_p, real, real_p, _real_part
+from ._series import (conv, exp_series, fit, full, log_series, ode_series, power_series,
+                      quotient_series, sin_cos_series, sinh_cosh_series, sqrt_series)
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
+
+
+def _taylor_unary(series_fn):
+    """A Taylor rule from ``series_fn(x, ans) -> [y0, ..., yK]`` (x: the operand's full series)."""
+    def rule(primals, series, ans, **params):
+        return fit(series_fn(full(primals[0], series[0], len(series[0])), ans)[1:], ans)
+    return rule
+
+
+def _taylor_binary(series_fn):
+    """A Taylor rule from ``series_fn(a, b, ans) -> [y0, ..., yK]``."""
+    def rule(primals, series, ans, **params):
+        K = len(next(s for s in series if s is not None))
+        a, b = (full(p, s, K) for p, s in zip(primals, series))
+        return fit(series_fn(a, b, ans)[1:], ans)
+    return rule
+
+
+def _neg(c):
+    return None if c is None else -c
+
+
+def _sum_series(sign):
+    def series_fn(a, b, ans):
+        out = [ans]
+        for ak, bk in zip(a[1:], b[1:]):
+            if bk is None:
+                out.append(ak)
+            elif ak is None:
+                out.append(bk if sign > 0 else -bk)
+            else:
+                out.append(ak + bk if sign > 0 else ak - bk)
+        return out
+    return series_fn
 
 # ---------------------------------------------------------------------------
 # linear arithmetic: rules need shapes only
@@ -27,7 +64,7 @@ _LN10 = float(np.log(10.0))
 negative_p = Primitive("negative", np.negative)
 defsparse(negative_p, sparse_rules.unary(np.negative))
 defjvp(negative_p, lambda t, ans, x: negative_p(t))
-defvjp(negative_p, lambda g, ans, x: negative_p(g), keep=False)
+defvjp(negative_p, lambda g, _ans, x: negative_p(g), keep=False)
 batch_elementwise(negative_p)
 def_linear(negative_p)
 export(negative_p, "negative", np.negative)
@@ -35,10 +72,11 @@ export(negative_p, "negative", np.negative)
 add_p = Primitive("add", np.add)
 defsparse(add_p, sparse_rules.add(1.0))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-defvjp(add_p, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
-       lambda g, ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
+defvjp(add_p, lambda g, _ans, x, y: unbroadcast(g, shape_of(x)),
+       lambda g, _ans, x, y: unbroadcast(g, shape_of(y)), keep=False)
 batch_elementwise(add_p)
 def_linear(add_p)
+deftaylor(add_p, _taylor_binary(_sum_series(+1)))
 export(add_p, "add", np.add)
 
 subtract_p = Primitive("subtract", np.subtract)
@@ -52,10 +90,11 @@ def _subtract_jvp(primals, tangents, ans):
 
 
 defjvp_full(subtract_p, _subtract_jvp)
-defvjp(subtract_p, lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
-       lambda g, ans, x, y: unbroadcast(negative_p(g), shape_of(y)), keep=False)
+defvjp(subtract_p, lambda g, _ans, x, y: unbroadcast(g, shape_of(x)),
+       lambda g, _ans, x, y: unbroadcast(negative_p(g), shape_of(y)), keep=False)
 batch_elementwise(subtract_p)
 def_linear(subtract_p)
+deftaylor(subtract_p, _taylor_binary(_sum_series(-1)))
 export(subtract_p, "subtract", np.subtract)
 
 # ---------------------------------------------------------------------------
@@ -79,6 +118,9 @@ def_linear(multiply_p, joint=False)   # in either factor alone
 defsparse(multiply_p, sparse_rules.scale(np.multiply))
 defsparse(divide_p, sparse_rules.scale(np.divide))
 def_linear(divide_p, (0,))               # in the numerator
+deftaylor(multiply_p, _taylor_binary(lambda a, b, ans: [ans] + [conv(a, b, k)
+                                                                  for k in range(1, len(a))]))
+deftaylor(divide_p, _taylor_binary(lambda a, b, ans: quotient_series(a, b, ans)))
 
 
 def _safe_log(x):
@@ -114,6 +156,18 @@ def _power_vjp_x(g, ans, x, y):
 
 defvjp(power_p, _power_vjp_x, power_p.rules.vjp.per_operand[1], keep=True, keep_ans=True,
        needs=power_p.rules.vjp.needs)
+
+
+def _power_taylor(primals, series, ans):
+    x, p = primals
+    if series[1] is None and type(p) in (int, float) and np.all(primal_values(x) != 0):
+        return fit(power_series(full(x, series[0], len(series[0])), p, ans)[1:], ans)
+    # a traced exponent, or a zero base (where x ** 2 has a finite series the recurrence
+    # divides by x0): the generic rule from the JVP
+    return taylor_fallback(power_p, primals, series, ans, {})
+
+
+deftaylor(power_p, _power_taylor)
 float_power_p = binary("float_power", np.float_power,
                      lambda ans, x, y: where(equal_p(y, 0), 0.0, y * float_power_p(x, y - 1)),
                      lambda ans, x, y: ans * _safe_log(x), keep_ans=True,
@@ -124,6 +178,11 @@ sqrt_p = unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, keep_x=False, keep_ans
 cbrt_p = unary("cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans), keep_x=False, keep_ans=True)
 reciprocal_p = unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), keep_x=False,
                    keep_ans=True)
+deftaylor(square_p, _taylor_unary(lambda x, ans: [ans] + [conv(x, x, k)
+                                                         for k in range(1, len(x))]))
+deftaylor(sqrt_p, _taylor_unary(sqrt_series))
+deftaylor(reciprocal_p, _taylor_unary(
+    lambda x, ans: quotient_series([1.0] + [None] * (len(x) - 1), x, ans)))
 
 # ---------------------------------------------------------------------------
 # exponentials and logarithms
@@ -136,6 +195,16 @@ log_p = unary("log", np.log, None, div=lambda ans, x: x)
 log2_p = unary("log2", np.log2, None, div=lambda ans, x: x * _LN2)
 log10_p = unary("log10", np.log10, None, div=lambda ans, x: x * _LN10)
 log1p_p = unary("log1p", np.log1p, None, div=lambda ans, x: x + 1)
+deftaylor(exp_p, _taylor_unary(exp_series))
+deftaylor(expm1_p, _taylor_unary(lambda x, ans: exp_series(x, ans + 1.0)))
+deftaylor(exp2_p, _taylor_unary(lambda x, ans: exp_series([c if c is None else c * _LN2
+                                                           for c in x], ans)))
+deftaylor(log_p, _taylor_unary(log_series))
+deftaylor(log1p_p, _taylor_unary(lambda x, ans: log_series([x[0] + 1.0] + x[1:], ans)))
+deftaylor(log2_p, _taylor_unary(lambda x, ans: [c if c is None else c / _LN2
+                                                for c in log_series(x, ans * _LN2)]))
+deftaylor(log10_p, _taylor_unary(lambda x, ans: [c if c is None else c / _LN10
+                                                 for c in log_series(x, ans * _LN10)]))
 logaddexp_p = binary("logaddexp", np.logaddexp, lambda ans, x, y: exp_p(x - ans),
                    lambda ans, x, y: exp_p(y - ans), keep_ans=True, needs=((0,), (1,)))
 logaddexp2_p = binary("logaddexp2", np.logaddexp2, lambda ans, x, y: exp2_p(x - ans),
@@ -155,6 +224,12 @@ arctan_p = unary("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
 sinh_p = unary("sinh", np.sinh, lambda ans, x: cosh_p(x))
 cosh_p = unary("cosh", np.cosh, lambda ans, x: sinh_p(x))
 tanh_p = unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans, keep_x=False, keep_ans=True)
+deftaylor(sin_p, _taylor_unary(lambda x, ans: sin_cos_series(x, ans, cos_p(x[0]))[0]))
+deftaylor(cos_p, _taylor_unary(lambda x, ans: sin_cos_series(x, sin_p(x[0]), ans)[1]))
+deftaylor(sinh_p, _taylor_unary(lambda x, ans: sinh_cosh_series(x, ans, cosh_p(x[0]))[0]))
+deftaylor(cosh_p, _taylor_unary(lambda x, ans: sinh_cosh_series(x, sinh_p(x[0]), ans)[1]))
+deftaylor(tanh_p, _taylor_unary(lambda x, ans: ode_series(
+    x, ans, lambda y, m: 1.0 - y[0] * y[0] if m == 0 else _neg(conv(y, y, m)))))
 
 
 def _tanh_vjp(g, ans, x):
@@ -187,7 +262,7 @@ hypot_p = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y:
 # sign_p are the real case of the public abs/absolute/sign, registered once in _complex.py.
 absolute_p = Primitive("absolute", np.absolute)
 defjvp(absolute_p, lambda t, ans, x: t * sign_p(x))
-defvjp(absolute_p, lambda g, ans, x: g * sign_p(x))
+defvjp(absolute_p, lambda g, _ans, x: g * sign_p(x))
 batch_elementwise(absolute_p)
 
 
@@ -261,11 +336,12 @@ _where = Primitive("where", np.where)
 defsparse(_where, sparse_rules.where)
 defjvp(_where, None, lambda t, ans, c, x, y: _where(c, t, 0),
        lambda t, ans, c, x, y: _where(c, 0, t))
-defvjp(_where, None, lambda g, ans, c, x, y: unbroadcast(_where(c, g, 0), shape_of(x)),
-       lambda g, ans, c, x, y: unbroadcast(_where(c, 0, g), shape_of(y)),
+defvjp(_where, None, lambda g, _ans, c, x, y: unbroadcast(_where(c, g, 0), shape_of(x)),
+       lambda g, _ans, c, x, y: unbroadcast(_where(c, 0, g), shape_of(y)),
        keep=(True, False, False))
 batch_elementwise(_where)
 def_linear(_where, (1, 2))
+defsparsity(_where, sparsity_rules.select)     # a constant condition picks one branch's set
 
 
 def where(condition, x=None, y=None):
@@ -360,7 +436,7 @@ ldexp_p = Primitive("ldexp", np.ldexp)
 defjvp(ldexp_p, lambda t, ans, x, n: ldexp_p(t, n), None)
 
 
-def _ldexp_vjp(g, ans, x, n):
+def _ldexp_vjp(g, _ans, x, n):
     # a complex cotangent reaches a real x when the value flows into complex arithmetic
     # further on (its real part is kept at the end); np.ldexp takes no complex numbers
     if dtype_of(g).kind == "c":
@@ -506,7 +582,7 @@ def _i1_impl(x):
 i0_p = Primitive("i0", np.i0)
 i1_p = Primitive("i1", _i1_impl)
 defjvp(i0_p, lambda t, ans, x: multiply_p(t, i1_p(x)))
-defvjp(i0_p, lambda g, ans, x: multiply_p(g, i1_p(x)))
+defvjp(i0_p, lambda g, _ans, x: multiply_p(g, i1_p(x)))
 batch_elementwise(i0_p)
 
 
@@ -518,7 +594,7 @@ def _i1_deriv(x):
 
 
 defjvp(i1_p, lambda t, ans, x: multiply_p(t, _i1_deriv(x)))
-defvjp(i1_p, lambda g, ans, x: multiply_p(g, _i1_deriv(x)))
+defvjp(i1_p, lambda g, _ans, x: multiply_p(g, _i1_deriv(x)))
 batch_elementwise(i1_p)
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import Tracer, def_linear, defbatch, defsparse, full_lower, sparse_rules
+from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, full_lower, sparse_rules,
+                      sparsity_rules)
 from ..errors import BatchingError
 from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
                     unbroadcast)
@@ -104,6 +105,7 @@ def_linear(getitem_p, (0,))
 defsparse(getitem_p, sparse_rules.structural(getitem_p, basic_index=True))
 defsparse(index_add_p, sparse_rules.index_add)
 defsparse(index_set_p, sparse_rules.index_set)
+defsparsity(index_set_p, sparsity_rules.move(index_set_p, data=(0, 1)))
 def_linear(index_add_p, (0, 1))     # in the base and the update together
 def_linear(index_set_p, (0, 1))
 
@@ -133,6 +135,28 @@ def _index_set_impl(base, upd, *arrs, tree):
 
 index_add_p.impl = _index_add_impl
 index_set_p.impl = _index_set_impl
+defsparsity(index_add_p, sparsity_rules.index_add(_build))
+
+
+def _slot_extent(vals, k, params):
+    """The length of the axis of x that index array k - 1 indexes (its values' range)."""
+    tree, ndim = params["tree"], len(shape_of(vals[0]))
+    consumed = sum(1 for t in tree if t is not None and t is not Ellipsis)
+    axis, slot = 0, 0
+    for t in tree:
+        if t is Ellipsis:
+            axis += ndim - consumed
+        elif t is not None:
+            if t is _SLOT:
+                slot += 1
+                if slot == k:
+                    return shape_of(vals[0])[axis]
+            axis += 1
+    raise AssertionError("no such index array")   # pragma: no cover
+
+
+# constant indices: exact; one index computed from the input (argsort): any along its axis
+defsparsity(getitem_p, sparsity_rules.any_index(sparsity_rules.move(getitem_p), _slot_extent))
 
 
 def _getitem_jvp(primals, tangents, ans, *, tree):
@@ -151,7 +175,7 @@ def _add_into_zeros(shape, upd, arrs, tree):
     return index_add_p(np.zeros(shape, dt), upd, *arrs, tree=tree)
 
 
-def _getitem_vjp(j, g, ans, x, *arrs, tree):
+def _getitem_vjp(j, g, _ans, x, *arrs, tree):
     if j:
         return None
     return _add_into_zeros(shape_of(x), g, arrs, tree)
@@ -175,7 +199,7 @@ def _scatter_jvp(p):
     return rule
 
 
-def _index_add_vjp(j, g, ans, base, upd, *arrs, tree):
+def _index_add_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
         return g
     if j == 1:
@@ -183,7 +207,7 @@ def _index_add_vjp(j, g, ans, base, upd, *arrs, tree):
     return None
 
 
-def _index_set_vjp(j, g, ans, base, upd, *arrs, tree):
+def _index_set_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
         return index_set_p(g, np.zeros((), dtype_of(g)), *arrs, tree=tree)
     if j == 1:

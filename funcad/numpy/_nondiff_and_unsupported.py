@@ -184,17 +184,8 @@ for _f, _impl in [(np.isposinf, _isposinf), (np.isneginf, _isneginf)]:
     mark_zero(_f, "boolean result")
     export(like_numpy(_impl, _f, "A boolean result: zero derivative."), _f.__name__)
 
-# -- in-place or output-array functions cannot be traced
+# -- saving traced values (in-place writers into traced arrays: _inplace.py)
 for _f, _why in [
-        (np.copyto, "it writes into an existing array; build the value functionally with "
-                    "fnp.where or x.at[idx].set(v). (np.full, np.full_like and np.nan_to_num "
-                    "call it when only the fill value is traced: use fnp.full, fnp.full_like, "
-                    "fnp.nan_to_num)"),
-        (np.put, "it writes in place; use x.at[idx].set(v)"),
-        (np.place, "it writes in place; use fnp.where(mask, v, x)"),
-        (np.putmask, "it writes in place; use fnp.where(mask, v, x)"),
-        (np.fill_diagonal, "it writes in place; use x.at[i, i].set(v)"),
-        (np.put_along_axis, "it writes in place; use x.at[...].set(v)"),
         (np.save, "saving a traced value would drop its derivative; save the result instead"),
         (np.savez, "saving a traced value would drop its derivative; save the result instead"),
         (np.savez_compressed, "saving a traced value would drop its derivative; save the "

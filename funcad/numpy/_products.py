@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ..extend import def_dot, def_linear, defbatch, defsparse, sparse_rules
+from ..extend import def_dot, def_linear, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
                     implements, is_traced, shape_of, unbroadcast)
@@ -34,7 +34,7 @@ def _mT(a):
     return swapaxes(a, -1, -2)
 
 
-def _matmul_vjp_x(g, ans, x, y):
+def _matmul_vjp_x(g, _ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) >= 2 and len(xs) >= 2:     # (..., k, n) @ (..., n, m): g @ y^T
         return unbroadcast(matmul_p(g, _mT(y)), xs)
@@ -47,7 +47,7 @@ def _matmul_vjp_x(g, ans, x, y):
     return unbroadcast(multiply_p(reshape(g, shape_of(g) + (1,)), y), xs)
 
 
-def _matmul_vjp_y(g, ans, x, y):
+def _matmul_vjp_y(g, _ans, x, y):
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 2 and len(xs) >= 2:
         if len(xs) > 2:   # (..., k, n) @ (n, m): one GEMM over all the rows, not one GEMM
@@ -70,6 +70,7 @@ def _matmul_vjp_y(g, ans, x, y):
 # constant and just the shape of the traced side
 defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y, needs=((1,), (0,)))
 def_linear(matmul_p, joint=False)
+defsparsity(matmul_p, sparsity_rules.matmul)
 
 
 def _matmul_batch(vals, dims):
@@ -193,7 +194,7 @@ def _einsum_jvp(primals, tangents, ans, *, spec):
     return total
 
 
-def _einsum_vjp(j, g, ans, *operands, spec):
+def _einsum_vjp(j, g, _ans, *operands, spec):
     ins, out = spec.split("->")
     ins = ins.split(",")
     target = ins[j]
@@ -242,6 +243,7 @@ def _einsum_vjp_repeated(g, others, out, other_terms, target, shape, avail):
 defjvp_full(einsum_p, _einsum_jvp)
 defvjp_argnum(einsum_p, _einsum_vjp)
 def_linear(einsum_p, joint=False)
+defsparsity(einsum_p, sparsity_rules.einsum)
 
 
 def _einsum_batch(vals, dims, *, spec):

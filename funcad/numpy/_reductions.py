@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..extend import (batch_elementwise, batch_reduction, canonical_axis, defbatch, defsparse,
-                      shift_axis, sparse_rules)
+                      defsparsity, shift_axis, sparse_rules, sparsity_rules)
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
                     is_traced, shape_of)
 from ._complex import conj, real
@@ -46,8 +46,9 @@ def _sum_impl(x, *, axis, keepdims):
 
 _sum = Primitive("sum", _sum_impl)
 defsparse(_sum, sparse_rules.sum)
+defsparsity(_sum, sparsity_rules.reduce)
 def_linear_jvp(_sum)
-defvjp(_sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
+defvjp(_sum, lambda g, _ans, x, *, axis, keepdims: _expand_back(g, shape_of(x), axis, keepdims),
        keep=False)
 batch_reduction(_sum)
 
@@ -93,7 +94,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 # with ddof >= n is inf or NaN for every input, so no finite number is its derivative)
 _undefined = Primitive("undefined_derivative", lambda x: x)
 defjvp(_undefined, lambda t, ans, x: multiply_p(t, np.nan))
-defvjp(_undefined, lambda g, ans, x: multiply_p(g, np.nan), keep=False)
+defvjp(_undefined, lambda g, _ans, x: multiply_p(g, np.nan), keep=False)
 batch_elementwise(_undefined)
 
 
@@ -190,6 +191,7 @@ def _make_extreme(name, np_fn):
            multiply_p(_expand_back(g, shape_of(x), axis, keepdims),
                     _extreme_weights(ans, x, axis, keepdims)), keep_ans=True)
     batch_reduction(p)
+    defsparsity(p, sparsity_rules.reduce)
     return p
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..extend import bdim_to_front, defbatch, defsparse, sparse_rules
+from ..extend import bdim_to_front, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements, is_traced,
                     like_numpy, shape_of, unbroadcast)
 from ._dtypes import astype
@@ -17,8 +17,9 @@ from ._dtypes import astype
 
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
 defsparse(_reshape, sparse_rules.structural(_reshape))
+defsparsity(_reshape, sparsity_rules.move(_reshape))
 def_linear_jvp(_reshape)
-defvjp(_reshape, lambda g, ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
+defvjp(_reshape, lambda g, _ans, x, *, newshape: _reshape(g, newshape=shape_of(x)), keep=False)
 defbatch(_reshape, lambda vals, dims, *, newshape:
          _reshape(vals[0], newshape=(shape_of(vals[0])[0],) + newshape))
 
@@ -73,8 +74,9 @@ def ravel(a, order="C"):
 
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
 defsparse(_transpose, sparse_rules.structural(_transpose))
+defsparsity(_transpose, sparsity_rules.move(_transpose))
 def_linear_jvp(_transpose)
-defvjp(_transpose, lambda g, ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
+defvjp(_transpose, lambda g, _ans, x, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
        keep=False)
 defbatch(_transpose, lambda vals, dims, *, perm:
          _transpose(vals[0], perm=(0,) + tuple(p + 1 for p in perm)))
@@ -149,8 +151,9 @@ def matrix_transpose(x):
 
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
 defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
+defsparsity(_broadcast_to, sparsity_rules.move(_broadcast_to))
 def_linear_jvp(_broadcast_to)
-defvjp(_broadcast_to, lambda g, ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
+defvjp(_broadcast_to, lambda g, _ans, x, *, shape: unbroadcast(g, shape_of(x)), keep=False)
 
 
 def _broadcast_batch(vals, dims, *, shape):
@@ -263,10 +266,11 @@ atleast_3d = export(like_numpy(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tu
 
 _concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
 defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
+defsparsity(_concatenate, sparsity_rules.move(_concatenate, data=None))
 def_linear_jvp(_concatenate)
 
 
-def _concat_vjp(j, g, ans, *xs, axis):
+def _concat_vjp(j, g, _ans, *xs, axis):
     start = sum(shape_of(x)[axis] for x in xs[:j])
     idx = (slice(None),) * axis + (slice(start, start + shape_of(xs[j])[axis]),)
     return g[idx]

@@ -180,11 +180,17 @@ def apply_updates(params: Any, updates: Any) -> Any:
         if u is None:
             out.append(p)
             continue
-        dtype = np.result_type(p)
+        dtype = p.dtype if hasattr(p, "dtype") else np.result_type(p)
+        if not (isinstance(p, _PLAIN) and isinstance(u, _PLAIN)):   # traced (fad.jit's step)
+            out.append((p + u).astype(dtype))
+            continue
         new = np.asarray(np.asarray(p) + u).astype(dtype, copy=False)
         # Arrays (0-d included) stay arrays; Python and NumPy scalars stay scalars.
         out.append(new if isinstance(p, np.ndarray) else dtype.type(new))
     return tree.unflatten(p_def, out)
+
+
+_PLAIN = (np.ndarray, np.generic, float, int, complex)
 
 
 def identity() -> GradientTransformation:

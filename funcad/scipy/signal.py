@@ -83,8 +83,8 @@ defjvp(convolve_p,
        lambda t, ans, a, v, **p: convolve_p(t, v, **p),
        lambda t, ans, a, v, **p: convolve_p(a, t, **p))
 defvjp(convolve_p,
-       lambda g, ans, a, v, axes, method: _transpose_rule(g, v, shape_of(a), axes, method),
-       lambda g, ans, a, v, axes, method: _transpose_rule(g, a, shape_of(v), axes, method),
+       lambda g, _ans, a, v, axes, method: _transpose_rule(g, v, shape_of(a), axes, method),
+       lambda g, _ans, a, v, axes, method: _transpose_rule(g, a, shape_of(v), axes, method),
        needs=((1,), (0,)))
 def_linear(convolve_p, joint=False)   # in either operand alone
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...extend import Primitive, def_linear, defbatch, defjvp, defvjp, ops, shape_of
+from ...extend import defsparsity, sparsity_rules
 from .._base import is_traced
 from ..linalg._helpers import is_complex, real_ct, real_dtype, route
 
@@ -71,7 +72,7 @@ def _fft_impl(x, *, n, axis, norm, inverse):
 fft_p = Primitive("fft.fft", _fft_impl)
 
 
-def _fft_vjp(g, ans, x, *, n, axis, norm, inverse):
+def _fft_vjp(g, _ans, x, *, n, axis, norm, inverse):
     out = _fit_len(fft_p(g, n=n, axis=axis, norm=norm, inverse=inverse), shape_of(x)[axis], axis)
     return out if is_complex(x) else ops.real(out)
 
@@ -88,7 +89,7 @@ rfft_p = Primitive("fft.rfft", lambda x, *, n, axis, norm: np.fft.rfft(x, n=n, a
                                                                        norm=norm))
 
 
-def _rfft_vjp(g, ans, x, *, n, axis, norm):
+def _rfft_vjp(g, _ans, x, *, n, axis, norm):
     full = _fit_len(g, n, axis)
     out = fft_p(full, n=n, axis=axis, norm=norm, inverse=False)
     return _fit_len(ops.real(out), shape_of(x)[axis], axis)
@@ -106,6 +107,7 @@ irfft_p = Primitive("fft.irfft", lambda x, *, n, axis, norm: np.fft.irfft(x, n=n
                                                                          norm=norm))
 for _p in (fft_p, rfft_p, irfft_p):
     def_linear(_p)
+    defsparsity(_p, sparsity_rules.along_axis)     # each line along the axis mixes fully
 
 
 def _irfft_weights(n, axis, ndim, dtype):
@@ -119,7 +121,7 @@ def _irfft_weights(n, axis, ndim, dtype):
     return w.reshape(shp)
 
 
-def _irfft_vjp(g, ans, x, *, n, axis, norm):
+def _irfft_vjp(g, _ans, x, *, n, axis, norm):
     g = real_ct(g, True)
     spec = ops.conj(rfft_p(g, n=n, axis=axis, norm=_DUAL[norm]))
     spec = spec * _irfft_weights(n, axis, len(shape_of(x)), real_dtype(g))

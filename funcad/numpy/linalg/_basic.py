@@ -155,7 +155,7 @@ def _logabsdet_jvp(t, ans, a):
     return ops.real(d) if is_complex(d) else d
 
 
-def _logabsdet_vjp(g, ans, a):
+def _logabsdet_vjp(g, _ans, a):
     g = real_ct(g, is_complex(a))
     return ops.expand_dims(ops.expand_dims(g, -1), -1) * T(inv_p(a))
 

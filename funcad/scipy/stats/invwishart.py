@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from ... import numpy as fnp
 from ...extend import shape_of
+from ..special import multigammaln
 from .wishart import (_LOG2, _check_df, _entropy_terms, _finish, _log_det, _matrix_stack,
-                      _multigammaln, _plain, _scale_matrix, _trace_solve)
+                      _plain, _scale_matrix, _trace_solve)
 
 __all__ = ["logpdf", "pdf", "mean", "mode", "var", "entropy"]
 
@@ -45,7 +46,7 @@ def logpdf(x, df, scale):
     _check_df(df, dim, "invwishart.logpdf")
     xs, batched = _matrix_stack(x, dim, "invwishart.logpdf")
     out = (0.5 * df * _log_det(fnp.linalg.cholesky(s)) - 0.5 * df * dim * _LOG2
-           - _multigammaln(0.5 * df, dim)
+           - multigammaln(0.5 * df, dim)
            - 0.5 * (df + dim + 1) * _log_det(fnp.linalg.cholesky(xs))
            - 0.5 * _trace_solve(xs, s))
     return _finish(out, batched)

@@ -19,17 +19,11 @@ import numpy as np
 
 from ... import numpy as fnp
 from ...extend import shape_of
-from ..special import digamma, gammaln
+from ..special import digamma, multigammaln
 
 __all__ = ["logpdf", "pdf", "mean", "mode", "var", "entropy"]
 
 _LOG2 = float(np.log(2.0))
-_LOG_PI = float(np.log(np.pi))
-
-
-def _multigammaln(a, d):
-    """``log Gamma_d(a) = d (d - 1)/4 log(pi) + sum_j gammaln(a - j/2)``, ``j < d``."""
-    return 0.25 * d * (d - 1) * _LOG_PI + sum(gammaln(a - 0.5 * j) for j in range(d))
 
 
 def _scale_matrix(scale):
@@ -76,7 +70,7 @@ def _entropy_terms(df, scale):
     s = _scale_matrix(scale)
     dim = shape_of(s)[-1]
     psi = sum(digamma(0.5 * (df - j)) for j in range(dim))
-    return dim, _log_det(fnp.linalg.cholesky(s)), _multigammaln(0.5 * df, dim), psi
+    return dim, _log_det(fnp.linalg.cholesky(s)), multigammaln(0.5 * df, dim), psi
 
 
 def _log_det(chol):
@@ -122,7 +116,7 @@ def logpdf(x, df, scale):
     xs, batched = _matrix_stack(x, dim, "wishart.logpdf")
     out = (0.5 * (df - dim - 1) * _log_det(fnp.linalg.cholesky(xs)) - 0.5 * _trace_solve(s, xs)
            - 0.5 * df * dim * _LOG2 - 0.5 * df * _log_det(fnp.linalg.cholesky(s))
-           - _multigammaln(0.5 * df, dim))
+           - multigammaln(0.5 * df, dim))
     return _finish(out, batched)
 
 

@@ -1,31 +1,10 @@
-"""Pytrees: nested containers of arrays that every transform accepts.
-
-A pytree is a leaf (anything not registered as a node: arrays, numbers) or a
-node whose children are pytrees. Tuples, lists, dicts, namedtuples and
-``None`` (a node with no children) are nodes out of the box; register your own
-classes with :func:`register_node` or :func:`register_dataclass`.
-
-Example:
-    >>> from funcad import tree
-    >>> leaves, treedef = tree.flatten({"b": (1, 2), "a": [3]})
-    >>> leaves
-    [3, 1, 2]
-    >>> tree.unflatten(treedef, [x * 10 for x in leaves])
-    {'a': [30], 'b': (10, 20)}
-"""
+"""Pytree nodes: registration, flatten and unflatten, and the tree utilities built on them."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
-__all__ = [
-    "PyTreeDef", "flatten", "unflatten", "leaves", "structure", "map",
-    "register_node", "register_pytree_node", "register_dataclass",
-    "all_leaves_equal_structure", "flatten_with_path", "leaves_with_path", "ravel_pytree",
-    "describe_mismatch",
-]
 
 
 class _NodeType(NamedTuple):
@@ -379,47 +358,6 @@ def all_leaves_equal_structure(a: Any, b: Any) -> bool:
     return structure(a) == structure(b)
 
 
-# ---------------------------------------------------------------------------
-# paths: where a leaf sits, for error messages and labels
-# ---------------------------------------------------------------------------
-
-def flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None
-                      ) -> tuple[list[tuple[str, Any]], PyTreeDef]:
-    """Like :func:`flatten`, with each leaf's path as a string (``"['w'][0]"``, ``".b"``).
-
-    Example:
-        >>> from funcad import tree
-        >>> tree.flatten_with_path({"w": [1.0, 2.0], "b": 3.0})[0]
-        [("['b']", 3.0), ("['w'][0]", 1.0), ("['w'][1]", 2.0)]
-    """
-    out: list = []
-    _with_path(tree, "", is_leaf, out)
-    return out, structure(tree, is_leaf)
-
-
-def _with_path(x, path, is_leaf, out):
-    nt = None if is_leaf is not None and is_leaf(x) else _node_type(x)
-    if nt is None:
-        out.append((path, x))
-        return
-    children, aux = nt.flatten(x)
-    children = list(children)
-    for key, c in zip(_child_keys(x, aux, len(children)), children):
-        _with_path(c, path + key, is_leaf, out)
-
-
-def leaves_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None
-                     ) -> list[tuple[str, Any]]:
-    """The ``(path, leaf)`` pairs of a pytree, in flatten order.
-
-    Example:
-        >>> from funcad import tree
-        >>> tree.leaves_with_path(((1.0, 2.0), {"k": 3.0}))
-        [('[0][0]', 1.0), ('[0][1]', 2.0), ("[1]['k']", 3.0)]
-    """
-    return flatten_with_path(tree, is_leaf)[0]
-
-
 def _kind_name(td: PyTreeDef) -> str:
     return "a leaf" if td.kind is None else f"a {td.kind.__name__}"
 
@@ -467,85 +405,3 @@ def describe_mismatch(a: PyTreeDef, b: PyTreeDef, a_name: str = "first",
     w = max(len(a_name), len(b_name)) + 1
     d = _first_difference(a, b, a_name, b_name)
     return (f"  {a_name + ':':<{w}} {a}\n  {b_name + ':':<{w}} {b}" + (f"\n  {d}" if d else ""))
-
-
-# ---------------------------------------------------------------------------
-# ravel: a pytree of arrays as one flat vector
-# ---------------------------------------------------------------------------
-
-def ravel_pytree(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
-    """Concatenate every leaf of ``tree`` into one 1-d vector; return it and its inverse.
-
-    The vector is float64 (complex128 when a leaf is complex). ``unravel(v)`` splits a
-    vector of the same length back into the tree's structure, each leaf with its
-    original shape and dtype. Both directions are NumPy calls that dispatch to funcad
-    on traced values (``__array_function__``), so ``grad(lambda v: loss(unravel(v)))``
-    differentiates through them.
-
-    Args:
-      tree: a pytree of arrays or numbers (an empty tree gives a vector of length 0).
-
-    Returns:
-      ``(flat, unravel)``.
-
-    Example:
-        >>> import numpy as np, funcad as fad
-        >>> params = {"w": np.ones((2, 2)), "b": np.zeros(2, np.float32)}
-        >>> flat, unravel = fad.tree.ravel_pytree(params)
-        >>> flat
-        array([0., 0., 1., 1., 1., 1.])
-        >>> unravel(flat + 1.0)["b"]
-        array([1., 1.], dtype=float32)
-        >>> fad.grad(lambda v: unravel(v)["w"].sum())(flat)
-        array([0., 0., 1., 1., 1., 1.])
-    """
-    import numpy as np       # (its functions reach funcad.numpy for traced leaves)
-
-    pairs, treedef = flatten_with_path(tree)
-    shapes, dtypes, sizes = [], [], []
-    for path, x in pairs:
-        shp, dt = _shape_dtype(x, path, np)
-        shapes.append(shp)
-        dtypes.append(dt)
-        sizes.append(math.prod(shp))
-    flat_dt = np.result_type(np.float64, *dtypes) if dtypes else np.dtype(np.float64)
-    if flat_dt.kind not in "fc":
-        flat_dt = np.dtype(np.float64)
-    parts = [np.ravel(x).astype(flat_dt) if dt != flat_dt else np.ravel(x)
-             for (_, x), dt in zip(pairs, dtypes)]
-    flat = (np.concatenate(parts) if len(parts) > 1 else parts[0] if parts
-            else np.zeros(0, flat_dt))
-    total = sum(sizes)
-
-    def unravel(v):
-        if tuple(getattr(v, "shape", ())) != (total,):
-            raise ValueError(f"unravel: expected a 1-d vector of length {total} (the tree "
-                             f"{treedef}), got shape {tuple(getattr(v, 'shape', ()))}")
-        out, start = [], 0
-        for shp, dt, n in zip(shapes, dtypes, sizes):
-            piece = np.reshape(v[start:start + n], shp)
-            if piece.dtype != dt:
-                if np.dtype(dt).kind != "c" and np.dtype(piece.dtype).kind == "c":
-                    piece = np.real(piece)
-                piece = piece.astype(dt)
-            out.append(piece)
-            start += n
-        return unflatten(treedef, out)
-
-    return flat, unravel
-
-
-def _shape_dtype(x, path, np):
-    """``(shape, dtype)`` of a leaf, or a TypeError that names its path."""
-    shp, dt = getattr(x, "shape", None), getattr(x, "dtype", None)
-    if shp is None or dt is None:
-        if not isinstance(x, (bool, int, float, complex, np.generic)):
-            raise TypeError(f"ravel_pytree: the leaf at {path or 'the root'} is a "
-                            f"{type(x).__name__} ({x!r:.60}), not an array or number")
-        a = np.asarray(x)
-        shp, dt = a.shape, a.dtype
-    dt = np.dtype(dt)
-    if dt.kind not in "biufc":
-        raise TypeError(f"ravel_pytree: the leaf at {path or 'the root'} has dtype {dt}; "
-                        "only numeric leaves can be raveled")
-    return tuple(shp), dt
