@@ -49,8 +49,8 @@ def distribution(name, impl, density, users, shape, needs):
     """A primitive ``(shape, x) -> F(x)`` whose x-derivative is ``density(shape, x)``."""
     p = Primitive(f"stats.{name}", impl)
     no = no_shape_rule(users, shape, needs, works="x, loc and scale")
-    defjvp(p, no, lambda t, ans, s, x: t * density(s, x))
-    defvjp(p, no, lambda g, ans, s, x: unbroadcast(g * density(s, x), shape_of(x)))
+    defjvp(p, no, lambda t, _ans, s, x: t * density(s, x))
+    defvjp(p, no, lambda g, _ans, s, x: unbroadcast(g * density(s, x), shape_of(x)))
     batch_elementwise(p)
     return p
 
