@@ -255,11 +255,22 @@ def test_shape_cdfs_differentiate_in_x_loc_scale_and_raise_in_the_shape(name, me
         fad.jvp(f, (shape,), (1.0,))
 
 
-def test_multivariate_normal_scalar_x_says_what_to_pass():
-    with pytest.raises(ValueError, match=r"shape \(\.\.\., d\)"):
-        st.multivariate_normal.logpdf(0.5, cov=1.0)
-    np.testing.assert_allclose(st.multivariate_normal.logpdf(np.array([[0.5]]), cov=2.0),
-                               [ss.multivariate_normal.logpdf(0.5, cov=2.0)], rtol=1e-12)
+def test_multivariate_normal_reads_scalar_and_1d_x_as_scipy():
+    # d from mean, else cov, else 1: a scalar is one point, a 1-D x is n points when d == 1
+    # (it was read as one point of dimension n before: a silent mismatch with SciPy and JAX)
+    mvn, ref = st.multivariate_normal, ss.multivariate_normal
+    for args, kw in [((0.5,), {"cov": 2.0}), ((np.array([0.5, 1.0]),), {}),
+                     ((np.array([0.5, 1.0]),), {"mean": 0.3, "cov": 2.0}),
+                     ((np.array([0.5, 1.0]),), {"mean": np.zeros(2)}),
+                     ((np.array([0.5, 1.0]),), {"mean": np.zeros(2),
+                                                "cov": np.array([1.0, 2.0])})]:
+        got, want = mvn.logpdf(*args, **kw), ref.logpdf(*args, **kw)
+        assert np.shape(got) == np.shape(want), (args, kw)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(mvn.logpdf(np.array([[0.5]]), cov=2.0),
+                               [ref.logpdf(0.5, cov=2.0)], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"dimension d = 2: pass x as \(\.\.\., 2\)"):
+        mvn.logpdf(np.ones(3), mean=np.zeros(2))
 
 
 @pytest.mark.filterwarnings("error")

@@ -3,8 +3,9 @@
 Each distribution is a module with SciPy's call signatures (``norm.logpdf(x, loc=0,
 scale=1)``), written with funcad.numpy and funcad.scipy.special, so it differentiates
 in the data, in loc/scale and (for the densities) in the shape parameters, to any
-order, in both modes and under vmap. Distribution functions in a shape parameter
-(gamma/beta/t/chi2 cdf) are not provided.
+order, in both modes and under vmap. Distribution functions and quantiles in a shape
+parameter (the cdf/ppf of gamma, chi2, t in ``a``/``df``) raise NoRuleError: their
+derivative needs the incomplete gamma/beta function's derivative in its parameter.
 
 Example:
     >>> import funcad as fad
@@ -16,9 +17,10 @@ Example:
 from __future__ import annotations
 
 from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom,  # noqa: F401
-               laplace, logistic, multivariate_normal, nbinom, norm, pareto, poisson, t,
-               truncnorm, uniform, vonmises)
+               invwishart, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
+               pareto, poisson, t, truncnorm, uniform, vonmises, wishart)
 
 __all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
-           "geom", "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto",
-           "poisson", "t", "truncnorm", "uniform", "vonmises"]
+           "geom", "invwishart", "laplace", "logistic", "multinomial", "multivariate_normal",
+           "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform", "vonmises",
+           "wishart"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ... import numpy as fnp
 from ..special import expit, logit
 
-__all__ = ["logpdf", "pdf", "cdf", "sf", "ppf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
 
 
 def logpdf(x, loc=0, scale=1):
@@ -54,6 +54,19 @@ def cdf(x, loc=0, scale=1):
     return expit((x - loc) / scale)
 
 
+def logcdf(x, loc=0, scale=1):
+    """``log P(X <= x) = -log(1 + exp(-z))``, finite far into both tails.
+
+    Args/Returns as :func:`logpdf`.
+
+    Example:
+        >>> from funcad.scipy.stats import logistic
+        >>> float(logistic.logcdf(-1000.0))
+        -1000.0
+    """
+    return -fnp.logaddexp(0.0, (loc - x) / scale)
+
+
 def sf(x, loc=0, scale=1):
     """``P(X > x)`` (Args/Returns as :func:`logpdf`).
 
@@ -63,6 +76,17 @@ def sf(x, loc=0, scale=1):
         0.5
     """
     return expit((loc - x) / scale)
+
+
+def logsf(x, loc=0, scale=1):
+    """``log P(X > x) = -log(1 + exp(z))`` (Args/Returns as :func:`logpdf`).
+
+    Example:
+        >>> from funcad.scipy.stats import logistic
+        >>> float(logistic.logsf(1000.0))
+        -1000.0
+    """
+    return -fnp.logaddexp(0.0, (x - loc) / scale)
 
 
 def ppf(q, loc=0, scale=1):
@@ -80,3 +104,14 @@ def ppf(q, loc=0, scale=1):
         2.0
     """
     return loc + scale * logit(q)
+
+
+def isf(q, loc=0, scale=1):
+    """Inverse survival function ``loc - scale * logit(q)`` (Args/Returns as :func:`ppf`).
+
+    Example:
+        >>> from funcad.scipy.stats import logistic
+        >>> round(float(logistic.isf(1e-300)), 3)   # tiny q keeps its digits
+        690.776
+    """
+    return loc - scale * logit(q)

@@ -14,27 +14,54 @@ import numpy as np
 from ... import numpy as fnp
 from ...extend import shape_of
 
-__all__ = ["logpdf", "pdf"]
+__all__ = ["logpdf", "pdf", "entropy"]
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
 def _cov_matrix(cov, d):
-    """SciPy's spellings of ``cov``: a scalar (times I), a 1-D diagonal, or a matrix."""
+    """SciPy's spellings of ``cov``: a scalar (times I), a 1-D diagonal, or a matrix.
+
+    A matrix is read through its symmetric part (the same values for a symmetric one), so
+    the gradient in ``cov`` is symmetric, as JAX's, not the lower triangle that the
+    Cholesky factor alone would read."""
     nd = len(shape_of(cov))
     if nd == 0:
         return cov * fnp.eye(d)
     if nd == 1:
         return fnp.diag(cov)
-    return cov
+    return 0.5 * (cov + fnp.swapaxes(cov, -1, -2))
+
+
+def _dim(x, mean, cov):
+    """SciPy's dimension: from ``mean``, else from ``cov``, else from a 2-D or higher ``x``
+    (a scalar ``cov`` with no ``mean``: SciPy would say 1; funcad reads ``x``'s last axis),
+    else 1."""
+    for v in (mean, cov):
+        if v is not None and shape_of(v):
+            return shape_of(v)[0]
+    xs = shape_of(x)
+    return xs[-1] if len(xs) >= 2 else 1
+
+
+def _points(x, d):
+    """``x`` as ``(..., d)`` points, the way SciPy reads it: a scalar is one point of a 1-D
+    distribution, a 1-D ``x`` is n points when ``d == 1`` and one point otherwise."""
+    xs = shape_of(x)
+    if len(xs) == 0 or (len(xs) == 1 and d == 1):
+        x = fnp.reshape(x, xs + (1,))
+    if shape_of(x)[-1] != d:
+        raise ValueError(f"multivariate_normal.logpdf(x, mean, cov): x has shape {xs}, but mean"
+                         f"/cov give the dimension d = {d}: pass x as (..., {d})")
+    return x
 
 
 def logpdf(x, mean=None, cov=1, allow_singular=False):
     """Log-density of N(mean, cov) at ``x`` (the last axis of ``x`` is the dimension).
 
     Args:
-        x: points, shape ``(..., d)`` (a scalar or ``(n,)`` with ``d == 1`` is not
-            inferred: pass ``(n, 1)``).
+        x: points, shape ``(..., d)``; as SciPy, a scalar is one point and a 1-D ``x`` is
+            ``n`` points when ``d == 1`` (``d`` from ``mean``, else ``cov``, else 1).
         mean: shape ``(d,)``; zeros when None.
         cov: a scalar, a ``(d,)`` diagonal or a ``(d, d)`` symmetric positive
             (semi-)definite matrix.
@@ -44,7 +71,7 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
             off the support, and derivatives in ``cov`` need distinct eigenvalues.
 
     Returns:
-        ``log pdf(x)``, shape ``x.shape[:-1]``.
+        ``log pdf(x)``, shape ``x.shape[:-1]`` (after the reading of a scalar/1-D ``x``).
 
     Example:
         >>> import numpy as np, funcad as fad
@@ -52,10 +79,8 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
         >>> fad.grad(mvn.logpdf)(np.array([1.0, 2.0]), np.zeros(2), np.eye(2))
         array([-1., -2.])
     """
-    if not shape_of(x):
-        raise ValueError("multivariate_normal.logpdf(x, ...): x is a scalar; pass points as an "
-                         "array of shape (..., d), e.g. x[..., None] for a 1-D distribution")
-    d = shape_of(x)[-1]
+    d = _dim(x, mean, cov)
+    x = _points(x, d)
     dev = x if mean is None else x - mean
     c = _cov_matrix(cov, d)
     batch = shape_of(dev)[:-1]
@@ -85,7 +110,28 @@ def pdf(x, mean=None, cov=1, allow_singular=False):
     Example:
         >>> import numpy as np
         >>> from funcad.scipy.stats import multivariate_normal as mvn
-        >>> round(float(mvn.pdf(np.zeros(1), cov=1.0)), 6)
+        >>> round(float(mvn.pdf(0.0, cov=1.0)), 6)
         0.398942
     """
     return fnp.exp(logpdf(x, mean, cov, allow_singular))
+
+
+def entropy(mean=None, cov=1):
+    """Differential entropy ``(d log(2 pi e) + log det cov) / 2`` of N(mean, cov).
+
+    Args:
+        mean: shape ``(d,)`` or None (only its length is read). cov: a scalar, a ``(d,)``
+            diagonal or a ``(d, d)`` symmetric positive definite matrix.
+
+    Returns:
+        The entropy, a scalar (differentiable in ``cov``).
+
+    Example:
+        >>> import numpy as np
+        >>> from funcad.scipy.stats import multivariate_normal as mvn
+        >>> round(float(mvn.entropy(cov=1.0)), 6)
+        1.418939
+    """
+    d = _dim(None, mean, cov)
+    chol = fnp.linalg.cholesky(_cov_matrix(cov, d))
+    return 0.5 * d * (_LOG_2PI + 1.0) + fnp.sum(fnp.log(fnp.diagonal(chol)))

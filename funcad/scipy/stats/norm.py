@@ -13,7 +13,7 @@ import numpy as np
 from ... import numpy as fnp
 from ..special import log_ndtr, ndtr, ndtri
 
-__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
 
 _LOG_SQRT_2PI = float(np.log(np.sqrt(2 * np.pi)))
 
@@ -106,3 +106,16 @@ def ppf(q, loc=0, scale=1):
         3.0
     """
     return loc + scale * ndtri(q)
+
+
+def isf(q, loc=0, scale=1):
+    """Inverse survival function ``loc - scale * ndtri(q)``, the inverse of :func:`sf`.
+
+    Args/Returns as :func:`ppf`.
+
+    Example:
+        >>> from funcad.scipy.stats import norm
+        >>> round(float(norm.isf(0.025)), 6)
+        1.959964
+    """
+    return loc - scale * ndtri(q)
