@@ -16,11 +16,11 @@ Example:
 
 from __future__ import annotations
 
-from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom,  # noqa: F401
-               invwishart, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
-               pareto, poisson, t, truncnorm, uniform, vonmises, wishart)
+from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, f, gamma,  # noqa: F401
+               geom, invwishart, laplace, logistic, multinomial, multivariate_normal, nbinom,
+               norm, pareto, poisson, t, truncnorm, uniform, vonmises, wishart)
 
-__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
+__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "f", "gamma",
            "geom", "invwishart", "laplace", "logistic", "multinomial", "multivariate_normal",
            "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform", "vonmises",
            "wishart"]
