@@ -117,9 +117,23 @@ def _result_dtype(base, upd):
     return np.result_type(base, upd)
 
 
+def _zero_fill(base) -> bool:
+    """Is ``base`` one zero broadcast to its shape (``_add_into_zeros``'s base)? Then the
+    output starts from ``np.zeros`` instead of a copy of the broadcast view."""
+    return (type(base) is np.ndarray and base.size > 0 and not any(base.strides)
+            and not base.flat[0])
+
+
 def _index_add_impl(base, upd, *arrs, tree):
-    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     idx = _build(tree, arrs)
+    if _zero_fill(base):
+        out = np.zeros(base.shape, _result_dtype(base, upd))
+        if arrs:
+            np.add.at(out, idx, upd)
+        else:                 # a basic index selects each entry once: a plain write
+            out[idx] = upd
+        return out
+    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     if arrs:
         np.add.at(out, idx, upd)
     else:
@@ -172,7 +186,8 @@ def _add_into_zeros(shape, upd, arrs, tree):
         out = np.zeros(shape, dt)
         out[tree] = upd
         return out
-    return index_add_p(np.zeros(shape, dt), upd, *arrs, tree=tree)
+    # one zero broadcast (no memory): the impl starts from np.zeros, batched or not
+    return index_add_p(np.broadcast_to(np.zeros((), dt), shape), upd, *arrs, tree=tree)
 
 
 def _getitem_vjp(j, g, _ans, x, *arrs, tree):
