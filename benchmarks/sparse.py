@@ -2,6 +2,7 @@
 
     python -m benchmarks.sparse            # the table in docs/performance.md
     python -m benchmarks.sparse --quick    # smaller sizes, fewer rounds
+    python -m benchmarks.sparse --default-malloc   # keep glibc's mmap/trim thresholds
 
 Two workloads from issue 17: the Hessian of the n = 10^5 Rosenbrock function, and the
 Jacobian of a 2-D 5-point-stencil residual (Bratu: laplacian(u) + lambda exp(u)) on a
@@ -10,14 +11,17 @@ pattern (once per input structure), the time per evaluation and its ratio to the
 primal, and for the stencil SciPy's finite differences with the same sparsity
 (``scipy.optimize._numdiff.approx_derivative``, when SciPy is installed) and the largest
 difference between the two. Times are the median over rounds of the best call in a round.
+
+Like ``benchmarks.run``, the timing process raises glibc's mmap and trim thresholds first
+(``pin_malloc``): an evaluation allocates tens of MB of ``(colours, n)`` temporaries, which
+with glibc's defaults go back to the kernel after every call and page-fault again on the
+next (the Rosenbrock Hessian: ~5,500 minor faults per call, two thirds of its time here).
+The primal allocates little and is not affected. ``--default-malloc`` keeps the defaults.
 """
 
 from __future__ import annotations
 
-import os
-
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_v, "1")
+from .run import pin_malloc  # noqa: I001 - first: it sets one BLAS thread before NumPy loads
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -119,7 +123,10 @@ def table(rows) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's default mmap/trim thresholds (see benchmarks.run.pin_malloc)")
     args = ap.parse_args(argv)
+    print("malloc defaults" if args.default_malloc else pin_malloc())
     print(table(run(args.quick)))
 
 

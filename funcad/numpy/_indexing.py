@@ -120,8 +120,17 @@ def _result_dtype(base, upd):
 def _zero_fill(base) -> bool:
     """Is ``base`` one zero broadcast to its shape (``_add_into_zeros``'s base)? Then the
     output starts from ``np.zeros`` instead of a copy of the broadcast view."""
-    return (type(base) is np.ndarray and base.size > 0 and not any(base.strides)
-            and not base.flat[0])
+    if type(base) is not np.ndarray or base.dtype.kind not in "iuf" or any(base.strides):
+        return False
+    v = base.flat[0] if base.size else 1
+    return not v and not np.signbit(v)          # +0 only: -0.0 + 0.0 is +0.0, not -0.0
+
+
+def _zeros_view(shape, dt):
+    """A read-only array of zeros of ``shape`` that holds one element (all strides 0)."""
+    z = np.ndarray(shape, dt, np.zeros((), dt), 0, (0,) * len(shape))
+    z.flags.writeable = False
+    return z
 
 
 def _index_add_impl(base, upd, *arrs, tree):
@@ -187,7 +196,7 @@ def _add_into_zeros(shape, upd, arrs, tree):
         out[tree] = upd
         return out
     # one zero broadcast (no memory): the impl starts from np.zeros, batched or not
-    return index_add_p(np.broadcast_to(np.zeros((), dt), shape), upd, *arrs, tree=tree)
+    return index_add_p(_zeros_view(shape, dt), upd, *arrs, tree=tree)
 
 
 def _getitem_vjp(j, g, _ans, x, *arrs, tree):
