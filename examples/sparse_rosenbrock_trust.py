@@ -94,7 +94,7 @@ def main():
         t = time.perf_counter()
         res = minimize(rosen, x0, method="trust-constr", jac=grad, hess=h,
                        options={"gtol": 1e-8, "maxiter": 200},
-                       callback=lambda x, state: errs.append(np.abs(x - 1).max()))
+                       callback=lambda x, state, errs=errs: errs.append(np.abs(x - 1).max()))
         dt = time.perf_counter() - t
         log(f"trust-constr, {name}: {dt:.2f} s, {res.nit} iterations, {res.nhev} Hessians, "
             f"f = {res.fun:.2e}, max |x - 1| = {np.abs(res.x - 1).max():.1e} ({res.message})")
