@@ -1,0 +1,90 @@
+"""The compressed evaluation's fast paths (issue 17, evaluation speed): the decompression
+gather in any memory order, and the VJP of indexing scattering into a zero view."""
+
+import numpy as np
+import pytest
+
+import funcad as fad
+from funcad.numpy import _indexing
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosen_hessian(x):
+    """The closed-form tridiagonal Hessian, dense."""
+    n = len(x)
+    d = np.zeros(n)
+    d[:-1] += 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    d[1:] += 200
+    off = -400 * x[:-1]
+    return np.diag(d) + np.diag(off, 1) + np.diag(off, -1)
+
+
+def test_gather_reads_c_fortran_and_strided_products_alike():
+    f = lambda x: x[1:] * x[:-1] + np.sin(x[2:].sum())      # noqa: E731
+    jac = fad.sparse_jacobian(f, format="coo")
+    x = np.linspace(0.1, 1.0, 9)
+    prep = jac.prepare(x)
+    m, n = prep.pattern.shape
+    k, w = prep.coloring.ncolors, (m if prep.coloring.kind == "column" else n)
+    b = np.random.default_rng(0).standard_normal((k, w))
+    want = b[prep.read_cols, prep.read_rows]
+    for arr in (b, np.asfortranarray(b), np.repeat(b, 2, axis=1)[:, ::2]):
+        got = prep.gather(arr)
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(jac(x)[2], fad.jacobian(f)(x)[prep.rows, prep.pattern.cols],
+                               rtol=1e-14)
+
+
+def test_sparse_hessian_through_the_zero_view_matches_the_closed_form(monkeypatch):
+    """n above the zero view's threshold: the VJP of x[1:], x[:-1] under vmap takes the
+    one-element zero base, and the Hessian is still exact."""
+    hits = []
+    real = _indexing._zero_fill
+    monkeypatch.setattr(_indexing, "_zero_fill", lambda b: hits.append(real(b)) or hits[-1])
+    n = _indexing._ZERO_VIEW_MIN + 3
+    x = np.random.default_rng(1).uniform(-1.5, 1.5, n)
+    H = fad.sparse_hessian(rosen, format="coo")
+    rows, cols, vals = H(x)
+    assert any(hits)
+    band = rosen_hessian(x[:7])                   # the band is local: check a window ...
+    sel = (rows < 6) & (cols < 6)
+    np.testing.assert_allclose(vals[sel], band[rows[sel], cols[sel]], rtol=1e-13)
+    ref = np.zeros(len(vals))                     # ... and every entry by its formula
+    d = np.zeros(n)
+    d[:-1] += 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    d[1:] += 200
+    diag = rows == cols
+    ref[diag] = d[rows[diag]]
+    ref[~diag] = -400 * x[np.minimum(rows, cols)[~diag]]
+    np.testing.assert_allclose(vals, ref, rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("basic", [True, False])
+def test_index_add_into_a_zero_view_equals_the_copy_path(basic):
+    shape = (4, 5)
+    upd = np.arange(1.0, 7.0).reshape(2, 3)
+    if basic:
+        tree, arrs = (slice(1, 3), slice(0, 3)), ()
+    else:          # duplicate rows: the updates add up
+        tree, arrs = (_indexing._SLOT, slice(0, 3)), (np.array([1, 1]),)
+    view = _indexing._zeros_view(shape, np.float64)
+    assert not view.flags.writeable and _indexing._zero_fill(view)
+    got = _indexing.index_add_p.impl(view, upd, *arrs, tree=tree)
+    want = _indexing.index_add_p.impl(np.zeros(shape), upd, *arrs, tree=tree)
+    assert got.flags.writeable and got.shape == shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_only_a_read_only_positive_zero_broadcast_counts_as_zeros():
+    z = _indexing._zero_fill
+    assert not z(np.zeros((3, 4)))                                   # writeable: the copy
+    assert not z(np.broadcast_to(np.float64(1.0), (3, 4)))           # not zero
+    neg = np.broadcast_to(np.float64(-0.0), (3, 4))
+    assert not z(neg)                                                 # -0.0 keeps its sign
+    out = _indexing.index_add_p.impl(neg, np.zeros((1, 4)), tree=(slice(0, 1),))
+    assert np.signbit(out[2, 0]) and not np.signbit(out[0, 0])        # -0 + +0 = +0
+    assert not z(np.broadcast_to(np.complex128(0), (3,)))             # complex: copy path
+    assert z(np.broadcast_to(np.float32(0), (2, 2)))
