@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
+from _common import QUICK, best_of, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
 
 import numpy as np  # noqa: E402
 
@@ -60,15 +60,6 @@ def brusselator(n, a=0.02):
 def initial(n):
     x = np.arange(1, n + 1) / (n + 1)
     return np.stack([1.0 + np.sin(2 * np.pi * x), np.full(n, 3.0)], axis=1).ravel()
-
-
-def best_of(fn, k=3):
-    best = float("inf")
-    for _ in range(k):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():

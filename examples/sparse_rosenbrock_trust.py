@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
+from _common import QUICK, best_of, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
 
 import numpy as np  # noqa: E402
 
@@ -43,15 +43,6 @@ except ImportError:
 
 def rosen(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-
-
-def best_of(fn, k=3):
-    best = float("inf")
-    for _ in range(k):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():
