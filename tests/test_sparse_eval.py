@@ -78,3 +78,36 @@ def test_only_a_read_only_positive_zero_broadcast_counts_as_zeros():
     assert np.signbit(out[2, 0]) and not np.signbit(out[0, 0])        # -0 + +0 = +0
     assert not z(np.broadcast_to(np.complex128(0), (3,)))             # complex: copy path
     assert z(np.broadcast_to(np.float32(0), (2, 2)))
+
+
+@pytest.mark.parametrize("pad_width", [1, (1, 2), ((1, 0), (0, 2)), ((2, 1),), 0])
+@pytest.mark.parametrize("cv", [0, 1.5])
+def test_constant_pad_writes_a_slice_instead_of_gathering(monkeypatch, pad_width, cv):
+    """np.pad(x, w, constant_values=c) on traced values (the stencil's boundary): no label
+    gather; values, tangents (batched too), cotangents and the dtype as before."""
+    from funcad.numpy import _rearranging
+
+    def no_labels(*a, **k):
+        raise AssertionError("constant pad gathered through labels")
+    monkeypatch.setattr(_rearranging, "_labels_with_fill", no_labels)
+    x = np.arange(6.0).reshape(2, 3)
+    f = lambda y: np.pad(y, pad_width, constant_values=cv)       # noqa: E731
+    out, t = fad.jvp(f, (x,), (np.ones_like(x),))
+    np.testing.assert_array_equal(out, np.pad(x, pad_width, constant_values=cv))
+    np.testing.assert_array_equal(t, np.pad(np.ones_like(x), pad_width))
+    seeds = np.random.default_rng(2).standard_normal((4, 2, 3))
+    tb = fad.vmap(lambda s: fad.jvp(f, (x,), (s,))[1])(seeds)
+    np.testing.assert_array_equal(tb, np.stack([np.pad(s, pad_width) for s in seeds]))
+    g = fad.grad(lambda y: np.sum(np.pad(y, pad_width, constant_values=cv) ** 3))(x)
+    np.testing.assert_allclose(g, 3 * x ** 2)
+    x32 = x.astype(np.float32)
+    assert fad.jvp(f, (x32,), (x32,))[1].dtype == np.float32
+
+
+def test_constant_pad_keeps_the_stencil_pattern():
+    def lap(u):
+        p = np.pad(u.reshape(4, 4), 1)
+        return (p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]).ravel()
+    pat = fad.jacobian_sparsity(lap)(np.ones(16))
+    dense = fad.jacobian(lap)(np.ones(16)) != 0
+    np.testing.assert_array_equal(pat.toarray(), dense)
