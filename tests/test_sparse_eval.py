@@ -111,3 +111,20 @@ def test_constant_pad_keeps_the_stencil_pattern():
     pat = fad.jacobian_sparsity(lap)(np.ones(16))
     dense = fad.jacobian(lap)(np.ones(16)) != 0
     np.testing.assert_array_equal(pat.toarray(), dense)
+
+
+def test_sparse_jacobian_of_a_scatter_inside_jit():
+    """Detection inside jit: an index_set/index_add (x.at[...].set, np.pad) whose operand
+    jit is recording runs the primitive on the recorded value, not NumPy on a tracer."""
+    import funcad.numpy as fnp
+
+    def f(x):
+        y = fnp.at(fnp.zeros(len(x) + 2))[1:-1].set(x * x)
+        return y[1:] * y[:-1] + np.pad(x, 1)[1:]
+    x = np.linspace(0.1, 1.0, 6)
+    jac = fad.sparse_jacobian(f, format="coo")
+    rows, cols, vals = jac(x)
+    np.testing.assert_allclose(vals, fad.jacobian(f)(x)[rows, cols], rtol=1e-14)
+    inside = fad.jit(lambda v: fad.sparse_jacobian(f, format="coo")(v)[2])
+    np.testing.assert_allclose(inside(x), vals, rtol=1e-14)
+    np.testing.assert_allclose(inside(x + 1.0), jac(x + 1.0)[2], rtol=1e-14)
