@@ -32,6 +32,16 @@ def log(msg: str) -> None:
     print(f"[{time.perf_counter() - _T0:6.1f}s] {msg}", flush=True)
 
 
+def best_of(fn, k: int = 3) -> float:
+    """The shortest of ``k`` timed calls of ``fn()``, in seconds."""
+    best = float("inf")
+    for _ in range(k):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def pyplot():
     """matplotlib.pyplot with the non-interactive Agg backend, or None if not installed."""
     try:

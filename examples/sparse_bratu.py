@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
+from _common import QUICK, best_of, log, pyplot, save  # noqa: E402  (first: sets BLAS threads)
 
 import numpy as np  # noqa: E402
 
@@ -44,15 +44,6 @@ def bratu(n, lam=6.0):
         lap = (p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4.0 * g) / h2
         return (lap + lam * np.exp(g)).ravel()
     return residual
-
-
-def best_of(fn, k=3):
-    best = float("inf")
-    for _ in range(k):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main():

@@ -132,9 +132,10 @@ def hessian_sparsity(f: Callable, *, local: bool = False) -> Callable[..., Spars
 # compressed evaluation
 # ---------------------------------------------------------------------------
 
-def _as_result(pattern: SparsityPattern, vals: np.ndarray, fmt: str):
+def _as_result(prep, vals: np.ndarray, fmt: str):
+    pattern = prep.pattern
     if fmt == "coo" or fmt == "auto" and not _have_scipy():
-        return pattern.rows, pattern.cols, vals
+        return prep.rows, pattern.cols, vals
     if isinstance(vals, Tracer):     # inside jit, grad, vmap ...: values a SciPy matrix cannot hold
         raise TypeError(
             "sparse_jacobian/sparse_hessian inside a transform (jit, grad, vmap): a "
@@ -182,7 +183,28 @@ class _Prepared:
     def __init__(self, pattern, coloring, read_rows, read_cols):
         self.pattern, self.coloring = pattern, coloring
         self.read_rows, self.read_cols = read_rows, read_cols
+        self.rows = pattern.rows                 # computed once, not per call
         self.seeds: dict = {}                    # dtype -> the colour seeds (k, n or m)
+        self._flat: dict = {}                    # (k, width, C order?) -> flat gather indices
+
+    def gather(self, b):
+        """``b[read_cols, read_rows]``: the compressed products' entries in pattern order.
+
+        A plain array is read with one ``np.take`` of precomputed flat indices (in its own
+        memory order, C or Fortran, so it is not copied first); a traced one (inside jit,
+        grad, ...) with funcad indexing.
+        """
+        if type(b) is np.ndarray and b.ndim == 2:
+            k, w = b.shape
+            if b.flags.c_contiguous or b.flags.f_contiguous:
+                c = bool(b.flags.c_contiguous)
+                idx = self._flat.get((k, w, c))
+                if idx is None:
+                    idx = (self.read_cols * w + self.read_rows if c
+                           else self.read_rows * k + self.read_cols).astype(np.intp)
+                    self._flat[(k, w, c)] = idx
+                return np.take(b.ravel(order="C" if c else "F"), idx)
+        return b[self.read_cols, self.read_rows]     # funcad indexing: traced values too
 
     def seed(self, dtype) -> np.ndarray:
         s = self.seeds.get(dtype)
@@ -297,17 +319,17 @@ class _SparseDerivative:
         if self.hessian:
             g = grad(fun)
             b = vmap(lambda s: jvp(g, (flat,), (s,))[1])(prep.seed(flat.dtype))   # H s_c
-            return b[prep.read_cols, prep.read_rows]
+            return prep.gather(b)
         if col.kind == "column":
             b = vmap(lambda s: jvp(fun, (flat,), (s,))[1])(prep.seed(flat.dtype))  # J s_c
         else:
             out, pull = vjp(fun, flat)
             b = vmap(lambda s: pull(s)[0])(prep.seed(np.result_type(out)))       # s_c J
-        return b[prep.read_cols, prep.read_rows]     # funcad indexing: traced values too
+        return prep.gather(b)
 
     def __call__(self, *args):
         prep = self.prepare(*args)
-        return _as_result(prep.pattern, self._values(prep, args), self.format)
+        return _as_result(prep, self._values(prep, args), self.format)
 
     def _check(self, prep, args, name):
         """A user's pattern must hold every nonzero: compare one random product with the

@@ -115,6 +115,7 @@ class SparsityTrace(Trace):
         for a in args:
             if type(a) is SparsityTracer and a._trace is self:
                 vals.append(a.val)
+                lower = lower or isinstance(a.val, Tracer)     # a value jit is recording
                 # local: an integer operand with no derivative (an index) is taken as it is
                 const = self.local and not a.sets.nnz and dtype_of(a.val).kind in "iub"
                 sets.append(None if const else a.sets)

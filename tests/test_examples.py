@@ -43,6 +43,8 @@ EXAMPLE_NEEDS = {
     "bayesian_optimization.py": ["scipy"],
     "sparse_bratu.py": ["scipy"],
     "stiff_robertson.py": ["scipy"],
+    "sparse_reaction_diffusion.py": ["scipy"],
+    "sparse_rosenbrock_trust.py": ["scipy"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
@@ -231,3 +233,25 @@ def test_bayesian_optimization_finds_the_global_minimum(tmp_path):
     out = _full_run("bayesian_optimization.py", tmp_path)
     best, true_min = _numbers(r"evaluations: f\(\S+\) = (\S+); .* = (\S+)\n", out)
     assert best - true_min < 0.05, out
+
+
+def test_sparse_reaction_diffusion_full_run(tmp_path):
+    """10^4 states, BDF with the funcad Jacobian and with SciPy's grouped finite differences:
+    both solves succeed, agree, and the funcad Jacobian is faster than the differences."""
+    out = _full_run("sparse_reaction_diffusion.py", tmp_path)
+    (states, colours) = _numbers(r"(\d+) states: Jacobian pattern with \d+ entries, (\d+) colours",
+                                 out)
+    assert states == 10_000 and colours <= 6, out
+    (diff,) = _numbers(r"differ by at most (\S+)\n", out)
+    assert diff < 1e-6, out
+    sparse, fd = _numbers(r"sparse funcad (\S+) ms .* sparsity\) (\S+) ms", out)
+    assert sparse < fd, out
+
+
+def test_sparse_rosenbrock_trust_full_run_converges(tmp_path):
+    """n = 10^5: trust-constr with the 3-colour sparse Hessian reaches x = 1."""
+    out = _full_run("sparse_rosenbrock_trust.py", tmp_path)
+    (n, colours) = _numbers(r"n = (\d+): Hessian pattern with \d+ entries, (\d+) colours", out)
+    assert n == 100_000 and colours == 3, out
+    errs = [float(e) for e in re.findall(r"max \|x - 1\| = (\S+) \(", out)]
+    assert len(errs) == 2 and max(errs) < 1e-6, out

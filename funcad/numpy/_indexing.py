@@ -14,6 +14,8 @@ sequence (like ``np.multiply.at``) as rounds of unique-index sets.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, full_lower, sparse_rules,
@@ -117,9 +119,36 @@ def _result_dtype(base, upd):
     return np.result_type(base, upd)
 
 
+def _zero_fill(base) -> bool:
+    """Is ``base`` one zero broadcast to its shape (``_add_into_zeros``'s base)? Then the
+    output starts from ``np.zeros`` instead of a copy of the broadcast view."""
+    if (type(base) is not np.ndarray or base.flags.writeable or base.dtype.kind not in "iuf"
+            or any(base.strides)):
+        return False
+    v = base.flat[0] if base.size else 1
+    return not v and not np.signbit(v)          # +0 only: -0.0 + 0.0 is +0.0, not -0.0
+
+
+_ZERO_VIEW_MIN = 1 << 14     # elements: below this the old copy path is as fast
+
+
+def _zeros_view(shape, dt):
+    """A read-only array of zeros of ``shape`` that holds one element (all strides 0)."""
+    z = np.ndarray(shape, dt, np.zeros((), dt), 0, (0,) * len(shape))
+    z.flags.writeable = False
+    return z
+
+
 def _index_add_impl(base, upd, *arrs, tree):
-    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     idx = _build(tree, arrs)
+    if _zero_fill(base):
+        out = np.zeros(base.shape, _result_dtype(base, upd))
+        if arrs:
+            np.add.at(out, idx, upd)
+        else:                 # a basic index selects each entry once: a plain write
+            out[idx] = upd
+        return out
+    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     if arrs:
         np.add.at(out, idx, upd)
     else:
@@ -172,7 +201,10 @@ def _add_into_zeros(shape, upd, arrs, tree):
         out = np.zeros(shape, dt)
         out[tree] = upd
         return out
-    return index_add_p(np.zeros(shape, dt), upd, *arrs, tree=tree)
+    # one zero broadcast (no memory): the impl starts from np.zeros, batched or not
+    big = math.prod(shape) >= _ZERO_VIEW_MIN      # small: np.zeros and a copy cost less
+    return index_add_p(_zeros_view(shape, dt) if big else np.zeros(shape, dt), upd, *arrs,
+                       tree=tree)
 
 
 def _getitem_vjp(j, g, _ans, x, *arrs, tree):

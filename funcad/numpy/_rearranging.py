@@ -15,7 +15,7 @@ from ..extend import Tracer, full_lower
 from . import _reductions
 from ._base import dtype_of, export, implements, is_traced, shape_of
 from ._elementwise import where
-from ._indexing import getitem
+from ._indexing import getitem, index_set_p
 from ._shape import concatenate, reshape, transpose
 
 __all__ = ["rearrange"]
@@ -309,6 +309,25 @@ def triu(m, k=0):
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
+def _pad_constant(a, pad_width, cv):
+    """``np.pad(a, pad_width, constant_values=cv)`` for a constant scalar ``cv``: the filled
+    array with ``a`` written into its interior (a slice, where the general path gathers
+    through labels). ``None`` for a ``pad_width`` it does not read as (before, after) pairs."""
+    if np.iscomplexobj(cv) and np.dtype(dtype_of(a)).kind != "c":
+        return None                     # the general path promotes to complex, as before
+    shp = tuple(shape_of(a))
+    try:
+        w = np.broadcast_to(np.asarray(pad_width), (len(shp), 2))
+    except ValueError:
+        return None
+    if w.dtype.kind not in "iu" or (w < 0).any():
+        return None
+    w = w.tolist()
+    base = np.full(tuple(b + n + e for (b, e), n in zip(w, shp)), cv, dtype_of(a))
+    inner = tuple(slice(b, b + n) for (b, _), n in zip(w, shp))
+    return index_set_p(base, a, tree=inner)
+
+
 @implements(np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     """Differentiable ``np.pad`` for the linear modes.
@@ -337,6 +356,10 @@ def pad(array, pad_width, mode="constant", **kwargs):
         return rearrange(np.pad, array, pad_width, mode)
     if mode in ("constant", "empty"):
         cv = kwargs.get("constant_values", 0) if mode == "constant" else 0
+        if not isinstance(cv, Tracer) and np.ndim(cv) == 0:
+            out = _pad_constant(array, pad_width, cv)
+            if out is not None:
+                return out
         labels = _labels_with_fill(np.pad, array, pad_width, "constant", constant_values=-1)
         if isinstance(cv, Tracer) or np.ndim(cv) == 0:
             return _gather_or_fill(array, labels, cv)
