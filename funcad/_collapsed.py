@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from ._batching import vmap_flat
-from ._core import Primitive, Trace, Tracer, new_trace, ops
+from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._taylor import taylor_fallback
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
@@ -27,8 +27,8 @@ from .errors import NoRuleError
 __all__ = ["collapsed_second_order"]
 
 
-class CollapsedTracer(Tracer):
-    __slots__ = ("primal", "t1", "s2")   # t1: (R, *shape) per direction (None: zero); s2: sum
+class CollapsedTracer(PrimalTracer):
+    __slots__ = ("t1", "s2")   # t1: (R, *shape) per direction (None: zero); s2: sum
 
     def __init__(self, trace, primal, t1, s2):
         self._trace = trace
@@ -36,19 +36,8 @@ class CollapsedTracer(Tracer):
         self.t1 = t1
         self.s2 = s2
 
-    @property
-    def shape(self) -> tuple:
-        return shape_of(self.primal)
-
-    @property
-    def dtype(self):
-        return dtype_of(self.primal)
-
     def _become(self, other):
         self.primal, self.t1, self.s2 = other.primal, other.t1, other.s2
-
-    def _concrete(self):
-        return self.primal
 
 
 class CollapsedTrace(Trace):

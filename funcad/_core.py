@@ -33,7 +33,7 @@ from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex, i
 from .errors import (ConcretizationError, EscapedTracerError, TracerArrayConversionError,
                      UnsupportedFunctionError)
 
-__all__ = ["Primitive", "Rules", "bind", "Trace", "Tracer", "new_trace", "ops", "ufunc_table",
+__all__ = ["Primitive", "Rules", "bind", "Trace", "Tracer", "PrimalTracer", "new_trace", "ops", "ufunc_table",
            "function_table", "unsupported_table", "primitives", "full_lower", "conversion_site"]
 
 
@@ -386,6 +386,27 @@ class Tracer(ArrayProtocols):
             self._no_buffer(f"x.view({dtype!r})", ConcretizationError)
         return make_view(self, ViewOp(lambda b: ops.copy(b), lambda b, v: v))
 
+
+
+class PrimalTracer(Tracer):
+    """A tracer whose payload starts with the value one level down, ``primal`` (forward
+    mode's dual numbers, Taylor series, collapsed Taylor mode): shape, dtype and the
+    concrete value are the primal's."""
+
+    __slots__ = ("primal",)
+
+    @property
+    def shape(self) -> tuple:
+        p = self.primal
+        return p.shape if type(p) is np.ndarray else shape_of(p)
+
+    @property
+    def dtype(self):
+        p = self.primal
+        return p.dtype if type(p) is np.ndarray else dtype_of(p)
+
+    def _concrete(self):
+        return self.primal
 
 
 def _trace_name(x):

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ._args import split_outputs
-from ._core import Primitive, Trace, Tracer, new_trace, ops
+from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._rules import Linearity, RuleView
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
@@ -27,30 +27,17 @@ jvp_rules = RuleView("jvp")
 linear_in = RuleView("linear")
 
 
-class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+class JVPTracer(PrimalTracer):
+    __slots__ = ("tangent",)
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
 
-    @property
-    def shape(self) -> tuple:
-        p = self.primal
-        return p.shape if type(p) is np.ndarray else shape_of(p)
-
-    @property
-    def dtype(self):
-        p = self.primal
-        return p.dtype if type(p) is np.ndarray else dtype_of(p)
-
     def _become(self, other):
         self.primal = other.primal
         self.tangent = other.tangent
-
-    def _concrete(self):
-        return self.primal
 
     def __repr__(self):
         return f"JVPTracer(level={self._trace.level}, primal={self.primal!r})"

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ._args import split_outputs
-from ._core import Primitive, Trace, Tracer, new_trace, ops
+from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -35,30 +35,17 @@ __all__ = ["TaylorTrace", "TaylorTracer", "deftaylor", "taylor_fallback", "jet_f
            "zeros_like_value"]
 
 
-class TaylorTracer(Tracer):
-    __slots__ = ("primal", "terms")
+class TaylorTracer(PrimalTracer):
+    __slots__ = ("terms",)
 
     def __init__(self, trace, primal, terms):
         self._trace = trace
         self.primal = primal
         self.terms = terms
 
-    @property
-    def shape(self) -> tuple:
-        p = self.primal
-        return p.shape if type(p) is np.ndarray else shape_of(p)
-
-    @property
-    def dtype(self):
-        p = self.primal
-        return p.dtype if type(p) is np.ndarray else dtype_of(p)
-
     def _become(self, other):
         self.primal = other.primal
         self.terms = other.terms
-
-    def _concrete(self):
-        return self.primal
 
     def __repr__(self):
         return f"TaylorTracer(level={self._trace.level}, order={len(self.terms)}, " \
