@@ -419,3 +419,17 @@ def test_sparse_jacobian_inside_jit_and_grad():
                                rtol=1e-6)
     with pytest.raises(TypeError, match="format='coo'"):
         fad.jit(lambda x: fad.sparse_jacobian(f, format="scipy")(x))(x)
+
+
+def test_a_local_pattern_is_detected_again_when_a_later_input_takes_another_branch():
+    def branchy(x):
+        if x[0] > 0:
+            return x * x                      # diagonal
+        return x * x[::-1]                    # anti-diagonal as well
+
+    J = fad.sparse_jacobian(branchy, local=True, format="coo")
+    for x in (np.array([1.0, 2.0, 3.0]), np.array([-1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])):
+        rows, cols, vals = J(x)
+        dense = np.zeros((3, 3))
+        np.add.at(dense, (rows, cols), vals)
+        np.testing.assert_allclose(dense, fad.jacfwd(branchy)(x), rtol=1e-13)
