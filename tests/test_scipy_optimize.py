@@ -286,8 +286,11 @@ def test_minimize_in_values_the_objective_closes_over():
                            options={"gtol": 1e-13}).x
 
     theta = np.array([0.5, -1.0, 0.25])
+    # the implicit derivative is exact at the minimiser BFGS returns, which it finds to
+    # ~1e-9 here; the BLAS kernel changes the last digits of its iterates (an older OpenBLAS
+    # kernel moved this Jacobian by 5e-10 relative)
     np.testing.assert_allclose(fad.jacfwd(x_of)(theta), 2 * fad.jacfwd(argmin)(2 * theta),
-                               rtol=1e-10)
+                               rtol=1e-7)
 
 
 # ---------------------------------------------------------------------------
