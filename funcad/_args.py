@@ -13,6 +13,7 @@ import numpy as np
 
 from . import tree as _tree
 from ._core import Tracer, ops
+from ._arrays import as_array, is_foreign, zeros
 from ._util import dtype_of, is_complex, is_inexact, shape_of, short_repr, user_site_of
 from .errors import ConcretizationError
 
@@ -39,7 +40,7 @@ def _norm_argnums(argnums, nargs: int, where: str):
 
 def _as_diff_leaf(x, what: str, holomorphic: bool = False, allow_int: bool = False):
     """Check a leaf we differentiate with respect to; return it as an array (never mutated)."""
-    if isinstance(x, Tracer):
+    if isinstance(x, Tracer) or is_foreign(x):
         dt = x.dtype
     else:
         if isinstance(x, (list, tuple)):
@@ -103,8 +104,8 @@ def _article(word: str) -> str:
 
 def _not_an_array(x) -> bool:
     """True for a leaf NumPy cannot read as numbers (a string, an arbitrary object)."""
-    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)):
-        return False
+    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or is_foreign(x):
+        return x.dtype.kind in "OUSV" if is_foreign(x) else False
     try:
         return np.asarray(x).dtype.kind in "OUSV"
     except Exception:  # noqa: BLE001 - an object NumPy cannot convert is not an array
@@ -116,7 +117,8 @@ def _diff_inputs(args, nums, where, holomorphic=False, fun=None):
     flat, in_tree = _tree.flatten(diff)
     kinds = "c" if holomorphic else "fc"
     for x in flat:
-        if not ((type(x) is np.ndarray or isinstance(x, Tracer)) and x.dtype.kind in kinds):
+        if not ((type(x) is np.ndarray or isinstance(x, Tracer) or is_foreign(x))
+                and x.dtype.kind in kinds):
             break
     else:
         return flat, in_tree          # float arrays: nothing to convert or to name
@@ -157,9 +159,15 @@ def _one(dt):
     return o.copy()
 
 
+def seed_one(out, dt):
+    """The cotangent 1 that starts a gradient: of ``out``'s array type (a CuPy output needs a
+    CuPy seed; CuPy refuses NumPy operands), else a fresh NumPy 0-d one."""
+    return np.ones_like(out, dtype=dt) if is_foreign(out) else _one(dt)
+
+
 def _zeros_for(p):
     """Zeros shaped and typed like ``p`` (a value or a ShapeDtype)."""
-    return np.zeros(shape_of(p), dtype_of(p))
+    return zeros(shape_of(p), dtype_of(p), like=p)
 
 
 def _fit(ct, primal):
@@ -169,7 +177,7 @@ def _fit(ct, primal):
         return _zeros_for(primal)
     pd = dtype_of(primal)
     if not isinstance(ct, Tracer):
-        ct = np.asarray(ct)
+        ct = as_array(ct)
         if ct.dtype != pd and is_inexact(pd):
             if is_complex(ct.dtype) and not is_complex(pd):
                 ct = ct.real
@@ -334,7 +342,7 @@ def _check_tangents(primals_flat, tangents_flat, p_tree, t_tree, where):
     out = []
     for k, (p, t) in enumerate(zip(primals_flat, tangents_flat)):
         if not isinstance(t, Tracer):
-            t = np.asarray(t)
+            t = as_array(t)
         if shape_of(t) != shape_of(p):
             raise ValueError(f"{where}: tangent {k} has shape {shape_of(t)} but its primal has "
                              f"shape {shape_of(p)}; tangents must match the primals' shapes")
@@ -393,7 +401,8 @@ class StaticSplit:
         self.traced = any(isinstance(x, Tracer) for x in self.leaves)
         for i in self.dyn_idx:
             for x in _tree.leaves(args[i]):
-                if not isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex)):
+                if not (isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex))
+                        or is_foreign(x)):
                     raise TypeError(
                         f"{where} '{fun_name(fun)}': argument {i} is not an array (a "
                         f"{type(x).__name__}: {short_repr(x)}); pass static arguments with "

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._core import Primitive, Trace, Tracer, conversion_site, new_trace, ops
 from ._rules import RuleView
+from ._arrays import as_array
 from ._util import _SCALAR_TYPES, dtype_of, shape_of
 from .errors import BatchingError
 
@@ -246,7 +247,7 @@ def unbatch(x, trace, size: int):
         return x.val
     if x is None:
         return None
-    x = x if isinstance(x, Tracer) else np.asarray(x)
+    x = x if isinstance(x, Tracer) else as_array(x)
     return ops.broadcast_to(x, (size,) + tuple(shape_of(x)))
 
 

@@ -37,6 +37,7 @@ __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies"]
 # ---------------------------------------------------------------------------
 
 name_p = Primitive("checkpoint_name", lambda x, *, name: x)
+name_p.declare_lazy()      # (Dask / CuPy: see extend.deflazy)
 defjvp(name_p, lambda t, ans, x, *, name: t)
 defvjp(name_p, lambda g, _ans, x, *, name: g, keep=False)
 defbatch(name_p, lambda vals, dims, *, name: name_p(vals[0], name=name))
@@ -184,6 +185,7 @@ def saved_version(prim: Primitive) -> Primitive:
         return p
     p = Primitive(f"{prim.name}[saved]", lambda saved, *args, **params: saved,
                   multiple_results=prim.multiple_results)
+    p.declare_lazy()          # returns the saved value
     jrule = prim.rules.jvp
     if jrule is not None:
         defjvp_full(p, lambda ps, ts, ans, **kw: jrule(ps[1:], ts[1:], ans, **kw))
@@ -250,6 +252,7 @@ def _ckpt_impl(*args, call):
 
 
 checkpoint_p = Primitive("checkpoint", _ckpt_impl, multiple_results=True)
+checkpoint_p.declare_lazy()   # the impl runs the function: its own primitives decide
 
 
 def _ckpt_jvp(primals, tangents, ans, *, call):

@@ -21,6 +21,7 @@ import numpy as np
 from ._batching import vmap_flat
 from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._taylor import taylor_fallback
+from ._arrays import zeros
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -225,7 +226,7 @@ def _linear_batched(prim, primals, t1s, params):
             vals.append(t)
             dims.append(0)
         elif lin.joint and (lin.operands is None or i in lin.operands):   # a zero coefficient
-            vals.append(np.zeros(shape_of(p), dtype_of(p)))
+            vals.append(zeros(shape_of(p), dtype_of(p), like=p))
             dims.append(None)
         else:
             vals.append(p)
@@ -278,6 +279,6 @@ def collapsed_second_order(fun_flat: Callable, x, directions, weights=None):
     if isinstance(y, Tracer) and y._trace is trace:
         s2 = y.s2
         val = y.primal
-        out = np.zeros(shape_of(val), dtype_of(val)) if s2 is None else 2.0 * s2
+        out = zeros(shape_of(val), dtype_of(val), like=val) if s2 is None else 2.0 * s2
         return val, out
-    return y, np.zeros(shape_of(y), dtype_of(y))
+    return y, zeros(shape_of(y), dtype_of(y), like=y)

@@ -25,6 +25,7 @@ import numpy as np
 from ._protocols import (ArrayProtocols, _array_function_error, _is_scipy_special,
                          _load_scipy_rules, conversion_site, full_lower, function_table, ops,
                          ufunc_table, unsupported_table)
+from ._arrays import eager_on_foreign, lazy_on_foreign
 from ._rules import Rules, primitives
 from ._util import ShapeDtype, dtype_of, shape_of
 from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex, is_view_index,
@@ -50,16 +51,33 @@ class Primitive:
     pass its result through as a constant.
     """
 
-    __slots__ = ("name", "impl", "multiple_results", "nondiff", "rules", "__weakref__")
+    __slots__ = ("name", "impl", "_impl", "multiple_results", "nondiff", "rules",
+                 "__weakref__")
 
     def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False,
                  nondiff: bool = False):
         self.name = name
+        self.rules = Rules()
         self.impl = impl
         self.multiple_results = multiple_results
         self.nondiff = nondiff
-        self.rules = Rules()
         primitives[name] = self
+
+    def __setattr__(self, name, value):
+        # ``impl`` is what the interpreters call: the NumPy implementation (``_impl``)
+        # wrapped for arrays of other libraries. Unless the primitive is declared to run on
+        # Dask and CuPy arrays as they are (``rules.lazy``, ``extend.deflazy``), such
+        # operands are converted to NumPy first and the result back (``_arrays.py``).
+        if name == "impl":
+            object.__setattr__(self, "_impl", value)
+            lazy = getattr(getattr(self, "rules", None), "lazy", False)
+            value = (lazy_on_foreign if lazy else eager_on_foreign)(self, value)
+        object.__setattr__(self, name, value)
+
+    def declare_lazy(self) -> None:
+        """Run the impl on Dask and CuPy arrays as they are (``extend.deflazy``)."""
+        self.rules.lazy = True
+        self.impl = self._impl
 
     def __call__(self, *args, **params):
         top = None     # the highest trace among the operands; none: straight to NumPy
@@ -181,6 +199,7 @@ class Tracer(ArrayProtocols):
 
     __slots__ = ("_trace", "_vbase", "_views", "__weakref__")    # views: see link
     __array_priority__ = 1000
+    _funcad_value = True        # a tracer is not an array of another library (is_foreign)
 
     def _concrete(self):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -94,6 +94,7 @@ def _read_above() -> bool:
 
 
 custom_vjp_p = _ChainPrimitive("custom_vjp_call", _cvjp_impl, multiple_results=True)
+custom_vjp_p.declare_lazy()   # the impl runs the function: its own primitives decide
 
 
 def _cvjp_jvp(primals, tangents, ans, *, call):

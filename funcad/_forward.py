@@ -16,6 +16,7 @@ import numpy as np
 from ._args import split_outputs
 from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._rules import Linearity, RuleView
+from ._arrays import zeros
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -48,7 +49,7 @@ class JVPTrace(Trace):
     kind = "jvp"
 
     def pure(self, x):
-        return JVPTracer(self, x, np.zeros(shape_of(x), dtype_of(x)))
+        return JVPTracer(self, x, zeros(shape_of(x), dtype_of(x), like=x))
 
     def process(self, prim, args, params):
         primals = []
@@ -135,7 +136,7 @@ def def_linear_jvp(prim: Primitive) -> None:
     def rule(primals, tangents, ans, **params):
         if all(t is None for t in tangents):
             return None
-        ts = [np.zeros(shape_of(p), dtype_of(p)) if t is None else t
+        ts = [zeros(shape_of(p), dtype_of(p), like=p) if t is None else t
               for p, t in zip(primals, tangents)]
         return prim(*ts, **params)
 

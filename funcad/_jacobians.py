@@ -21,6 +21,7 @@ from ._jacobian_trace import JacobianTrace
 from ._onehot import OneHotRows, densify, use_sparse
 from ._onehot import basis as one_hot_basis
 from ._reverse import vjp_flat
+from ._arrays import as_array, zeros
 from ._util import dtype_of, is_complex, is_inexact, shape_of
 from .numpy import concatenate, reshape
 
@@ -103,11 +104,11 @@ def _assemble_fwd_plain(tangents, outs, in_leaves, out_tree, in_tree, single_in)
         os_ = tuple(shape_of(o))
         p = math.prod(os_)
         if t is None:
-            m = np.zeros((p, total), dtype_of(o))
+            m = zeros((p, total), dtype_of(o), like=o)
         elif type(t) is OneHotRows:
             m = densify(t, transposed=True).reshape(p, total)
         else:
-            m = np.asarray(t).reshape(total, p).T
+            m = as_array(t).reshape(total, p).T
         per_in, start = [], 0
         for x, n in zip(in_leaves, sizes):
             per_in.append(m[:, start:start + n].reshape(os_ + tuple(shape_of(x))))
@@ -167,7 +168,7 @@ def _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size):
         j = _assemble_fwd_plain(chunks[0], outs, flat, ff.out_tree, in_tree, single)
     else:
         chunks = [[densify(v) if v is not None else
-                   np.zeros((k,) + tuple(shape_of(p)), dtype_of(p))
+                   zeros((k,) + tuple(shape_of(p)), dtype_of(p), like=p)
                    for v, p in zip(c, outs)] for c in chunks]
         j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
     return (j, _unwrap_aux(ff.aux, None)) if has_aux else j

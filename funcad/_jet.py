@@ -11,6 +11,7 @@ import numpy as np
 from . import tree as _tree
 from ._collapsed import collapsed_second_order
 from ._taylor import jet_flat
+from ._arrays import zeros
 from ._util import dtype_of, shape_of
 from ._vmap import vmap
 from .numpy import stack
@@ -78,7 +79,7 @@ def jet(fun: Callable, primals: Sequence[Any], series: Sequence[Sequence[Any]]):
     series_out = []
     for o, t in zip(outs, terms):
         series_out.append([
-            np.zeros(shape_of(o), dtype_of(o)) if t is None or t[k] is None
+            zeros(shape_of(o), dtype_of(o), like=o) if t is None or t[k] is None
             else t[k] * float(math.factorial(k + 1)) for k in range(K)])
     otd = out_tree[0]
     return _tree.unflatten(otd, outs), _tree.unflatten(otd, series_out)
@@ -137,8 +138,8 @@ def taylor(fun: Callable, order: int) -> Callable:
     order = _check_order("taylor", order)
 
     def t(x, v):
-        zeros = _tree.map(lambda a: np.zeros(shape_of(a), dtype_of(a)), v)
-        y0, ys = jet(fun, (x,), ([v] + [zeros] * (order - 1),))
+        zero = _tree.map(lambda a: zeros(shape_of(a), dtype_of(a), like=a), v)
+        y0, ys = jet(fun, (x,), ([v] + [zero] * (order - 1),))
         if isinstance(ys, list) and len(ys) == order and not isinstance(y0, list):
             return [y0, *ys]
         return [y0, *[_tree.map(lambda s, k=k: s[k], ys, is_leaf=lambda s: isinstance(s, list))

@@ -19,6 +19,7 @@ from ._args import _diff_inputs, _fit, _FlatFun, split_outputs
 from ._core import Trace, Tracer, bind, full_lower, new_trace
 from ._forward import jvp_flat
 from ._reverse import INPUT, PROJ, Tape, backward_pass, parents_of, values_of
+from ._arrays import zeros
 from ._util import ShapeDtype, dtype_of, is_complex, is_inexact, shape_of, short_repr
 
 __all__ = ["linearize", "linear_transpose", "transpose_linear"]
@@ -171,7 +172,7 @@ def _avals(xs):
 def _record(flat_fun, flat_ins, where, in_tree, out_tree_box) -> _Linear:
     """Run ``flat_fun(inputs) -> outs`` on recording tracers for zero inputs."""
     with new_trace(_LinTrace) as lt:
-        ins = [lt.new_input(np.zeros(shape_of(x), dtype_of(x))) for x in flat_ins]
+        ins = [lt.new_input(zeros(shape_of(x), dtype_of(x), like=x)) for x in flat_ins]
         in_nodes = [t.node for t in ins]
         outs = flat_fun(ins)
     vals, nodes = split_outputs(outs, lt, "node", -1)

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from ._arrays import is_foreign, scatter_add
 from ._core import Tracer
 
 __all__ = ["OneHotRows", "add_slots", "densify", "basis", "use_sparse", "MIN_SIZE", "ENABLED"]
@@ -100,7 +101,10 @@ def densify(v, transposed: bool = False):
         return v
     shape = v.vals.shape[1:]
     k, p, size = v.vals.shape[0], math.prod(shape), v.size
-    if k > 8 and v.vals.dtype.kind == "f" and p and size:
+    if is_foreign(v.vals):         # Dask / CuPy values: summed into place without ufunc.at
+        out = scatter_add(np.zeros(size * p, v.vals.dtype), (_positions(v, transposed).ravel(),),
+                          v.vals.reshape(-1), v.vals.dtype)
+    elif k > 8 and v.vals.dtype.kind == "f" and p and size:
         # many slots (a sum over an axis moves it into the slots): one weighted count
         out = np.bincount(_positions(v, transposed).ravel(), v.vals.ravel(),
                           size * p).astype(v.vals.dtype, copy=False)

@@ -26,6 +26,7 @@ import numpy as np
 from ._args import _fit, put_at, split_outputs
 from ._core import Primitive, Trace, Tracer, new_trace
 from ._rules import RuleView, VJPRule
+from ._arrays import zeros
 from ._util import ShapeDtype, dtype_of, is_inexact, shape_of
 from .errors import NoRuleError
 
@@ -260,7 +261,7 @@ def backward_pass(tape: Tape, seeds, wanted, consume: bool = False) -> list:
             _acc(cts[n], params, g)
             continue
         if prim.multiple_results:
-            g = [np.zeros(shape_of(o), dtype_of(o)) if gj is None else gj
+            g = [zeros(shape_of(o), dtype_of(o), like=o) if gj is None else gj
                  for gj, o in zip(g, ans)]
         vjp = prim.rules.vjp
         kw = params or _EMPTY

@@ -92,6 +92,9 @@ class Rules:
     # Taylor mode (_taylor.py): rule(primals, series, ans, **params) -> the output's K
     # coefficients; None: the generic rule (linear, multilinear, or from the JVP)
     taylor: Callable | None = None
+    # Dask / CuPy arrays (_arrays.py): True when the impl runs on them as they are (audited:
+    # stays lazy / on the device); False: operands converted to NumPy, with a warning
+    lazy: bool = False
 
 
 class RuleView(MutableMapping):

@@ -12,17 +12,20 @@ inputs' leaves raveled one after another, rows the outputs'.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import tree as _tree
+from ._arrays import is_foreign, to_numpy
 from ._core import Tracer
 from ._coloring import Coloring, column_coloring, decompress_star, row_coloring, star_coloring
 from ._index_sets import SparsityError
 from ._pattern import SparsityPattern
 from ._sparsity import detect_flat
+from ._util import dtype_of, shape_of
 from ._vmap import vmap
 from .api import grad, jvp, vjp
 
@@ -164,7 +167,7 @@ def _ravel(args):
     dts = {np.result_type(x) for x in leaves}
     if len(dts) != 1 or next(iter(dts)).kind not in "fc":
         return _tree.ravel_pytree(tuple(args))
-    shapes = [np.shape(x) for x in leaves]
+    shapes = [tuple(shape_of(x)) for x in leaves]
     sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
     flat = np.concatenate([np.ravel(x) for x in leaves]) if leaves else np.zeros(0)
     cuts = np.cumsum(sizes)[:-1].tolist()
@@ -208,6 +211,8 @@ class _Prepared:
                            else self.read_rows * k + self.read_cols).astype(np.intp)
                     self._flat[(k, w, c)] = idx
                 return np.take(b.ravel(order="C" if c else "F"), idx)
+        if is_foreign(b):        # Dask / CuPy: the sparse result is assembled in NumPy
+            b = to_numpy(b)
         return b[self.read_cols, self.read_rows]     # funcad indexing: traced values too
 
     def seed(self, dtype) -> np.ndarray:
@@ -232,7 +237,7 @@ class _SparseDerivative:
         self._cache: dict = {}
 
     def _key(self, leaves, treedef):
-        return treedef, tuple((np.shape(x), np.result_type(x).str) for x in leaves)
+        return treedef, tuple((tuple(shape_of(x)), dtype_of(x).str) for x in leaves)
 
     def prepare(self, *args) -> _Prepared:
         """Detect (or check) the pattern and colour it for inputs like ``args`` (cached)."""
@@ -260,7 +265,7 @@ class _SparseDerivative:
 
     def _build(self, args, leaves) -> _Prepared:
         name = "sparse_hessian" if self.hessian else "sparse_jacobian"
-        n = sum(int(np.size(x)) for x in leaves)
+        n = sum(math.prod(shape_of(x)) for x in leaves)
         if self.user is not None:
             pat = self.user
         else:

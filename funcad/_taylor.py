@@ -28,6 +28,7 @@ import numpy as np
 
 from ._args import split_outputs
 from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
+from ._arrays import zeros
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -108,7 +109,7 @@ def taylor_fallback(prim: Primitive, primals, series, ans, params: dict):
 
 def zeros_like_value(p):
     """A zero coefficient of ``p``'s shape and dtype."""
-    return np.zeros(shape_of(p), dtype_of(p))
+    return zeros(shape_of(p), dtype_of(p), like=p)
 
 
 def _coef(primal, s, j):

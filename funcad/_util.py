@@ -29,6 +29,8 @@ class ShapeDtype:
     def __repr__(self):
         return f"ShapeDtype({self.shape}, {self.dtype})"
 
+    _funcad_value = True       # not an array of another library (is_foreign)
+
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
             f"a VJP rule read the value of an operand that the tape stored only as its shape and "

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from ._arrays import as_array, library_of
 from ._protocols import ArrayProtocols as Tracer  # the base of every tracer (no cycle)
 from ._protocols import ops
 from ._util import user_site
@@ -195,8 +196,10 @@ def may_view(x, shape, order):
         except FuncadError:              # vmap: look at the batched value's first example
             x = getattr(x, "val", None)
             batched += 1
+    if library_of(x) == "dask":
+        return False                     # Dask arrays are immutable: never a view
     try:
-        c = np.asarray(x)[(0,) * batched] if x is not None else None
+        c = as_array(x)[(0,) * batched] if x is not None else None
     except IndexError:
         c = None
     if c is None:

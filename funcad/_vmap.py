@@ -11,6 +11,7 @@ from . import tree as _tree
 from ._args import call_user
 from ._batching import BatchTrace, BatchTracer
 from ._core import Tracer, new_trace, ops
+from ._arrays import as_array
 from ._util import shape_of
 from .errors import BatchingError
 
@@ -125,7 +126,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None):
             elif ax is None:
                 res.append(o)
             else:
-                o = o if isinstance(o, Tracer) else np.asarray(o)
+                o = o if isinstance(o, Tracer) else as_array(o)
                 if not -len(shape_of(o)) - 1 <= ax <= len(shape_of(o)):
                     raise BatchingError(f"vmap: out_axes={ax} for an output of per-example shape "
                                         f"{shape_of(o)}: that axis does not exist")

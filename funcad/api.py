@@ -18,7 +18,7 @@ import numpy as np
 
 from . import tree as _tree
 from ._args import (_check_scalar, _check_tangents, _diff_inputs, _fit, _FlatFun, _norm_argnums,
-                    _one, _OneArgFun, _split_aux, _unwrap_aux, call_user, one_array_arg)
+                    _OneArgFun, _split_aux, _unwrap_aux, call_user, one_array_arg, seed_one)
 from ._core import Tracer, new_trace
 from ._forward import jvp_flat
 from ._jacobians import hessian, jacfwd, jacobian, jacrev
@@ -62,7 +62,7 @@ def _vg_array(fun, args, kwargs, argnum, x, has_aux, holomorphic, where):
         if type(out) is RevTracer and out._trace is trace:
             out, node = out.value, out.node
     dt = _check_scalar(out, out_tree, n_outs, holomorphic, where)
-    g = backward_pass(trace.tape, ((node, _one(dt)),), (node_in,), True)[0]
+    g = backward_pass(trace.tape, ((node, seed_one(out, dt)),), (node_in,), True)[0]
     return out, aux, _fit(g, x)
 
 
@@ -74,7 +74,7 @@ def _vg_general(fun, args, kwargs, argnums, has_aux, holomorphic, where):
     outs, pullback, _ = vjp_flat(ff, flat)
     out = outs[0] if len(outs) == 1 else None
     dt = _check_scalar(out, ff.out_tree, len(outs), holomorphic, where)
-    grads = _tree.unflatten(in_tree, pullback([_one(dt)], consume=True))
+    grads = _tree.unflatten(in_tree, pullback([seed_one(out, dt)], consume=True))
     aux = _unwrap_aux(ff.aux, None) if has_aux else None
     return out, aux, grads[0] if single else grads
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = [
     "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "TracerBufferError",
-    "BatchingError", "JitRetraceError",
+    "BatchingError", "JitRetraceError", "ForeignArrayWarning",
 ]
 
 
@@ -103,3 +103,11 @@ class JitRetraceError(FuncadError, RuntimeError):
     Fix: make the value a static argument (``static_argnums``), branch with ``fnp.where``,
     or allow retraces (``on_retrace="warn"``).
     """
+
+
+class ForeignArrayWarning(UserWarning):
+    """A primitive not audited for Dask or CuPy arrays received one: its operands were
+    converted to NumPy (a Dask graph computed, a CuPy array copied to the host) and its
+    result made an array of that library again. The derivative is right; only laziness (or
+    staying on the device) is lost at that step. docs/scaling.md lists the primitives that
+    keep Dask arrays lazy; write the step with those, or compute it outside the function."""

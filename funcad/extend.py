@@ -16,6 +16,8 @@ Example (a new primitive with all three rules):
     12.0
 """
 
+from ._arrays import as_array, fresh, is_foreign, library_of, scatter_add
+from ._arrays import zeros as zeros_like_type      # zeros of an operand's array type (Dask)
 from ._batching import (BatchTrace, BatchTracer, batch_elementwise, batch_reduction, batch_rules,
                         bdim_to_front, defbatch, shift_axis)
 from ._core import (Primitive, Trace, Tracer, active_traces, bind, full_lower, function_table,
@@ -29,6 +31,16 @@ from ._rules import Rules, VJPRule, def_dot
 from ._sparsity import Inline, defsparsity, sparsity_rules
 from ._taylor import TaylorTrace, TaylorTracer, deftaylor, taylor_fallback
 from ._util import ShapeDtype, canonical_axis, dtype_of, shape_of, short_repr
+
+
+def deflazy(*prims: Primitive) -> None:
+    """Declare that these primitives' impls run on Dask and CuPy arrays as they are: a Dask
+    operand gives a lazy Dask result, a CuPy operand a CuPy result (NumPy's dispatch
+    protocols carry the impl's NumPy calls to the operand's library). Declare it only for an
+    impl checked on both (tests/test_dask.py runs the spec rows); an undeclared primitive
+    converts such operands to NumPy with a ForeignArrayWarning (docs/scaling.md)."""
+    for p in prims:
+        p.declare_lazy()
 
 
 def primal_values(x):
@@ -52,4 +64,5 @@ __all__ = [
     "Rules", "VJPRule", "def_dot", "defsparse", "sparse_rules",
     "defsparsity", "sparsity_rules", "Inline",
     "TaylorTrace", "TaylorTracer", "deftaylor", "taylor_fallback",
+    "deflazy", "as_array", "fresh", "is_foreign", "library_of", "scatter_add", "zeros_like_type",
 ]

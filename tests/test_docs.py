@@ -106,3 +106,16 @@ def test_no_run_excerpts_are_true(path):
             for src_line in code.strip().splitlines():
                 assert src_line in source, (f"{path.name}:{line}: {src_line!r} is no longer "
                                             f"in {m.group(1)}")
+
+
+def test_scaling_page_lists_the_lazy_primitives():
+    """docs/scaling.md's list of primitives that keep Dask/CuPy arrays as they are is the
+    registry's (``extend.deflazy``)."""
+    import funcad.numpy.fft  # noqa: F401  (every rule family registered)
+    import funcad.numpy.linalg  # noqa: F401
+    from funcad._rules import primitives
+    text = (ROOT / "docs" / "scaling.md").read_text()
+    listed = set(re.search(r"<!-- lazy-primitives: (.*?) -->", text).group(1).split())
+    lazy = {n for n, p in primitives.items() if p.rules.lazy and not n.endswith("[saved]")}
+    assert listed == lazy, (f"declared lazy, not on the page: {sorted(lazy - listed)}; "
+                            f"on the page, not lazy: {sorted(listed - lazy)}")

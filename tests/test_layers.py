@@ -41,7 +41,7 @@ ROOT = pathlib.Path(funcad.__file__).parent
 
 # module (or package prefix, ending in ".") -> layer
 LAYERS = {
-    "funcad._util": 0, "funcad.errors": 0, "funcad.tree": 0, "funcad.tree.": 0,
+    "funcad._util": 0, "funcad._arrays": 0, "funcad.errors": 0, "funcad.tree": 0, "funcad.tree.": 0,
     "funcad._core": 1, "funcad._views": 1, "funcad._rules": 1, "funcad._protocols": 1,
     "funcad._args": 2, "funcad._sparse_value": 2, "funcad._onehot": 2,
     "funcad._forward": 2, "funcad._reverse": 2, "funcad._batching": 2, "funcad._sparse": 2,

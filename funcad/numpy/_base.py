@@ -13,11 +13,11 @@ import numpy as np
 from .. import extend
 from ..errors import TracerArrayConversionError
 from ..extend import (Primitive, Tracer, batch_elementwise, def_linear_jvp, defbatch, defjvp,
-                      defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of)
+                      defjvp_full, deflazy, defvjp, is_foreign, defvjp_argnum, dtype_of, ops, shape_of)
 
 __all__ = ["export", "implements", "unbroadcast", "unary", "binary", "nondiff_elementwise",
            "Primitive", "defjvp", "defjvp_full", "def_linear_jvp", "defvjp", "defvjp_argnum",
-           "defbatch", "batch_elementwise", "shape_of", "dtype_of", "Tracer", "np",
+           "defbatch", "batch_elementwise", "deflazy", "shape_of", "dtype_of", "Tracer", "np",
            "public", "is_traced", "is_complex"]
 
 public: dict[str, Callable] = {}   # name -> function exported by funcad.numpy
@@ -205,8 +205,11 @@ def implements(*np_funcs, name: str | None = None):
 
 
 def is_traced(*xs) -> bool:
+    """Is any of ``xs`` a traced value, or an array of another library (Dask, CuPy)? Then
+    the public function binds its primitives (whose impls know such arrays, ``_arrays.py``)
+    instead of calling NumPy directly."""
     for x in xs:
-        if isinstance(x, Tracer):
+        if isinstance(x, Tracer) or (type(x) is not np.ndarray and is_foreign(x)):
             return True
     return False
 
@@ -248,6 +251,13 @@ def _vjp_unary(d):
     return lambda g, ans, x: g * d(ans, x)
 
 
+def _lazy_if_numpy(p: Primitive, impl) -> None:
+    """A NumPy ufunc as the impl: Dask and CuPy implement every one (``deflazy``); SciPy's
+    ufuncs (special functions) are Dask's only, so they stay undeclared."""
+    if isinstance(impl, np.ufunc) and getattr(np, impl.__name__, None) is impl:
+        deflazy(p)
+
+
 def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
           keep_x: bool = True, keep_ans: bool = False, div: Callable | None = None) -> Primitive:
     """An elementwise unary primitive whose derivative is the elementwise ``d(ans, x)``.
@@ -257,6 +267,7 @@ def unary(name: str, impl: Callable, d: Callable | None, np_func=None, *,
     divide (``t / div``, ``g / div``), one op fewer than multiplying by a reciprocal.
     """
     p = Primitive(name, impl)
+    _lazy_if_numpy(p, impl)
     if div is not None:
         defjvp_full(p, _jvp_unary(lambda t, ans, x: t / div(ans, x)))
         defvjp(p, lambda g, ans, x: g / div(ans, x), keep=(keep_x,), keep_ans=keep_ans)
@@ -278,6 +289,7 @@ def binary(name: str, impl: Callable, dx: Callable | None, dy: Callable | None, 
     ``needs=((1,), (0,))`` for ``multiply``, whose partial in x reads only y.
     """
     p = Primitive(name, impl)
+    _lazy_if_numpy(p, impl)
     defjvp(p, None if dx is None else (lambda t, ans, x, y: t * dx(ans, x, y)),
            None if dy is None else (lambda t, ans, x, y: t * dy(ans, x, y)))
     defvjp(p,
@@ -295,6 +307,7 @@ def nondiff_elementwise(name: str, impl: Callable | None = None, np_func=None) -
     """A zero-derivative elementwise primitive (comparisons, floor, sign, isnan ...)."""
     impl = impl or getattr(np, name)
     p = Primitive(name, impl, nondiff=True)
+    _lazy_if_numpy(p, impl)
     batch_elementwise(p)
     export(p, name, np_func if np_func is not None else getattr(np, name, None))
     return p

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import def_linear, defsparse, full_lower, sparse_rules
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, export, implements,
                     is_complex, is_traced)
@@ -25,18 +26,21 @@ def _real_part(g):
 
 
 real_p = Primitive("real", np.real)
+deflazy(real_p)
 defsparse(real_p, sparse_rules.unary(np.real))
 defjvp(real_p, lambda t, ans, x: real_p(t))
 defvjp(real_p, lambda g, _ans, x: _real_part(g) + 0j, keep=False)
 batch_elementwise(real_p)
 
 imag_p = Primitive("imag", np.imag)
+deflazy(imag_p)
 defsparse(imag_p, sparse_rules.unary(np.imag))
 defjvp(imag_p, lambda t, ans, x: imag_p(t))
 defvjp(imag_p, lambda g, _ans, x: _real_part(g) * (-1j), keep=False)
 batch_elementwise(imag_p)
 
 conj_p = Primitive("conjugate", np.conjugate)
+deflazy(conj_p)
 defsparse(conj_p, sparse_rules.unary(np.conjugate))
 for _p in (real_p, imag_p, conj_p):
     def_linear(_p)

@@ -11,7 +11,7 @@ from ._dtypes import astype
 from ._elementwise import exp_p, log_p, positive_p, power_p, sign_p
 from ._indexing import at
 from ._shape import broadcast_to, moveaxis, reshape, stack
-from ..extend import Tracer, active_traces, full_lower, lift
+from ..extend import Tracer, active_traces, full_lower, is_foreign, lift
 from ..errors import TracerArrayConversionError
 
 # ---------------------------------------------------------------------------
@@ -20,7 +20,7 @@ from ..errors import TracerArrayConversionError
 
 def holds_tracer(obj) -> bool:
     """Whether ``obj`` is a traced value or a (nested) list/tuple holding one."""
-    if isinstance(obj, Tracer):
+    if isinstance(obj, Tracer) or is_foreign(obj):     # (a Dask array's list stays lazy)
         return True
     if isinstance(obj, (list, tuple)):
         return any(holds_tracer(o) for o in obj)
@@ -28,13 +28,14 @@ def holds_tracer(obj) -> bool:
 
 
 def _build(obj, dtype):
-    if isinstance(obj, Tracer):
+    if isinstance(obj, Tracer) or is_foreign(obj):
         return obj if dtype is None else astype(obj, dtype)
     if isinstance(obj, (list, tuple)) and holds_tracer(obj):
         parts = [_build(o, None) for o in obj]
         dt = np.result_type(*[dtype_of(p) if hasattr(p, "dtype") else np.asarray(p).dtype
                               for p in parts])
-        out = stack([p if isinstance(p, Tracer) else np.asarray(p, dt) for p in parts])
+        out = stack([p if isinstance(p, Tracer) or is_foreign(p) else np.asarray(p, dt)
+                     for p in parts])
         return out if dtype is None else astype(out, dtype)
     return np.array(obj, dtype=dtype)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import defbatch, defsparsity, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
@@ -25,6 +26,7 @@ from ._shape import broadcast_to, concatenate, reshape
 cumsum_p = Primitive("cumsum", lambda x, *, axis, reverse:
                      np.flip(np.cumsum(np.flip(x, axis), axis), axis) if reverse
                      else np.cumsum(x, axis))
+deflazy(cumsum_p)
 def_linear_jvp(cumsum_p)
 defsparsity(cumsum_p, sparsity_rules.cumsum)
 defvjp(cumsum_p, lambda g, _ans, x, *, axis, reverse: cumsum_p(g, axis=axis, reverse=not reverse),

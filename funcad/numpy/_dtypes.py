@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import def_linear, defsparse, sparse_rules
+from ..extend import deflazy
+from ..extend import as_array, def_linear, defsparse, sparse_rules
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, dtype_of, export, implements,
                     is_traced)
 from ._complex import real_p
@@ -14,7 +15,8 @@ from ._complex import real_p
 # astype: between inexact dtypes it is differentiable; to integers or bools, not
 # ---------------------------------------------------------------------------
 
-convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
+convert_p = Primitive("convert", lambda x, *, dtype: as_array(x).astype(dtype))
+deflazy(convert_p)
 defsparse(convert_p, sparse_rules.convert)
 defjvp(convert_p, lambda t, ans, x, *, dtype: convert_p(t, dtype=dtype))
 def_linear(convert_p)
@@ -32,8 +34,9 @@ def _convert_vjp(g, _ans, x, *, dtype):
 defvjp(convert_p, _convert_vjp, keep=False)
 batch_elementwise(convert_p)
 
-convert_nondiff_p = Primitive("convert_nondiff", lambda x, *, dtype: np.asarray(x).astype(dtype),
+convert_nondiff_p = Primitive("convert_nondiff", lambda x, *, dtype: as_array(x).astype(dtype),
                               nondiff=True)
+deflazy(convert_nondiff_p)
 batch_elementwise(convert_nondiff_p)
 
 
@@ -47,7 +50,7 @@ def astype(x, dtype, /, *, copy=True):
     """
     dtype = np.dtype(dtype)
     if not is_traced(x):
-        return np.asarray(x).astype(dtype)
+        return as_array(x).astype(dtype)
     if dtype == dtype_of(x):
         return x
     if np.issubdtype(dtype, np.inexact) and np.issubdtype(dtype_of(x), np.inexact):

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import (def_linear, defsparse, defsparsity, deftaylor, match_shape, ops,
                       primal_values, sparse_rules, sparsity_rules, taylor_fallback)
 from ._base import (Primitive, at_kinks, batch_elementwise, binary, defjvp, defjvp_full, defvjp,
@@ -62,6 +63,7 @@ def _sum_series(sign):
 # ---------------------------------------------------------------------------
 
 negative_p = Primitive("negative", np.negative)
+deflazy(negative_p)
 defsparse(negative_p, sparse_rules.unary(np.negative))
 defjvp(negative_p, lambda t, ans, x: negative_p(t))
 defvjp(negative_p, lambda g, _ans, x: negative_p(g), keep=False)
@@ -70,6 +72,7 @@ def_linear(negative_p)
 export(negative_p, "negative", np.negative)
 
 add_p = Primitive("add", np.add)
+deflazy(add_p)
 defsparse(add_p, sparse_rules.add(1.0))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 defvjp(add_p, lambda g, _ans, x, y: unbroadcast(g, shape_of(x)),
@@ -80,6 +83,7 @@ deftaylor(add_p, _taylor_binary(_sum_series(+1)))
 export(add_p, "add", np.add)
 
 subtract_p = Primitive("subtract", np.subtract)
+deflazy(subtract_p)
 defsparse(subtract_p, sparse_rules.add(-1.0))
 
 
@@ -261,6 +265,7 @@ hypot_p = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y:
 # abs'(0) = 0 (sign(0) = 0): the minimum-norm subgradient, as JAX and autograd. absolute_p and
 # sign_p are the real case of the public abs/absolute/sign, registered once in _complex.py.
 absolute_p = Primitive("absolute", np.absolute)
+deflazy(absolute_p)
 defjvp(absolute_p, lambda t, ans, x: t * sign_p(x))
 defvjp(absolute_p, lambda g, _ans, x: g * sign_p(x))
 batch_elementwise(absolute_p)
@@ -307,6 +312,7 @@ for _name, _q in (("remainder", "floor"), ("mod", "floor"), ("fmod", "trunc")):
 # ---------------------------------------------------------------------------
 
 sign_p = Primitive("sign", np.sign, nondiff=True)     # public sign: see absolute_p
+deflazy(sign_p)
 batch_elementwise(sign_p)
 floor_p = nondiff_elementwise("floor")
 ceil_p = nondiff_elementwise("ceil")
@@ -333,6 +339,7 @@ logical_not_p = nondiff_elementwise("logical_not")
 # ---------------------------------------------------------------------------
 
 _where = Primitive("where", np.where)
+deflazy(_where)
 defsparse(_where, sparse_rules.where)
 defjvp(_where, None, lambda t, ans, c, x, y: _where(c, t, 0),
        lambda t, ans, c, x, y: _where(c, 0, t))
@@ -371,6 +378,7 @@ export(where, "where", np.where)
 # ---------------------------------------------------------------------------
 
 stop_gradient_p = Primitive("stop_gradient", lambda x: x, nondiff=True)
+deflazy(stop_gradient_p)
 batch_elementwise(stop_gradient_p)
 export(stop_gradient_p, "stop_gradient")
 
@@ -433,6 +441,7 @@ spacing_p = nondiff_elementwise("spacing")
 # ldexp(x, n) = x * 2**n is linear in x, so both rules are ldexp itself (exact, and in
 # x's dtype: 2**n would be a float64 array); the integer exponent has no derivative
 ldexp_p = Primitive("ldexp", np.ldexp)
+deflazy(ldexp_p)
 defjvp(ldexp_p, lambda t, ans, x, n: ldexp_p(t, n), None)
 
 
@@ -454,6 +463,7 @@ export(ldexp_p, "ldexp", np.ldexp)
 # ---------------------------------------------------------------------------
 
 frexp_exponent = Primitive("frexp_exponent", lambda x: np.frexp(x)[1], nondiff=True)
+deflazy(frexp_exponent)
 batch_elementwise(frexp_exponent)
 
 
@@ -506,6 +516,7 @@ def divmod(x1, x2):
 # ---------------------------------------------------------------------------
 
 round_p = Primitive("round", lambda x, *, decimals: np.round(x, decimals), nondiff=True)
+deflazy(round_p)
 batch_elementwise(round_p)
 
 
@@ -535,6 +546,7 @@ for _name in ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_count", "inve
 export(globals()["invert"], "bitwise_not")
 _ones_like_p = nondiff_elementwise("_ones_like", lambda x: np.ones_like(x),
                                    np_func=np._core.umath._ones_like)
+deflazy(_ones_like_p)
 
 # ---------------------------------------------------------------------------
 # sinc and i0
@@ -625,6 +637,7 @@ def _unit(x, ans):
 
 
 abs_complex_p = Primitive("abs_complex", np.absolute)
+deflazy(abs_complex_p)
 defjvp(abs_complex_p, lambda t, ans, x: real_p(_unit(x, ans) * t))
 defvjp(abs_complex_p, lambda g, ans, x: _real_part(g) * _unit(x, ans), keep_ans=True)
 batch_elementwise(abs_complex_p)

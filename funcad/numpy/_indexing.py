@@ -18,8 +18,10 @@ import math
 
 import numpy as np
 
-from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, full_lower, sparse_rules,
-                      sparsity_rules)
+from ..extend import deflazy
+from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fresh, full_lower,
+                      is_foreign, scatter_add, sparse_rules, sparsity_rules)
+from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
 from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
                     unbroadcast)
@@ -103,6 +105,7 @@ def _build(template, arrays):
 getitem_p = Primitive("getitem", lambda x, *arrs, tree: x[_build(tree, arrs)])
 index_add_p = Primitive("index_add", None)
 index_set_p = Primitive("index_set", None)
+deflazy(getitem_p, index_add_p, index_set_p)      # impls below: Dask has no ufunc.at (_arrays)
 def_linear(getitem_p, (0,))
 defsparse(getitem_p, sparse_rules.structural(getitem_p, basic_index=True))
 defsparse(index_add_p, sparse_rules.index_add)
@@ -141,6 +144,13 @@ def _zeros_view(shape, dt):
 
 def _index_add_impl(base, upd, *arrs, tree):
     idx = _build(tree, arrs)
+    if is_foreign(upd) or is_foreign(base):      # a Dask or CuPy array: no ufunc.at in Dask
+        dt = _result_dtype(base, upd)
+        if arrs:
+            return scatter_add(base, idx, upd, dt)
+        out = fresh(base, upd, dt)
+        out[idx] = out[idx] + upd
+        return out
     if _zero_fill(base):
         out = np.zeros(base.shape, _result_dtype(base, upd))
         if arrs:
@@ -157,7 +167,10 @@ def _index_add_impl(base, upd, *arrs, tree):
 
 
 def _index_set_impl(base, upd, *arrs, tree):
-    out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
+    if is_foreign(upd) or is_foreign(base):
+        out = fresh(base, upd, _result_dtype(base, upd))
+    else:
+        out = np.array(base, dtype=_result_dtype(base, upd), copy=True)
     out[_build(tree, arrs)] = upd
     return out
 
@@ -197,6 +210,8 @@ def _add_into_zeros(shape, upd, arrs, tree):
     """``index_add(zeros(shape), upd)``: a plain write when nothing is traced and the index
     is basic (it selects each entry at most once), else the primitive."""
     dt = dtype_of(upd)
+    if is_foreign(upd):                   # Dask / CuPy: the primitive's impl knows them
+        return index_add_p(zeros(shape, dt, like=upd), upd, *arrs, tree=tree)
     if not arrs and not isinstance(upd, Tracer):
         out = np.zeros(shape, dt)
         out[tree] = upd
@@ -225,8 +240,8 @@ def _scatter_jvp(p):
         b, u = primals[0], primals[1]
         if tb is None and p is index_add_p and tu is not None and dtype_of(tu) == dtype_of(ans):
             return _add_into_zeros(shape_of(b), tu, primals[2:], tree)
-        tb = np.zeros(shape_of(b), dtype_of(ans)) if tb is None else tb
-        tu = np.zeros(shape_of(u), dtype_of(ans)) if tu is None else tu
+        tb = zeros(shape_of(b), dtype_of(ans), like=b) if tb is None else tb
+        tu = zeros(shape_of(u), dtype_of(ans), like=u) if tu is None else tu
         return p(tb, tu, *primals[2:], tree=tree)
     return rule
 
@@ -321,10 +336,17 @@ def _move_block(v, start, stop, dest):
     return transpose(v, rest[:dest] + block + rest[dest:])
 
 
+def _shared_index(dims, tree, ndim) -> bool:
+    """Are the index arrays the same for every example (not batched) and the advanced items
+    adjacent? Then ``x[:, idx]`` indexes the batch as it is (no ``arange`` over the batch:
+    cheaper, and the one form of advanced index Dask supports)."""
+    return all(d is None for d in dims) and _advanced_layout(tree, ndim)[0]
+
+
 def _getitem_batch(vals, dims, *, tree):
     x, arrs = vals[0], vals[1:]
-    if not arrs:
-        return getitem_p(x, tree=_batched_template(tree))
+    if not arrs or (dims[0] is not None and _shared_index(dims[1:], tree, len(shape_of(x)) - 1)):
+        return getitem_p(x, *arrs, tree=_batched_template(tree))
     size, xshape, new, btree, p, nb = _batched_index(vals, dims, tree)
     if dims[0] is None:
         x = broadcast_to(x, (size,) + tuple(xshape))
@@ -351,6 +373,9 @@ def _scatter_batch(p):
                 upd = reshape(upd, (us[0],) + tuple(us[1 - k:]))
         if not arrs:
             return p(base, upd, tree=_batched_template(tree))
+        if _shared_index(dims[2:], tree, len(bshape)):
+            return p(base, broadcast_to(upd, (size,) + tuple(region)), *arrs,
+                     tree=_batched_template(tree))
         upd = broadcast_to(upd, (size,) + tuple(region))
         _, _, new, btree, pos, nb = _batched_index([base] + list(arrs), [0] + list(dims[2:]),
                                                    tree)

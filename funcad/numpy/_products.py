@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import def_dot, def_linear, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
@@ -21,6 +22,7 @@ from ._shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
 # ---------------------------------------------------------------------------
 
 matmul_p = Primitive("matmul", np.matmul)
+deflazy(matmul_p)
 defsparse(matmul_p, sparse_rules.matmul)
 def_dot(matmul_p)
 defjvp(matmul_p, lambda t, ans, x, y: matmul_p(t, y), lambda t, ans, x, y: matmul_p(x, t))
@@ -173,6 +175,7 @@ def _parse(subscripts, shapes):
 
 
 einsum_p = Primitive("einsum", lambda *ops_, spec: np.einsum(spec, *ops_, optimize=True))
+deflazy(einsum_p)
 def_dot(einsum_p)
 
 

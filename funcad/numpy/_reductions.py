@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import (batch_elementwise, batch_reduction, canonical_axis, defbatch, defsparse,
                       defsparsity, shift_axis, sparse_rules, sparsity_rules)
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
@@ -45,6 +46,7 @@ def _sum_impl(x, *, axis, keepdims):
 
 
 _sum = Primitive("sum", _sum_impl)
+deflazy(_sum)
 defsparse(_sum, sparse_rules.sum)
 defsparsity(_sum, sparsity_rules.reduce)
 def_linear_jvp(_sum)
@@ -93,6 +95,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 # identity with a NaN derivative: marks a value whose derivative does not exist (a variance
 # with ddof >= n is inf or NaN for every input, so no finite number is its derivative)
 _undefined = Primitive("undefined_derivative", lambda x: x)
+deflazy(_undefined)
 defjvp(_undefined, lambda t, ans, x: multiply_p(t, np.nan))
 defvjp(_undefined, lambda g, _ans, x: multiply_p(g, np.nan), keep=False)
 batch_elementwise(_undefined)
@@ -184,6 +187,7 @@ def _extreme_weights(ans, x, axis, keepdims):
 
 def _make_extreme(name, np_fn):
     p = Primitive(name, lambda x, *, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims))
+    deflazy(p)
     defjvp(p, lambda t, ans, x, *, axis, keepdims:
            sum(multiply_p(t, _extreme_weights(ans, x, axis, keepdims)), axis=axis,
                keepdims=keepdims))
@@ -254,6 +258,7 @@ def _arg_batch(p):
 def _make_arg(name, np_fn):
     p = Primitive(name, lambda x, *, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims),
                   nondiff=True)
+    deflazy(p)
     defbatch(p, _arg_batch(p))
 
     def fn(a, axis=None, out=None, *, keepdims=False):
@@ -275,6 +280,7 @@ argmin = _make_arg("argmin", np.argmin)
 def _make_bool_reduce(name, np_fn):
     p = Primitive(name, lambda x, *, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims),
                   nondiff=True)
+    deflazy(p)
     batch_reduction(p)
 
     def fn(a, axis=None, out=None, keepdims=False, *, where=None):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..extend import deflazy
 from ..extend import bdim_to_front, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from ._base import (Primitive, def_linear_jvp, defvjp, defvjp_argnum, export, implements, is_traced,
                     like_numpy, shape_of, unbroadcast)
@@ -16,6 +17,7 @@ from ._dtypes import astype
 # ---------------------------------------------------------------------------
 
 _reshape = Primitive("reshape", lambda x, *, newshape: np.reshape(x, newshape))
+deflazy(_reshape)
 defsparse(_reshape, sparse_rules.structural(_reshape))
 defsparsity(_reshape, sparsity_rules.move(_reshape))
 def_linear_jvp(_reshape)
@@ -73,6 +75,7 @@ def ravel(a, order="C"):
 # ---------------------------------------------------------------------------
 
 _transpose = Primitive("transpose", lambda x, *, perm: np.transpose(x, perm))
+deflazy(_transpose)
 defsparse(_transpose, sparse_rules.structural(_transpose))
 defsparsity(_transpose, sparsity_rules.move(_transpose))
 def_linear_jvp(_transpose)
@@ -150,6 +153,7 @@ def matrix_transpose(x):
 # ---------------------------------------------------------------------------
 
 _broadcast_to = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+deflazy(_broadcast_to)
 defsparse(_broadcast_to, sparse_rules.structural(_broadcast_to))
 defsparsity(_broadcast_to, sparsity_rules.move(_broadcast_to))
 def_linear_jvp(_broadcast_to)
@@ -265,6 +269,7 @@ atleast_3d = export(like_numpy(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + tu
 # ---------------------------------------------------------------------------
 
 _concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+deflazy(_concatenate)
 defsparse(_concatenate, sparse_rules.concatenate(_concatenate))
 defsparsity(_concatenate, sparsity_rules.move(_concatenate, data=None))
 def_linear_jvp(_concatenate)
@@ -317,8 +322,9 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
         (2, 2)
     """
     arrays = list(arrays)
-    if not is_traced(*arrays):
-        return np.stack(arrays, axis=axis, dtype=dtype)
+    if not is_traced(*arrays):      # (Dask's stack takes no dtype)
+        return (np.stack(arrays, axis=axis) if dtype is None else
+                np.stack(arrays, axis=axis, dtype=dtype))
     shapes = {shape_of(a) for a in arrays}
     if len(shapes) != 1:
         raise ValueError(f"stack: all input arrays must have the same shape, got {sorted(shapes)}")
