@@ -45,6 +45,7 @@ EXAMPLE_NEEDS = {
     "stiff_robertson.py": ["scipy"],
     "sparse_reaction_diffusion.py": ["scipy"],
     "sparse_rosenbrock_trust.py": ["scipy"],
+    "dask_gradient.py": ["dask.array", "dask.distributed"],
 }
 
 # examples that print "max |difference| = ..." between a hand formula and funcad, and how often
