@@ -107,8 +107,8 @@ def to_numpy(x):
     """``x`` as a NumPy array: a Dask array computed, a CuPy array copied to the host."""
     lib = library_of(x)
     if lib == "numpy":
-        return x
-    if lib == "cupy":
+        return np.asarray(x)
+    if lib != "dask" and callable(getattr(x, "get", None)):
         return x.get()                  # CuPy refuses np.asarray (an implicit device copy)
     return np.asarray(x)                # Dask: computes the graph
 
@@ -171,4 +171,4 @@ def _eager(prim, f, like, args, params, why=None):
             f"funcad: '{prim.name}': {because}; its operands were converted to NumPy ({how}) "
             f"and the result made a {lib} array again. docs/scaling.md lists the primitives "
             "that stay lazy (on the device)."), stacklevel=4)
-    return _back(f(*[to_numpy(a) for a in args], **params), like)
+    return _back(f(*[to_numpy(a) if is_foreign(a) else a for a in args], **params), like)

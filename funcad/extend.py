@@ -16,7 +16,9 @@ Example (a new primitive with all three rules):
     12.0
 """
 
-from ._arrays import as_array, fresh, is_foreign, library_of, scatter_add
+import numpy as np
+
+from ._arrays import as_array, fresh, is_foreign, library_of, scatter_add, to_numpy
 from ._arrays import zeros as zeros_like_type      # zeros of an operand's array type (Dask)
 from ._batching import (BatchTrace, BatchTracer, batch_elementwise, batch_reduction, batch_rules,
                         bdim_to_front, defbatch, shift_axis)
@@ -43,6 +45,16 @@ def deflazy(*prims: Primitive) -> None:
         p.declare_lazy()
 
 
+def as_type_of(c, x):
+    """A NumPy constant ``c`` that a rule combines with ``x``, as the array type under ``x``
+    (tracers looked through): CuPy refuses NumPy operands, so a CuPy ``x`` gets a CuPy
+    ``c``; a NumPy (or Dask, which mixes with NumPy) ``x`` gets ``c`` unchanged."""
+    base = primal_values(x)
+    if is_foreign(base) and library_of(base) != "dask":
+        return np.asarray(c, like=base)
+    return c
+
+
 def primal_values(x):
     """The value under every level of tracing: the primal of a JVP or reverse tracer, and under
     vmap the batched value (all examples at once). For data-dependent choices a rule makes on
@@ -64,5 +76,5 @@ __all__ = [
     "Rules", "VJPRule", "def_dot", "defsparse", "sparse_rules",
     "defsparsity", "sparsity_rules", "Inline",
     "TaylorTrace", "TaylorTracer", "deftaylor", "taylor_fallback",
-    "deflazy", "as_array", "fresh", "is_foreign", "library_of", "scatter_add", "zeros_like_type",
+    "deflazy", "as_type_of", "as_array", "to_numpy", "fresh", "is_foreign", "library_of", "scatter_add", "zeros_like_type",
 ]

@@ -1,5 +1,10 @@
-"""CuPy arrays through the transforms: the audited spec rows (as in tests/test_dask.py) give
-CuPy results equal to NumPy's. Runs only where CuPy and a GPU are present."""
+"""CuPy-style arrays through the transforms: the audited spec rows (as in tests/test_dask.py)
+give results of the input's array type, equal to NumPy's.
+
+Two array types: ``StrictArray`` (tests/strict_array.py), a stand-in that behaves like CuPy
+where it matters here (it refuses NumPy array operands and ``np.asarray``) and runs
+everywhere; and CuPy itself where CuPy and a GPU are present (skipped otherwise).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,25 @@ import funcad.numpy as fnp
 from funcad import tree
 
 from .specs.core import SPECS as CORE_SPECS
+from .strict_array import StrictArray
 
-cp = pytest.importorskip("cupy")
-try:
-    _GPUS = cp.cuda.runtime.getDeviceCount()
-except Exception:  # noqa: BLE001 - no driver, no device
-    _GPUS = 0
-pytestmark = [pytest.mark.skipif(not _GPUS, reason="no GPU"),
-              pytest.mark.filterwarnings("ignore::funcad.errors.ForeignArrayWarning")]
+
+def _cupy():
+    try:
+        import cupy
+        return cupy if cupy.cuda.runtime.getDeviceCount() else None
+    except Exception:  # noqa: BLE001 - not installed, no driver, no device
+        return None
+
+
+_CP = _CUPY = _cupy()
+LIBRARIES = {
+    "strict": (StrictArray, StrictArray, lambda a: a.get()),
+    "cupy": ((_CP.asarray, _CP.ndarray, lambda a: a.get()) if _CP is not None else None),
+}
+
+# the row multiplies by fnp.arange(6.0), a NumPy constant: CuPy refuses the mix, as it should
+_MIXES_NUMPY = {"reshape"}
 
 
 def _loss(fn):
@@ -40,18 +56,40 @@ def _run(spec, mode, convert):
     return fad.vmap(spec.fn)(*ins)
 
 
-@pytest.mark.parametrize("mode", ["value", "grad", "jvp", "vmap"])
-@pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in CORE_SPECS])
-def test_audited_rows_on_the_gpu(spec, mode):
+CASES = [pytest.param(lib, s, m, id=f"{lib}-{s.name}-{m}") for lib in LIBRARIES
+         for s in CORE_SPECS if s.name not in _MIXES_NUMPY
+         for m in ("value", "grad", "jvp", "vmap")]
+
+
+@pytest.mark.filterwarnings("error::funcad.errors.ForeignArrayWarning")
+@pytest.mark.parametrize("lib, spec, mode", CASES)
+def test_audited_rows(lib, spec, mode):
+    if LIBRARIES[lib] is None:
+        pytest.skip("CuPy with a GPU is not available")
+    convert, kind, to_numpy = LIBRARIES[lib]
     ref = _run(spec, mode, lambda a: a)
-    got = _run(spec, mode, cp.asarray)
+    got = _run(spec, mode, convert)
     for r, g in zip(tree.leaves(ref), tree.leaves(got)):
-        assert isinstance(g, cp.ndarray), type(g)
-        np.testing.assert_allclose(g.get(), r, rtol=1e-12, atol=1e-12)
+        assert isinstance(g, kind), type(g)
+        np.testing.assert_allclose(to_numpy(g), r, rtol=1e-12, atol=1e-12)
 
 
-def test_cupy_mixed_with_numpy_raises_as_cupy_does():
-    w = np.ones(3)
-    x = cp.ones((2, 3))
+@pytest.mark.parametrize("lib", list(LIBRARIES))
+def test_mixed_with_numpy_raises_as_cupy_does(lib):
+    if LIBRARIES[lib] is None:
+        pytest.skip("CuPy with a GPU is not available")
+    convert = LIBRARIES[lib][0]
     with pytest.raises(TypeError):
-        fad.grad(lambda w, x: fnp.sum(x @ w))(w, x)
+        fad.grad(lambda w, x: fnp.sum(x @ w))(np.ones(3), convert(np.ones((2, 3))))
+
+
+def test_an_unaudited_primitive_copies_to_the_host_and_back():
+    """``sort`` is not audited: its operand is fetched with ``.get()`` (never
+    ``np.asarray``, which CuPy refuses), sorted in NumPy, and returned as the input's type."""
+    import funcad._arrays as arrays
+    arrays._warned.clear()
+    x = np.array([3.0, 1.0, 2.0])
+    with pytest.warns(fad.errors.ForeignArrayWarning, match="sort'"):
+        got = fnp.sort(StrictArray(x))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_array_equal(got.get(), [1.0, 2.0, 3.0])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import to_numpy
 from ..extend import deflazy
 from ..extend import def_linear, defsparse, full_lower, sparse_rules
 from ._base import (Primitive, batch_elementwise, defjvp, defvjp, export, implements,
@@ -109,6 +110,6 @@ def real_if_close(a, tol=100):
         return np.real_if_close(a, tol)
     if not is_complex(a):
         return a
-    v = np.asarray(full_lower(a))
+    v = to_numpy(full_lower(a))
     t = tol * np.finfo(v.dtype).eps if tol > 1 else tol
     return real(a) if np.all(np.abs(v.imag) < t) else a

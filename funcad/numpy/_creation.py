@@ -11,6 +11,7 @@ from ._dtypes import astype
 from ._elementwise import exp_p, log_p, positive_p, power_p, sign_p
 from ._indexing import at
 from ._shape import broadcast_to, moveaxis, reshape, stack
+from ..extend import to_numpy
 from ..extend import Tracer, active_traces, full_lower, is_foreign, lift
 from ..errors import TracerArrayConversionError
 
@@ -322,7 +323,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     s = sign_p(start)
     try:
-        sv, tv = np.asarray(full_lower(s)), np.asarray(full_lower(sign_p(stop)))
+        sv, tv = to_numpy(full_lower(s)), to_numpy(full_lower(sign_p(stop)))
     except Exception:      # batched by vmap: the values cannot be checked here
         sv = tv = np.ones(())
     if np.any(sv == 0) or np.any(tv != sv):

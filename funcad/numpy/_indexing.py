@@ -21,6 +21,7 @@ import numpy as np
 from ..extend import deflazy
 from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fresh, full_lower,
                       is_foreign, scatter_add, sparse_rules, sparsity_rules)
+from ..extend import primal_values
 from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
 from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
@@ -256,7 +257,7 @@ def _index_add_vjp(j, g, _ans, base, upd, *arrs, tree):
 
 def _index_set_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
-        return index_set_p(g, np.zeros((), dtype_of(g)), *arrs, tree=tree)
+        return index_set_p(g, zeros((), dtype_of(g), like=primal_values(g)), *arrs, tree=tree)
     if j == 1:
         gu = getitem_p(g, *arrs, tree=tree)
         if arrs:

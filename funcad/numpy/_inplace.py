@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedFunctionError
+from ..extend import to_numpy
 from ..extend import Tracer, full_lower
 from ._base import dtype_of, export, is_traced
 from ._elementwise import where as _where
@@ -59,7 +60,7 @@ def _traced_destination(name: str, dst) -> Tracer:
 def _concrete(name: str, what: str, v):
     """An index or mask argument as a plain array (a derivative never flows through it)."""
     try:
-        return np.asarray(full_lower(v) if isinstance(v, Tracer) else v)
+        return to_numpy(full_lower(v) if isinstance(v, Tracer) else v)
     except Exception as e:   # a batched (vmap) mask or index has no one value
         raise TypeError(f"np.{name}: the {what} must have one value for the whole call; "
                         f"under vmap write it functionally: {_FUNCTIONAL[name]}") from e

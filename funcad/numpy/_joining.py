@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import to_numpy
 from ..extend import full_lower
 from ._base import dtype_of, export, implements, is_traced, shape_of
 from ._creation import asarray
@@ -155,7 +156,7 @@ def trim_zeros(filt, trim="fb", axis=None):
     """
     if not is_traced(filt):
         return np.trim_zeros(filt, trim)
-    v = np.asarray(full_lower(filt))
+    v = to_numpy(full_lower(filt))
     nz = np.flatnonzero(v)
     start = nz[0] if ("f" in trim and nz.size) else 0
     stop = nz[-1] + 1 if ("b" in trim and nz.size) else len(v)

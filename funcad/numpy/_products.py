@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ..extend import deflazy
+from ..extend import as_type_of, deflazy
 from ..extend import def_dot, def_linear, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
@@ -231,14 +231,14 @@ def _einsum_vjp_repeated(g, others, out, other_terms, target, shape, avail):
     for c in target:
         if c in seen:                 # a repeat: a fresh letter tied to c by the identity
             fresh = next(spare)
-            consts.append(np.eye(size[c], dtype=dt))
+            consts.append(as_type_of(np.eye(size[c], dtype=dt), r))
             terms.append(c + fresh)
             renamed += fresh
             continue
         seen.add(c)
         renamed += c
         if c not in avail and target.count(c) == 1:     # only here: broadcast
-            consts.append(np.ones(size[c], dtype=dt))
+            consts.append(as_type_of(np.ones(size[c], dtype=dt), r))
             terms.append(c)
     return einsum_p(r, *consts, spec=_spec([kept] + terms, renamed))
 

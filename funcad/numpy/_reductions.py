@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..extend import deflazy
+from ..extend import as_type_of, deflazy
 from ..extend import (batch_elementwise, batch_reduction, canonical_axis, defbatch, defsparse,
                       defsparsity, shift_axis, sparse_rules, sparsity_rules)
 from ._base import (Primitive, def_linear_jvp, defjvp, defvjp, dtype_of, export, implements,
@@ -326,12 +326,13 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     x = reshape(x, tuple(shp[i] for i in rest) + (n,))
     while n > 1:
         if n % 2:
-            one = np.ones(tuple(shp[i] for i in rest) + (1,), dtype_of(x))
+            one = as_type_of(np.ones(tuple(shp[i] for i in rest) + (1,), dtype_of(x)), x)
             x = concatenate([x, one], axis=-1)
             n += 1
         x = multiply_p(x[..., 0:n:2], x[..., 1:n:2])
         n //= 2
-    out = x[..., 0] if n == 1 else reshape(np.ones((), dtype_of(x)), ()) + 0 * sum(x, axis=-1)
+    out = x[..., 0] if n == 1 else (reshape(as_type_of(np.ones((), dtype_of(x)), x), ())
+                                    + 0 * sum(x, axis=-1))
     if keepdims:
         out = reshape(out, tuple(1 if i in axes else s for i, s in enumerate(shp)))
     return out

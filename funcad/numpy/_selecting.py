@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..extend import to_numpy
 from ..extend import Tracer, full_lower
 from ._base import dtype_of, implements, is_traced, shape_of
 from ._dtypes import astype
@@ -18,7 +19,7 @@ from ._shape import broadcast_to, reshape
 # ---------------------------------------------------------------------------
 
 def _lower_int(ix):
-    return ix if isinstance(ix, Tracer) else np.asarray(ix)
+    return ix if isinstance(ix, Tracer) else to_numpy(ix)   # (a CuPy index: to the host)
 
 
 @implements(np.take)
@@ -110,7 +111,7 @@ def compress(condition, a, axis=None, out=None):
     """
     if not is_traced(a, condition):
         return np.compress(condition, a, axis=axis)
-    idx = np.flatnonzero(np.asarray(full_lower(condition)))
+    idx = np.flatnonzero(to_numpy(full_lower(condition)))
     return take(a, idx, axis=axis)
 
 
@@ -125,7 +126,7 @@ def extract(condition, arr):
     """
     if not is_traced(arr, condition):
         return np.extract(condition, arr)
-    return take(arr, np.flatnonzero(np.asarray(full_lower(condition))))
+    return take(arr, np.flatnonzero(to_numpy(full_lower(condition))))
 
 
 @implements(np.select)
@@ -178,7 +179,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
         condlist = list(condlist) + [logical_not_p(anyc)]
     out = astype(np.zeros(xs, dtype_of(x)), dtype_of(x))
     try:
-        masks = [np.asarray(full_lower(c), dtype=bool) for c in condlist]
+        masks = [to_numpy(full_lower(c)).astype(bool, copy=False) for c in condlist]
         if not xs:
             raise ValueError("0-d: select instead")
     except Exception:      # batched conditions or a 0-d x: evaluate everywhere and select

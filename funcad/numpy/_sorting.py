@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BatchingError
+from ..extend import to_numpy
 from ..extend import Tracer, defbatch, full_lower, shift_axis
 from . import _reductions
 from ._base import Primitive, dtype_of, export, implements, is_complex, is_traced, shape_of
@@ -113,7 +114,7 @@ def digitize(x, bins, right=False):
     if not is_traced(x, bins):
         return np.digitize(x, bins, right)
     try:
-        b = np.asarray(full_lower(bins))
+        b = to_numpy(full_lower(bins))
     except BatchingError as e:
         raise BatchingError("digitize: bins batched by vmap are not supported (whether they "
                             "increase or decrease is decided on values); pass unbatched bins "
@@ -171,7 +172,7 @@ def sort_complex(a):
     """
     if not is_traced(a):
         return np.sort_complex(a)
-    v = np.asarray(full_lower(a))
+    v = to_numpy(full_lower(a))
     out = take(a, np.lexsort((v.imag, v.real)))
     return out if is_complex(out) else astype(out, complex)
 
@@ -322,7 +323,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 # ---------------------------------------------------------------------------
 
 def _values(x):
-    return np.asarray(full_lower(x))
+    return to_numpy(full_lower(x))
 
 
 @implements(np.unique)
