@@ -230,6 +230,10 @@ class Jitted:
             out = self._under_transform(args, kwargs)
             if out is not _PLAIN:
                 return out
+        return self.call_plain(args, kwargs)
+
+    def call_plain(self, args, kwargs):
+        """The call on values no transform traces (no tracer among them): replay or record."""
         key = None
         if not kwargs and not self.static_argnums:      # the common case, without pytrees
             key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else

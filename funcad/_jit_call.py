@@ -240,7 +240,11 @@ def _vjp(j, g, _ans, *args, call, wrt):
 
 
 def _batch(vals, dims, *, call, wrt):
-    return call.batched(tuple(dims))(*vals)
+    fn = call.batched(tuple(dims))
+    for v in vals:
+        if isinstance(v, Tracer):
+            return fn(*vals)
+    return fn.call_plain(vals, {})          # the common case: straight to the replay
 
 
 defjvp_full(jit_call_p, _jvp)
