@@ -98,6 +98,7 @@ def test_every_order_and_composition():
         g4, e4 = fad.grad(g4), fad.grad(e4)
     for x in (0.7, 1.3, 0.7):
         np.testing.assert_allclose(g4(x), e4(x), rtol=1e-10)
+    assert jf.cache_info().hits == 3 and jf.cache_info().traces == 1
     x = np.array([0.2, -0.4, 1.1])
     vf = lambda v: fnp.sum(f(v))        # noqa: E731
     jv = jit(vf)
@@ -108,6 +109,7 @@ def test_every_order_and_composition():
     _close(fad.grad(lambda v: fnp.sum(fad.vmap(jf)(v)))(x), fad.grad(lambda v: fnp.sum(
         fad.vmap(f)(v)))(x))
     # jit(grad(jit(f))) records the whole computation again (the inner jit is inlined)
+    assert jv.cache_info().hits == 4
     jj = jit(fad.grad(jv))
     _close(jj(x), fad.grad(vf)(x))
     _close(jj(x + 1), fad.grad(vf)(x + 1))
@@ -187,6 +189,8 @@ def test_sparse_jacobian_bases_stay_exact():
     for tr in (fad.jacfwd, fad.jacrev):
         _close(tr(jf)(x), tr(f)(x))
     _close(fad.hessian(lambda v: fnp.sum(jf(v)))(x), fad.hessian(lambda v: fnp.sum(f(v)))(x))
+    # the primal replays; the derived programs met a sparse basis and ran it eagerly
+    assert jf.cache_info().hits == 3
 
 
 def test_threads_share_the_program():
@@ -207,3 +211,4 @@ def test_threads_share_the_program():
         th.join()
     for u, v in zip(got, want):
         np.testing.assert_allclose(u, v, rtol=1e-12)
+    assert jf.cache_info().hits == 160
