@@ -149,67 +149,60 @@ class JitCall:
     def __repr__(self):
         return f"jit_call({self.name})"
 
-    def _derive(self, fun, what: str):
-        fun.__name__ = f"{what}_{self.name}"
-        j = self._jitted(fun, on_retrace="ignore")
-        j.derived = True        # its function closes over no traced value: replay under any
-        return j
+    def _derived(self, table: dict, key: tuple, make, what: str):
+        """``table[key]``: the jitted ``make()`` (made once, under the lock)."""
+        fn = table.get(key)
+        if fn is None:
+            with self._lock:
+                fn = table.get(key)
+                if fn is None:
+                    fun = make(self.prog, self.name, len(self.prog.inputs), key)
+                    fun.__name__ = f"{what}_{self.name}"
+                    fn = self._jitted(fun, on_retrace="ignore")
+                    fn.derived = True   # closes over no traced value: replays under any
+                    table[key] = fn
+        return fn
 
     def jvp(self, pos: tuple):
         """``(*primals, *tangents of the operands in pos)`` -> the outputs' tangents."""
-        fn = self._jvp.get(pos)
-        if fn is None:
-            prog, name, n = self.prog, self.name, len(self.prog.inputs)
-
-            def jvp_of(*xs):
-                primals = list(xs[:n])
-                return jvp_flat(lambda ts: interpret(prog, put_at(primals, pos, ts), name),
-                                [primals[k] for k in pos], list(xs[n:]))[1]
-
-            with self._lock:
-                fn = self._jvp.get(pos)
-                if fn is None:
-                    fn = self._jvp[pos] = self._derive(jvp_of, "jvp")
-        return fn
+        return self._derived(self._jvp, pos, _jvp_of, "jvp")
 
     def vjp(self, wrt: tuple):
         """``(*operands, *output cotangents)`` -> the cotangents of the float operands marked
         in ``wrt`` (None for the others)."""
-        fn = self._vjp.get(wrt)
-        if fn is None:
-            prog, name, n = self.prog, self.name, len(self.prog.inputs)
-
-            def vjp_of(*xs):
-                args, cts = list(xs[:n]), xs[n:]
-                pos = [k for k, a in enumerate(args) if wrt[k] and is_inexact(dtype_of(a))]
-                _, pullback, _ = vjp_flat(
-                    lambda xs: interpret(prog, put_at(args, pos, xs), name),
-                    [args[k] for k in pos])
-                out = [None] * len(args)
-                for k, c in zip(pos, pullback(list(cts), consume=True)):
-                    out[k] = c
-                return out
-
-            with self._lock:
-                fn = self._vjp.get(wrt)
-                if fn is None:
-                    fn = self._vjp[wrt] = self._derive(vjp_of, "vjp")
-        return fn
+        return self._derived(self._vjp, wrt, _vjp_of, "vjp")
 
     def batched(self, dims: tuple):
-        fn = self._batch.get(dims)
-        if fn is None:
-            prog, name = self.prog, self.name
+        """``(*operands)`` batched along axis 0 where ``dims`` says 0 -> the outputs, too."""
+        return self._derived(self._batch, dims, _vmap_of, "vmap")
 
-            def vmap_of(*vals):
-                size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
-                return vmap_flat(lambda *xs: interpret(prog, xs, name), dims, size)(*vals)
 
-            with self._lock:
-                fn = self._batch.get(dims)
-                if fn is None:
-                    fn = self._batch[dims] = self._derive(vmap_of, "vmap")
-        return fn
+def _jvp_of(prog, name, n, pos):
+    def jvp_of(*xs):
+        primals = list(xs[:n])
+        return jvp_flat(lambda ts: interpret(prog, put_at(primals, pos, ts), name),
+                        [primals[k] for k in pos], list(xs[n:]))[1]
+    return jvp_of
+
+
+def _vjp_of(prog, name, n, wrt):
+    def vjp_of(*xs):
+        args, cts = list(xs[:n]), xs[n:]
+        pos = [k for k, a in enumerate(args) if wrt[k] and is_inexact(dtype_of(a))]
+        _, pullback, _ = vjp_flat(lambda ys: interpret(prog, put_at(args, pos, ys), name),
+                                  [args[k] for k in pos])
+        out = [None] * len(args)
+        for k, c in zip(pos, pullback(list(cts), consume=True)):
+            out[k] = c
+        return out
+    return vjp_of
+
+
+def _vmap_of(prog, name, n, dims):
+    def vmap_of(*vals):
+        size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
+        return vmap_flat(lambda *xs: interpret(prog, xs, name), dims, size)(*vals)
+    return vmap_of
 
 
 # ---------------------------------------------------------------------------
