@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 
-from . import run as R  # noqa: I001 - first: one BLAS thread before NumPy is imported
+from . import run as R  # first: one BLAS thread before NumPy is imported
 from . import workloads as W
 
-import funcad as fad
-from funcad._jit import jit
+fad = W.fad
+
+
+def jit(f):
+    return W._fad("funcad-jit", f)
 
 
 def _g4(f):
@@ -59,7 +62,7 @@ def main(argv=None):
         times = []
         for make in WHERE.values():
             g = make(f, tr)
-            deriv = (lambda g=g: g(*args))
+            deriv = (lambda g=g, args=args: g(*args))
             if not R.check(deriv(), ref_f()):
                 raise AssertionError(f"{key}: a wrong result")
             tp, td = R.compare(None if kind == "us" else primal_f(), deriv, rounds, budget)

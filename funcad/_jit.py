@@ -36,7 +36,8 @@ from . import _onehot
 from . import tree as _tree
 from ._codegen import Compiled, _copy, _copy_flags, compile_program, optimize, show_program
 from ._core import Tracer, _stack, new_trace
-from ._jit_call import NO_EXAMPLE, JitCall, example, jit_call_p, supported
+from ._jit_call import NO_EXAMPLE, JitCall, example, flat_examples, jit_call_p, supported
+from ._jit_call import PLAIN as _PLAIN
 from ._staging import Const, Program, ProgramTooLong, StagingTrace, StagingTracer
 from .errors import EscapedTracerError, FuncadError, JitRetraceError
 
@@ -49,7 +50,6 @@ _EAGER = "eager"        # the cache's value for a key whose calls run f eagerly
 MAX_STEPS = 100_000     # jit's default max_steps: longer recordings are given up (memory)
 KEEP_LIMIT = 50_000     # programs kept for jit_call's derived programs (longer: f under transforms)
 _SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
-_PLAIN = object()       # under a transform, but no argument is traced
 _LEAF = _tree.structure(0.0)
 
 
@@ -168,38 +168,6 @@ def _leaf_key(x):
     return None                         # static: part of the key by value
 
 
-def _flat_examples(args, flags):
-    """``Jitted._signature(args, {}, flags)`` where every argument is an array, a float or a
-    tracer (the common case, and every call jit_call's rules make): the key is the plain
-    call's, so a program recorded outside transforms serves under them too. None: use
-    ``_signature``."""
-    leaves, wrt, key = [], [], []
-    seen = False
-    for a in args:
-        if isinstance(a, Tracer):
-            seen = True
-            a = example(a, flags)
-            if a is NO_EXAMPLE:
-                return None
-        wrt.append(flags[1])
-        flags[1] = False
-        t = type(a)
-        if t is np.ndarray:
-            key.append((a.shape, a.dtype))
-        elif t is float:
-            key.append(float)
-        else:
-            return None
-        leaves.append(a)
-    if not seen:
-        return _PLAIN
-    return tuple(key), leaves, leaves, _rebuild_flat, args, tuple(wrt)
-
-
-def _rebuild_flat(leaves):
-    return list(leaves), {}
-
-
 class Jitted:
     """A function recorded once per call signature and replayed (see :func:`jit`)."""
 
@@ -301,7 +269,7 @@ class Jitted:
         if not supported(_stack()):
             return self.fun(*args, **kwargs)
         batched = [False, False]
-        sig = None if kwargs or self.static_argnums else _flat_examples(args, batched)
+        sig = None if kwargs or self.static_argnums else flat_examples(args, batched)
         if sig is None:
             sig = self._signature(args, kwargs, batched)
         if sig is _PLAIN and self.derived:      # a rule of jit_call on plain values

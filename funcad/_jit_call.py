@@ -31,11 +31,21 @@ from ._staging import Guard, Program
 from ._util import dtype_of, is_inexact, shape_of
 from .errors import FuncadError
 
-__all__ = ["JitCall", "jit_call_p", "example", "interpret", "supported", "NO_EXAMPLE"]
+__all__ = [
+    "NO_EXAMPLE",
+    "PLAIN",
+    "JitCall",
+    "example",
+    "flat_examples",
+    "interpret",
+    "jit_call_p",
+    "supported",
+]
 
 # the traces whose rules jit_call has (JacobianTrace: jacfwd/jacrev/hessian's vmap)
 _SUPPORTED = (JVPTrace, RevTrace, BatchTrace, JacobianTrace)
 NO_EXAMPLE = object()       # a leaf no example value can be read from (a sparse basis)
+PLAIN = object()            # under a transform, but no argument is traced
 
 
 def supported(stack) -> bool:
@@ -70,6 +80,38 @@ def example(x, flags: list):
         flags[0] = True
         x = np.asarray(x)[(0,) * k + (Ellipsis,)]      # a 0-d array, not a scalar
     return x
+
+
+def flat_examples(args, flags):
+    """``Jitted._signature(args, {}, flags)`` (funcad._jit) where every argument is an
+    array, a float or a tracer (the common case, and every call jit_call's rules make): the
+    key is the plain call's, so a program recorded outside transforms serves under them
+    too. None: use ``_signature``."""
+    leaves, wrt, key = [], [], []
+    seen = False
+    for a in args:
+        if isinstance(a, Tracer):
+            seen = True
+            a = example(a, flags)
+            if a is NO_EXAMPLE:
+                return None
+        wrt.append(flags[1])
+        flags[1] = False
+        t = type(a)
+        if t is np.ndarray:
+            key.append((a.shape, a.dtype))
+        elif t is float:
+            key.append(float)
+        else:
+            return None
+        leaves.append(a)
+    if not seen:
+        return PLAIN
+    return tuple(key), leaves, leaves, rebuild_flat, args, tuple(wrt)
+
+
+def rebuild_flat(leaves):
+    return list(leaves), {}
 
 
 # ---------------------------------------------------------------------------
@@ -132,8 +174,17 @@ class JitCall:
     """One recorded program as ``jit_call``'s parameter: the compiled replay, the program
     (for the derived programs) and the derived jitted functions, made on first use."""
 
-    __slots__ = ("name", "prog", "compiled", "n_guards", "_jitted", "_jvp", "_vjp", "_batch",
-                 "_lock")
+    __slots__ = (
+        "_batch",
+        "_jitted",
+        "_jvp",
+        "_lock",
+        "_vjp",
+        "compiled",
+        "n_guards",
+        "name",
+        "prog",
+    )
 
     def __init__(self, prog: Program, compiled, name: str, jitted):
         self.name = name

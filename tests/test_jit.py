@@ -264,7 +264,7 @@ def test_custom_rules_and_checkpoint_inside():
     def sq(x):
         return x ** 2
     sq.defvjp(lambda x: (x ** 2, x), lambda x, g: (3.0 * g * x,))      # a deliberate rule
-    f = lambda x: fnp.sum(fad.checkpoint(lambda y: fnp.sin(sq(y)))(x))  # noqa: E731
+    f = lambda x: fnp.sum(fad.checkpoint(lambda y: fnp.sin(sq(y)))(x))
     g = jit(fad.grad(f))
     x = np.array([0.3, 0.7])
     for v in (x, x + 1):

@@ -91,7 +91,7 @@ def test_repeated_grad_replays_without_running_f():
 
 
 def test_every_order_and_composition():
-    f = lambda x: fnp.sin(x) * fnp.exp(x / 3) / (1 + x ** 2)     # noqa: E731
+    f = lambda x: fnp.sin(x) * fnp.exp(x / 3) / (1 + x ** 2)
     jf = jit(f)
     g4, e4 = jf, f
     for _ in range(4):
@@ -100,7 +100,7 @@ def test_every_order_and_composition():
         np.testing.assert_allclose(g4(x), e4(x), rtol=1e-10)
     assert jf.cache_info().hits == 3 and jf.cache_info().traces == 1
     x = np.array([0.2, -0.4, 1.1])
-    vf = lambda v: fnp.sum(f(v))        # noqa: E731
+    vf = lambda v: fnp.sum(f(v))
     jv = jit(vf)
     for tr in (fad.jacfwd, fad.jacrev, fad.hessian):
         _close(tr(jv)(x), tr(vf)(x), rtol=1e-11)
