@@ -493,6 +493,8 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
     generated code, one NumPy call per primitive. Python control flow on values is
     allowed: each value Python reads becomes a guard, and a call that sees another
     value records again (see docs/jit.md: guards, retraces, side effects, limits).
+    Under ``grad``, ``jvp`` and ``vmap`` (``grad(jit(f))``) the recorded program is one
+    primitive whose derivative and batched programs are recorded and replayed too.
 
     Args:
       fun: the function (arrays, Python floats and pytrees of them in, the same out).
@@ -514,6 +516,9 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
       >>> g = jit(fad.grad(lambda x: fnp.sum(fnp.sin(x) ** 2)))
       >>> x = np.array([0.1, 0.2])
       >>> bool(np.allclose(g(x), np.sin(2 * x))), g.cache_info().entries
+      (True, 1)
+      >>> h = jit(lambda x: fnp.sum(fnp.sin(x) ** 2))
+      >>> bool(np.allclose(fad.grad(h)(x), np.sin(2 * x))), h.cache_info().hits
       (True, 1)
     """
     if fun is None:
