@@ -211,4 +211,4 @@ def test_threads_share_the_program():
         th.join()
     for u, v in zip(got, want):
         np.testing.assert_allclose(u, v, rtol=1e-12)
-    assert jf.cache_info().hits == 160
+    assert jf.cache_info().hits > 0        # (the counters are not atomic: no exact count)
