@@ -12,9 +12,12 @@ a replay whose guard sees another value gives up and the function is recorded ag
 
 Arrays the function closes over or reads from globals are watched, not trusted: their
 contents are compared with a snapshot on every call, and a change records again.
-Under another transform (``grad(jit(f))``, ``vmap(jit(f))``) or inside a recording,
-``jit(f)`` is ``f`` itself: the outer transform sees every primitive, so results equal the
-eager transform's exactly, and ``jit(grad(jit(f)))`` records the whole computation.
+Under ``grad``, ``jvp`` and ``vmap`` (``grad(jit(f))``, ``vmap(jit(f))``, jacfwd, jacrev,
+hessian, any order) the program is a primitive, ``jit_call`` (``_jit_call.py``): the guards
+are checked on the primal values, the impl replays the program, and the rules replay
+programs derived from it. Inside a recording (``jit(grad(jit(f)))``), under other transforms,
+or where no program fits (a guard under vmap, a sparse Jacobian basis, a traced value the
+function closes over), ``jit(f)`` is ``f`` itself: the transforms see every primitive.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from . import _onehot
 from . import tree as _tree
 from ._codegen import Compiled, _copy, _copy_flags, compile_program, optimize, show_program
 from ._core import Tracer, _stack, new_trace
+from ._jit_call import NO_EXAMPLE, JitCall, example, flat_examples, jit_call_p, supported
+from ._jit_call import PLAIN as _PLAIN
 from ._staging import Const, Program, ProgramTooLong, StagingTrace, StagingTracer
-from .errors import FuncadError, JitRetraceError
+from .errors import EscapedTracerError, FuncadError, JitRetraceError
 
 __all__ = ["CacheInfo", "Jitted", "Lowered", "jit"]
 
@@ -43,6 +48,7 @@ _RACE_REPLAYS = 4       # replays timed (past the flat-list tier) against ...
 _RACE_EAGER = 2         # ... eager calls, for a recording that lost a sparse Jacobian basis
 _EAGER = "eager"        # the cache's value for a key whose calls run f eagerly
 MAX_STEPS = 100_000     # jit's default max_steps: longer recordings are given up (memory)
+KEEP_LIMIT = 50_000     # programs kept for jit_call's derived programs (longer: f under transforms)
 _SLOW = object()        # an argument the fast key does not handle (pytrees, statics)
 _LEAF = _tree.structure(0.0)
 
@@ -76,6 +82,7 @@ class _Entry(NamedTuple):
     out_tree: object
     race: tuple | None      # (replay seconds, eager seconds) lists when the recording lost a
                             # sparse Jacobian basis (see Jitted._race); None otherwise
+    call: JitCall | None    # the program as jit_call's parameter (None: too long to keep)
 
 
 # ---------------------------------------------------------------------------
@@ -177,6 +184,7 @@ class Jitted:
         self.max_retraces = max_retraces
         self.max_steps = float("inf") if max_steps is None else max_steps
         self.on_retrace = on_retrace
+        self.derived = False            # made by jit_call's rules: replays on plain values
         self._cache: dict = {}
         self._lock = threading.Lock()
         self._counts = [0, 0, 0]        # traces, retraces, hits
@@ -187,7 +195,13 @@ class Jitted:
     # -- the call ------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if _stack():
-            return self.fun(*args, **kwargs)    # under a transform: f itself (see module doc)
+            out = self._under_transform(args, kwargs)
+            if out is not _PLAIN:
+                return out
+        return self.call_plain(args, kwargs)
+
+    def call_plain(self, args, kwargs):
+        """The call on values no transform traces (no tracer among them): replay or record."""
         key = None
         if not kwargs and not self.static_argnums:      # the common case, without pytrees
             key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else
@@ -229,23 +243,81 @@ class Jitted:
             # few hundred bytes a step against the eager tape's values): run f eagerly,
             # outside this block (its traceback holds the abandoned recording)
             entry = None
-        if entry is None:
-            with self._lock:
-                self._counts[0] += 1
-                self._cache[key] = _EAGER
-            return self.fun(*args, **kwargs)
+        self._store(key, entry, entries)
+        return self.fun(*args, **kwargs) if entry is None else result
+
+    def _store(self, key, entry, entries):
+        """Keep a new recording for ``key`` (None: the key runs eagerly from now on)."""
         with self._lock:
             self._counts[0] += 1
+            if entry is None:
+                self._cache[key] = _EAGER
+                return
             old = self._cache.get(key, ())
             if old is _EAGER:                   # another thread's race chose eager calls
-                return result
+                return
             if entries:
                 self._counts[1] += 1
                 old = tuple(e for e in old if e.watch is None or _unchanged(e.watch))
             self._cache[key] = (old + (entry,))[-_MAX_ENTRIES:]
-        return result
 
-    def _signature(self, args, kwargs):
+    def _under_transform(self, args, kwargs):
+        """``jit(f)`` called with values traced by grad, jvp or vmap: bind ``jit_call`` on
+        the program that the primal values select (guards checked on them; recorded on
+        them when none fits), so the outer transform replays it and its derived programs.
+        Anything else runs ``f`` itself (see the module doc)."""
+        if not supported(_stack()):
+            return self.fun(*args, **kwargs)
+        batched = [False, False]
+        sig = None if kwargs or self.static_argnums else flat_examples(args, batched)
+        if sig is None:
+            sig = self._signature(args, kwargs, batched)
+        if sig is _PLAIN and self.derived:      # a rule of jit_call on plain values
+            return _PLAIN
+        if sig is None or sig is _PLAIN:
+            return self.fun(*args, **kwargs)
+        key, leaves, dyn, rebuild, traced, wrt = sig
+        entries = self._cache.get(key, ())
+        if entries is _EAGER:
+            return self.fun(*args, **kwargs)
+        chosen, failed = None, None
+        for entry in entries:
+            if entry.watch and not _unchanged(entry.watch):
+                failed = "an array the function reads from a closure or a global changed"
+                continue
+            if entry.call is not None and entry.call.n_guards:
+                if batched[0]:              # a guard reads a value of each example: f
+                    return self.fun(*args, **kwargs)
+                out = entry.compiled.run(*dyn)
+                if type(out) is int:
+                    failed = entry.compiled.guard_note(out)
+                    continue
+            chosen = entry
+            break
+        if chosen is None:
+            if entries:
+                self._retrace(failed)
+            try:
+                _, chosen = self._record(leaves, rebuild)
+            except ProgramTooLong:
+                chosen = None
+            except EscapedTracerError:      # f closes over a value traced outside: f
+                return self.fun(*args, **kwargs)
+            self._store(key, chosen, entries)
+            if chosen is None or (batched[0] and chosen.call is not None
+                                  and chosen.call.n_guards):
+                return self.fun(*args, **kwargs)
+        if chosen.call is None:
+            return self.fun(*args, **kwargs)
+        self._counts[2] += 1
+        outs = jit_call_p(*traced, call=chosen.call, wrt=wrt)
+        return outs[0] if chosen.out_tree is None else _tree.unflatten(chosen.out_tree, outs)
+
+    def _signature(self, args, kwargs, batched=None):
+        """-> (key, leaves, dynamic leaves, rebuild). With ``batched`` (flags, see
+        ``_jit_call.example``): traced leaves are replaced by their example values (the key
+        is theirs), the traced dynamic leaves come fifth and, sixth, whether reverse mode
+        traces each; None where a leaf has no example, _PLAIN where none is traced."""
         sn, sa = self.static_argnums, self.static_argnames
         statics = []
         if sn:
@@ -257,8 +329,27 @@ class Jitted:
             statics += [(k, kwargs[k]) for k in sa if k in kwargs]
             kwargs = {k: v for k, v in kwargs.items() if k not in sa}
         leaves, treedef = _tree.flatten((args, kwargs) if kwargs else args)
+        traced = None
+        if batched is not None:
+            traced = leaves
+            if not any(isinstance(x, Tracer) for x in traced):
+                return _PLAIN               # nothing traced: f (it may close over tracers)
+            leaves, rev = [], []
+            for x in traced:
+                if isinstance(x, Tracer):
+                    x = example(x, batched)
+                    if x is NO_EXAMPLE:
+                        return None
+                rev.append(batched[1])
+                batched[1] = False
+                leaves.append(x)
         lk = tuple(map(_leaf_key, leaves))
         dyn = [x for x, k in zip(leaves, lk) if k is not None]
+        if traced is not None:
+            if any(k is None and isinstance(x, Tracer) for x, k in zip(traced, lk)):
+                return None                 # a traced value whose example is static
+            wrt = tuple([r for r, k in zip(rev, lk) if k is not None])
+            traced = [x for x, k in zip(traced, lk) if k is not None]
         static_leaves = tuple((type(x), x) for x, k in zip(leaves, lk) if k is None)
         key = (treedef, lk, static_leaves, tuple(statics))
         try:
@@ -278,7 +369,8 @@ class Jitted:
                     kw[i] = v
             return a, kw
 
-        return key, leaves, dyn, rebuild
+        return (key, leaves, dyn, rebuild) if traced is None else \
+            (key, leaves, dyn, rebuild, traced, wrt)
 
     def _retrace(self, why):
         n = self._counts[1] + 1
@@ -341,11 +433,13 @@ class Jitted:
         flags = _copy_flags(prog)
         opt = optimize(prog)
         del prog        # only opt is left: a long one is emptied as its flat list is built
-        compiled = compile_program(opt, _name(self.fun), consume=True)
+        keep = len(opt.body) <= KEEP_LIMIT      # for jit_call (transforms outside jit)
+        compiled = compile_program(opt, _name(self.fun), consume=not keep)
+        call = JitCall(opt, compiled, _name(self.fun), Jitted) if keep else None
         del opt
         watch = _watch_list(self.fun)
         entry = _Entry(compiled, watch or None,
-                       None if out_tree == _LEAF else out_tree, ([], []) if lost else None)
+                       None if out_tree == _LEAF else out_tree, ([], []) if lost else None, call)
         fresh = [_copy(v) if f else v for v, f in zip(values, flags)]
         return _tree.unflatten(out_tree, fresh), entry
 
@@ -399,6 +493,8 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
     generated code, one NumPy call per primitive. Python control flow on values is
     allowed: each value Python reads becomes a guard, and a call that sees another
     value records again (see docs/jit.md: guards, retraces, side effects, limits).
+    Under ``grad``, ``jvp`` and ``vmap`` (``grad(jit(f))``) the recorded program is one
+    primitive whose derivative and batched programs are recorded and replayed too.
 
     Args:
       fun: the function (arrays, Python floats and pytrees of them in, the same out).
@@ -420,6 +516,9 @@ def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(),
       >>> g = jit(fad.grad(lambda x: fnp.sum(fnp.sin(x) ** 2)))
       >>> x = np.array([0.1, 0.2])
       >>> bool(np.allclose(g(x), np.sin(2 * x))), g.cache_info().entries
+      (True, 1)
+      >>> h = jit(lambda x: fnp.sum(fnp.sin(x) ** 2))
+      >>> bool(np.allclose(fad.grad(h)(x), np.sin(2 * x))), h.cache_info().hits
       (True, 1)
     """
     if fun is None:

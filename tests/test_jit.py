@@ -1,4 +1,5 @@
-"""fad.jit: guards, retraces, watched closures, side effects, safety, the fuzzer through jit."""
+"""fad.jit: guards, retraces, watched closures, side effects, safety, the fuzzer through jit
+(jit(f), jit(grad(f)) and grad(jit(f)))."""
 
 from __future__ import annotations
 
@@ -263,7 +264,7 @@ def test_custom_rules_and_checkpoint_inside():
     def sq(x):
         return x ** 2
     sq.defvjp(lambda x: (x ** 2, x), lambda x, g: (3.0 * g * x,))      # a deliberate rule
-    f = lambda x: fnp.sum(fad.checkpoint(lambda y: fnp.sin(sq(y)))(x))  # noqa: E731
+    f = lambda x: fnp.sum(fad.checkpoint(lambda y: fnp.sin(sq(y)))(x))
     g = jit(fad.grad(f))
     x = np.array([0.3, 0.7])
     for v in (x, x + 1):
@@ -296,8 +297,12 @@ def test_random_programs_through_jit(prog):
     other = prog.make_args([x * 0.9 + 0.05 for x in prog.leaves])
     before = [np.copy(x) for x in tree.leaves(args)]
     every = tuple(range(len(args)))     # all traced: a program may write one into another
-    for make in (lambda: f, lambda: fad.grad(lambda *xs: fnp.sum(f(*xs)), argnums=every)):
-        g = jit(make())
+    jf = jit(f)         # grad(jit(f)): the program as jit_call, its VJP a derived program
+    for make, g in ((lambda: f, None),
+                    (lambda: fad.grad(lambda *xs: fnp.sum(f(*xs)), argnums=every), None),
+                    (lambda: fad.grad(lambda *xs: fnp.sum(f(*xs)), argnums=every),
+                     fad.grad(lambda *xs: fnp.sum(jf(*xs)), argnums=every))):
+        g = jit(make()) if g is None else g
         for a in (args, other):
             want = make()(*a)
             got = g(*a)

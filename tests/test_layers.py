@@ -55,7 +55,7 @@ LAYERS = {
     "funcad.scipy.linalg": 4, "funcad.scipy.linalg.": 4,
     "funcad._linearize": 5, "funcad._custom": 5, "funcad._custom_vjp": 5, "funcad._checkpoint": 5, "funcad._tape": 5,
     "funcad._vmap": 5, "funcad._jacobians": 5, "funcad.api": 5, "funcad.test_util": 5,
-    "funcad._jet": 5, "funcad._collapsed": 5, "funcad._codegen": 5, "funcad._jit": 5,
+    "funcad._jet": 5, "funcad._collapsed": 5, "funcad._codegen": 5, "funcad._jit_call": 5, "funcad._jit": 5,
     "funcad": 6,
     "funcad.optim": 7, "funcad.optim.": 7, "funcad.nn": 7, "funcad.nn.": 7,
     "funcad.compat": 7, "funcad.compat.": 7,
