@@ -122,6 +122,11 @@ def _diff_inputs(args, nums, where, holomorphic=False, fun=None):
             break
     else:
         return flat, in_tree          # float arrays: nothing to convert or to name
+    try:                              # scalars, ints ...: converted, named only for an error
+        if not any(_not_an_array(x) for x in flat):
+            return [_as_diff_leaf(x, "", holomorphic) for x in flat], in_tree
+    except TypeError:
+        pass                          # the error again, below, with the leaf's name
     if fun is not None:
         names = leaf_labels(fun, args, nums)
     else:

@@ -34,6 +34,7 @@ import numpy as np
 
 from . import _onehot
 from . import tree as _tree
+from ._arrays import is_foreign
 from ._codegen import Compiled, _copy, _copy_flags, compile_program, optimize, show_program
 from ._core import Tracer, _stack, new_trace
 from ._jit_call import NO_EXAMPLE, JitCall, example, flat_examples, jit_call_p, supported
@@ -211,6 +212,11 @@ class Jitted:
             else:
                 dyn = args
         if key is None:
+            if any(is_foreign(a) for a in _tree.leaves((args, kwargs))):
+                # Dask / CuPy arguments: run f as it is. A recording computes the values to
+                # check its guards (a Dask graph would be computed); Dask's graph is the
+                # program (docs/scaling.md)
+                return self.fun(*args, **kwargs)
             key, leaves, dyn, rebuild = self._signature(args, kwargs)
             if any(isinstance(a, Tracer) for a in leaves):   # a leaked tracer: eager errors
                 return self.fun(*args, **kwargs)
@@ -340,6 +346,8 @@ class Jitted:
                     x = example(x, batched)
                     if x is NO_EXAMPLE:
                         return None
+                if is_foreign(x):
+                    return None             # Dask / CuPy values: f itself (see call_plain)
                 rev.append(batched[1])
                 batched[1] = False
                 leaves.append(x)

@@ -19,6 +19,7 @@ import threading
 
 import numpy as np
 
+from ._arrays import is_foreign
 from ._args import put_at
 from ._batching import BatchTrace, BatchTracer, defbatch, vmap_flat
 from ._core import Primitive, Tracer
@@ -74,7 +75,7 @@ def example(x, flags: list):
             flags[1] = True
         else:
             return NO_EXAMPLE
-    if type(x) is OneHotRows:
+    if type(x) is OneHotRows or is_foreign(x):      # (Dask / CuPy: jit runs f itself)
         return NO_EXAMPLE
     if k:
         flags[0] = True

@@ -201,3 +201,16 @@ def test_fancy_index_gradient_sums_repeats_lazily():
         lazy = fad.grad(f)(to_dask(x, poisoned=True))
     assert isinstance(lazy, da.Array)
     np.testing.assert_allclose(fad.grad(f)(to_dask(x)).compute(), fad.grad(f)(x))
+
+
+def test_jit_with_dask_arguments_runs_the_function_lazily():
+    """A recording would compute the values to check its guards: jit(f) of Dask arguments
+    runs f itself, and the result stays a lazy graph (docs/scaling.md)."""
+    f = lambda w, x: fnp.sum(fnp.tanh(x @ w))     # noqa: E731
+    a, w = np.arange(6.0).reshape(2, 3) / 5, np.ones(3)
+    for transform in (fad.jit(f), fad.jit(fad.grad(f, argnums=1)), fad.grad(fad.jit(f)),
+                      fad.vmap(fad.jit(f), in_axes=(None, 0))):
+        lazy = transform(w, to_dask(a, poisoned=True))
+        assert isinstance(lazy, da.Array)
+        np.testing.assert_allclose(transform(w, to_dask(a)).compute(), transform(w, a),
+                                   rtol=1e-13)
