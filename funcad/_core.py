@@ -71,7 +71,7 @@ class Primitive:
         if name == "impl":
             object.__setattr__(self, "_impl", value)
             lazy = getattr(getattr(self, "rules", None), "lazy", False)
-            value = (lazy_on_foreign if lazy else eager_on_foreign)(self, value)
+            value = (lazy_on_foreign if lazy is True else eager_on_foreign)(self, value)
         object.__setattr__(self, name, value)
 
     def declare_lazy(self) -> None:

@@ -93,8 +93,9 @@ class Rules:
     # coefficients; None: the generic rule (linear, multilinear, or from the JVP)
     taylor: Callable | None = None
     # Dask / CuPy arrays (_arrays.py): True when the impl runs on them as they are (audited:
-    # stays lazy / on the device); False: operands converted to NumPy, with a warning
-    lazy: bool = False
+    # stays lazy / on the device); a frozenset of library names ("dask"): only for those;
+    # False: operands converted to NumPy, with a warning
+    lazy: bool | frozenset = False
 
 
 class RuleView(MutableMapping):

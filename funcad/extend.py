@@ -35,14 +35,19 @@ from ._taylor import TaylorTrace, TaylorTracer, deftaylor, taylor_fallback
 from ._util import ShapeDtype, canonical_axis, dtype_of, shape_of, short_repr
 
 
-def deflazy(*prims: Primitive) -> None:
+def deflazy(*prims: Primitive, libraries=None) -> None:
     """Declare that these primitives' impls run on Dask and CuPy arrays as they are: a Dask
     operand gives a lazy Dask result, a CuPy operand a CuPy result (NumPy's dispatch
     protocols carry the impl's NumPy calls to the operand's library). Declare it only for an
     impl checked on both (tests/test_dask.py runs the spec rows); an undeclared primitive
-    converts such operands to NumPy with a ForeignArrayWarning (docs/scaling.md)."""
+    converts such operands to NumPy with a ForeignArrayWarning (docs/scaling.md).
+    ``libraries=("dask",)``: only for those libraries (SciPy's ufuncs run on Dask arrays,
+    not on CuPy's)."""
     for p in prims:
-        p.declare_lazy()
+        if libraries is None:
+            p.declare_lazy()
+        else:
+            p.rules.lazy = frozenset(libraries)
 
 
 def as_type_of(c, x):

@@ -214,3 +214,18 @@ def test_jit_with_dask_arguments_runs_the_function_lazily():
         assert isinstance(lazy, da.Array)
         np.testing.assert_allclose(transform(w, to_dask(a)).compute(), transform(w, a),
                                    rtol=1e-13)
+
+
+def test_scipy_special_functions_stay_lazy_on_dask():
+    """SciPy's ufuncs run on Dask arrays: declared lazy for Dask (not CuPy)."""
+    special = pytest.importorskip("funcad.scipy.special")
+    stats = pytest.importorskip("funcad.scipy.stats")
+    a = np.linspace(-2.0, 2.0, 6)
+    for f in (lambda x: fnp.sum(special.expit(x)), lambda x: fnp.sum(stats.norm.logcdf(x)),
+              lambda x: fnp.sum(special.gammaln(x + 3.0))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ForeignArrayWarning)
+            lazy = fad.grad(f)(to_dask(a, poisoned=True))
+        assert isinstance(lazy, da.Array)
+        np.testing.assert_allclose(fad.grad(f)(to_dask(a)).compute(), fad.grad(f)(a),
+                                   rtol=1e-13)

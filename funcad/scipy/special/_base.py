@@ -29,10 +29,17 @@ def public(p, sp_func, name, doc, register=True):
     return fn
 
 
+def lazy_on_dask(p, impl):
+    """SciPy's ufuncs run on Dask arrays as they are (not on CuPy's): ``deflazy`` for Dask."""
+    if isinstance(impl, np.ufunc):
+        extend.deflazy(p, libraries=("dask",))
+
+
 def unary(name, d, doc, keep_x=True, keep_ans=False):
     """An elementwise primitive ``f(x)`` with ``f'(x) = d(ans, x)``, and its public function."""
     sp_func = getattr(sp, name)
     p = Primitive(f"special.{name}", sp_func)
+    lazy_on_dask(p, sp_func)
     defjvp(p, lambda t, ans, x: t * d(ans, x))
     defvjp(p, lambda g, ans, x: g * d(ans, x), keep=(keep_x,), keep_ans=keep_ans)
     batch_elementwise(p)
@@ -65,6 +72,7 @@ def elementwise(name, partials, doc_, keep_ans=False, sp_func=None, impl=None, r
     ``register=False`` (the pair's own function is SciPy's ufunc's)."""
     sp_func = getattr(sp, name) if sp_func is None else sp_func
     p = Primitive(f"special.{name}", sp_func if impl is None else impl)
+    lazy_on_dask(p, sp_func if impl is None else impl)
     jvps, vjps = [], []
     for i, d in enumerate(partials):
         if isinstance(d, Raises):

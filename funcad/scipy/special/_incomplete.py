@@ -11,7 +11,7 @@ import scipy.special as sp
 from ...errors import NoRuleError
 from ...extend import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
-from ._base import doc, elementwise, plain_float, public
+from ._base import doc, elementwise, lazy_on_dask, plain_float, public
 from ._betainc_series import betainc_partial
 from ._gamma import _betaln_p, _gammaln_p
 from ._logexp import _xlog1py_p, _xlogy_p
@@ -31,6 +31,7 @@ def _no_shape_rule(name, shape, users):
 def _shape_binary(name, dx, doc_, shape, users):
     sp_func = getattr(sp, name)
     p = Primitive(f"special.{name}", sp_func)
+    lazy_on_dask(p, sp_func)
     no = _no_shape_rule(name, shape, users)
     defjvp(p, no, lambda t, ans, a, x: t * dx(a, x))
     defvjp(p, no, lambda g, _ans, a, x: unbroadcast(g * dx(a, x), shape_of(x)))
