@@ -111,7 +111,16 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
 def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
     """dense + sign * sp (or sp + sign * dense) as one copy of the dense operand plus the
     slots added in place, instead of densifying the sparse operand first."""
-    if dense.shape != sp.shape or isinstance(dense, Tracer) or isinstance(sp.vals, Tracer):
+    if dense.shape != sp.shape:
+        return None
+    if staged(dense) or staged(sp.vals):     # recorded values: no writes in place
+        if isinstance(dense, Tracer) and not staged(dense):
+            return None
+        d = densify(sp)
+        if dense_first:
+            return dense + d if sign > 0 else dense - d
+        return d + dense if sign > 0 else d - dense
+    if isinstance(dense, Tracer):
         return None
     dt = np.result_type(dense, sp.vals)
     out = np.array(dense, dtype=dt, order="C")      # C order: the ravel below is a view
@@ -343,10 +352,10 @@ def _matmul(vals, dims, params, size):
     rows = ti * p + np.repeat(np.arange(p), n)          # target row b * p + q
     wrows = np.tile(np.arange(n), p)                    # the row of W each element scales
     fresh = k == 1 and rows.shape[1] == size * p and (rows[0] == np.arange(size * p)).all()
-    if not fresh and (staged(tv) or staged(w2)):
-        return None          # recorded values: no writes in place, densify instead
     out = None
-    for j in range(k):
+    if not fresh and (staged(tv) or staged(w2)):
+        out = _matmul_staged(tv, ti, w2, wrows, size, k, p, n, m)
+    for j in range(k if out is None else 0):
         contrib = tv[j][:, None] * w2[wrows] if p > 1 else tv[j][:, None] * w2
         r = rows[j]
         if fresh:
@@ -367,6 +376,17 @@ def _matmul(vals, dims, params, size):
     else:
         shape += ((m,) if w.ndim == 2 else ()) + ((p,) if snd == 2 else ())
     return out.reshape(shape)
+
+
+def _matmul_staged(tv, ti, w2, wrows, size, k, p, n, m):
+    """_matmul's sum over the slots for recorded values (no writes in place): the scaled
+    rows of W are slots of a (p, m) value, one per (slot, element of the row), densified by
+    onehot_dense_p. Returns the (size * p, m) result."""
+    contrib = tv[:, :, None] * (w2[wrows] if p > 1 else w2)          # (k, p * n, m)
+    vals = contrib.reshape(k, p, n, m).transpose(0, 2, 1, 3).reshape(k * n, p, m)
+    idx = ti.reshape(k, p, n).transpose(0, 2, 1).reshape(k * n, p, 1)
+    return densify(OneHotRows(vals, np.broadcast_to(idx, (k * n, p, m)), size)).reshape(
+        size * p, m)
 
 
 sparse_rules = SimpleNamespace(
