@@ -38,8 +38,18 @@ def defsparse(prim: Primitive, rule: Callable) -> None:
 # rules: rule(vals, dims, params, size) -> OneHotRows, ndarray, or None (densify instead)
 # ---------------------------------------------------------------------------
 
+def _recordable(rule):
+    """Mark a rule that takes values ``jit`` records (slot values, unbatched operands) and
+    applies only dispatching NumPy calls to them, never writes in place. A rule without the
+    mark (one registered through ``funcad.extend.defsparse``) sees concrete values only: with
+    a recorded operand its operands are made dense instead."""
+    rule.recordable = True
+    return rule
+
+
 def _scale(op):
     """x * c, c * x, x / c with x sparse and c a concrete unbatched value."""
+    @_recordable
     def rule(vals, dims, params, size):
         if len(vals) != 2:
             return None
@@ -59,12 +69,14 @@ def _scale(op):
 
 
 def _unary(fn):
+    @_recordable
     def rule(vals, dims, params, size):
         v = vals[0]
         return OneHotRows(fn(v.vals, **params), v.idx, size)
     return rule
 
 
+@_recordable
 def _convert(vals, dims, params, size):
     dt = np.dtype(params["dtype"])
     if dt.kind not in "fc" or (dt.kind == "f" and vals[0].dtype.kind == "c"):
@@ -131,6 +143,7 @@ def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
 
 
 def _add(sign):
+    @_recordable
     def rule(vals, dims, params, size):
         if len(vals) != 2 or dims[0] is None or dims[1] is None:
             return None
@@ -143,6 +156,7 @@ def _add(sign):
     return rule
 
 
+@_recordable
 def _sum(vals, dims, params, size):
     v = vals[0]
     nd = v.vals.ndim - 1
@@ -168,6 +182,7 @@ def _structural(prim, sparse_pos=0, basic_index=False):
     """Ops that move elements without arithmetic (slices, reshapes, transposes, broadcasts):
     apply ``prim``'s ordinary batching rule to the values and to the indices alike, the slot
     axis standing in for the batch axis. ``basic_index``: ``getitem``."""
+    @_recordable
     def rule(vals, dims, params, size):
         batch_rule = prim.rules.batch
         sp = vals[sparse_pos]
@@ -189,6 +204,7 @@ def _structural(prim, sparse_pos=0, basic_index=False):
     return rule
 
 
+@_recordable
 def _index_add(vals, dims, params, size):
     """zeros.at[index].add(sparse), the transpose of slicing, for basic indexes (an integer
     array may repeat a position, which would add two basis indices together)."""
@@ -242,6 +258,7 @@ def _pad_slices(uv, bshape, index, dtype):
     return out
 
 
+@_recordable
 def _index_set(vals, dims, params, size):
     """base.at[index].set(upd) with base and upd sparse or zero, for basic indexes: the base
     with the region cleared, joined with upd scattered into zeros."""
@@ -274,6 +291,7 @@ def _index_set(vals, dims, params, size):
 
 
 def _concatenate(prim):
+    @_recordable
     def rule(vals, dims, params, size):
         br = prim.rules.batch
         if br is None:
@@ -300,6 +318,7 @@ def _concatenate(prim):
     return rule
 
 
+@_recordable
 def _where(vals, dims, params, size):
     """where(c, a, b) with a concrete unbatched c, and a, b sparse or zero."""
     c, a, b = vals
@@ -321,6 +340,7 @@ def _where(vals, dims, params, size):
     return masked[0] if len(masked) == 1 else _join(masked[0], masked[1], 1.0, size)
 
 
+@_recordable
 def _matmul(vals, dims, params, size):
     """W @ x or x @ W with x sparse and W a concrete 1-D or 2-D array: each stored
     element adds a scaled row of W to its basis row, so the cost is that of touching
@@ -413,6 +433,9 @@ def sparse_process(prim, vals, dims, params, size):
     """
     rule = prim.rules.sparse
     if rule is None or prim.multiple_results:
+        return None
+    if not getattr(rule, "recordable", False) and any(
+            staged(v) or (type(v) is OneHotRows and staged(v.vals)) for v in vals):
         return None
     return rule(vals, dims, params, size)
 

@@ -180,3 +180,38 @@ def test_guards_and_watched_arrays_with_sparse_bases():
     _close(g(x), fad.jacfwd(lambda x: fnp.tanh(w * x) * x)(x), rtol=1e-12)
     w[3] = 7.0                                         # no stale constant
     _close(g(x), fad.jacfwd(lambda x: fnp.tanh(w * x) * x)(x), rtol=1e-12)
+
+
+def test_a_user_sparse_rule_sees_concrete_values_only():
+    """A rule registered through funcad.extend.defsparse may write in place (it was written
+    for concrete slot values): under jit, with a recorded operand, it is not called and the
+    operands are made dense instead; eagerly it runs."""
+    from funcad import extend
+    from funcad._onehot import OneHotRows
+
+    seen = []
+
+    def rule(vals, dims, params, size):
+        v = vals[0]
+        seen.append(type(v.vals))
+        out = np.array(v.vals)
+        out *= 3.0                           # in place: concrete values only
+        return OneHotRows(out, v.idx, size)
+
+    triple_p = extend.Primitive("triple_for_test", lambda x: 3.0 * x)
+    extend.def_linear_jvp(triple_p)
+    extend.defvjp(triple_p, lambda g, ans, x: triple_p(g))
+    extend.defbatch(triple_p, lambda vals, dims: triple_p(vals[0]) if dims[0] == 0
+                    else triple_p(extend.bdim_to_front(vals[0], dims[0])))
+    extend.defsparse(triple_p, rule)
+
+    def fn(x):
+        return triple_p(fnp.sin(x)) * x
+
+    x = np.linspace(-1.0, 1.0, 40)
+    want = fad.jacfwd(fn)(x)
+    assert seen == [np.ndarray]
+    j = jit(fad.jacfwd(fn))
+    for k in range(2):
+        _close(j(x), want, rtol=1e-12)
+    assert seen == [np.ndarray]              # never called with recorded values
