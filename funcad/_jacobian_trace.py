@@ -436,6 +436,7 @@ def sparse_process(prim, vals, dims, params, size):
         return None
     if not getattr(rule, "recordable", False) and any(
             staged(v) or (type(v) is OneHotRows and staged(v.vals)) for v in vals):
+        TRACED_DENSIFY[0] += 1          # a basis lost to the recording: see _onehot
         return None
     return rule(vals, dims, params, size)
 

@@ -215,3 +215,4 @@ def test_a_user_sparse_rule_sees_concrete_values_only():
     for k in range(2):
         _close(j(x), want, rtol=1e-12)
     assert seen == [np.ndarray]              # never called with recorded values
+    assert _entry(j).race is not None        # the basis was lost: the replay races eager calls
