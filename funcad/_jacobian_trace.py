@@ -18,8 +18,17 @@ import numpy as np
 
 from ._batching import BatchTrace, BatchTracer
 from ._core import Primitive, Tracer
-from ._onehot import (TRACED_DENSIFY, OneHotRows, _align, _const, _finish, _plain, add_slots,
-                      densify, staged)
+from ._onehot import (
+    TRACED_DENSIFY,
+    OneHotRows,
+    _align,
+    _const,
+    _finish,
+    _plain,
+    add_slots,
+    densify,
+    staged,
+)
 
 __all__ = ["JacobianTrace", "defsparse", "sparse_rules", "sparse_process"]
 

@@ -21,6 +21,11 @@ without a rule here sees dense operands (``densify``), so the result is always e
 The Hessian of an n-dimensional Rosenbrock function costs ``O(n)`` this way instead of
 ``O(n^2)`` per op, and ``jacfwd(lambda x: W @ x)`` gathers ``W`` instead of multiplying
 it by the identity.
+
+Under ``jit`` the indices stay concrete (they depend on shapes only) and ``vals`` may be
+a recorded value: the rules marked recordable in ``_jacobian_trace.py`` apply to it through
+dispatching NumPy calls (never writes in place), and :data:`onehot_dense_p` makes it dense,
+its indices a parameter (:class:`Layout`) of the recorded program.
 """
 
 from __future__ import annotations
@@ -118,9 +123,10 @@ def densify(v, transposed: bool = False):
     return out.reshape(shape + (size,) if transposed else (size,) + shape)
 
 
-def _positions(v: OneHotRows, transposed: bool):
-    """(k, p): where each slot entry lands in the flat C-ordered dense layout."""
-    k, p = v.vals.shape[0], math.prod(v.vals.shape[1:])
+def _positions(v, transposed: bool):
+    """(k, p): where each slot entry lands in the flat C-ordered dense layout (``v``: a
+    OneHotRows or a Layout)."""
+    k, p = v.idx.shape[0], math.prod(v.idx.shape[1:])
     if transposed:
         return v.idx.reshape(k, p) + np.arange(0, v.size * p, v.size)
     return v.idx.reshape(k, p) * p + np.arange(p)
@@ -194,10 +200,6 @@ class Layout:
     def positions(self):
         """(K, *shape): where each slot entry lands in the flat dense layout."""
         return _positions(self, self.transposed).reshape(self.idx.shape)
-
-    @property
-    def vals(self):     # _positions reads the shape from ``vals``
-        return self.idx
 
 
 def _dense_impl(vals, *, layout: Layout):

@@ -96,7 +96,10 @@ def test_sparse_jacobians_replay_equal_eager(name, transform):
     if name == "index_set" and transform is fad.hessian:
         pytest.skip("index_set's second derivative reads a value (a guard), jit or not")
     if transform is fad.hessian:
-        fn = (lambda f: lambda x: fnp.sum(fnp.sin(f(x))))(fn)
+        inner = fn
+
+        def fn(x):
+            return fnp.sum(fnp.sin(inner(x)))
     before = _onehot.TRACED_DENSIFY[0]
     j = _replays(transform, fn, np.linspace(-0.9, 0.8, 40))
     assert _onehot.TRACED_DENSIFY[0] == before, "a sparse rule refused a recorded operand"
