@@ -18,7 +18,17 @@ import numpy as np
 
 from ._batching import BatchTrace, BatchTracer
 from ._core import Primitive, Tracer
-from ._onehot import TRACED_DENSIFY, OneHotRows, _align, _finish, _plain, add_slots, densify
+from ._onehot import (
+    TRACED_DENSIFY,
+    OneHotRows,
+    _align,
+    _const,
+    _finish,
+    _plain,
+    add_slots,
+    densify,
+    staged,
+)
 
 __all__ = ["JacobianTrace", "defsparse", "sparse_rules", "sparse_process"]
 
@@ -37,20 +47,30 @@ def defsparse(prim: Primitive, rule: Callable) -> None:
 # rules: rule(vals, dims, params, size) -> OneHotRows, ndarray, or None (densify instead)
 # ---------------------------------------------------------------------------
 
+def _recordable(rule):
+    """Mark a rule that takes values ``jit`` records (slot values, unbatched operands) and
+    applies only dispatching NumPy calls to them, never writes in place. A rule without the
+    mark (one registered through ``funcad.extend.defsparse``) sees concrete values only: with
+    a recorded operand its operands are made dense instead."""
+    rule.recordable = True
+    return rule
+
+
 def _scale(op):
     """x * c, c * x, x / c with x sparse and c a concrete unbatched value."""
+    @_recordable
     def rule(vals, dims, params, size):
         if len(vals) != 2:
             return None
         a, b = vals
-        if type(a) is OneHotRows and dims[1] is None and _plain(b):
+        if type(a) is OneHotRows and dims[1] is None and _const(b):
             sp, c, left = a, b, True
-        elif type(b) is OneHotRows and dims[0] is None and _plain(a) and op is not np.divide:
+        elif type(b) is OneHotRows and dims[0] is None and _const(a) and op is not np.divide:
             sp, c, left = b, a, False
         else:
             return None
         # Python scalars stay Python scalars: weakly typed, as in NumPy
-        sv, si = _align(sp, c.ndim if type(c) is np.ndarray else np.ndim(c))
+        sv, si = _align(sp, c.ndim if type(c) is np.ndarray or staged(c) else np.ndim(c))
         nv = op(sv, c) if left else op(c, sv)
         return OneHotRows(nv, si if si.shape == nv.shape else np.broadcast_to(si, nv.shape),
                           size)
@@ -58,12 +78,14 @@ def _scale(op):
 
 
 def _unary(fn):
+    @_recordable
     def rule(vals, dims, params, size):
         v = vals[0]
         return OneHotRows(fn(v.vals, **params), v.idx, size)
     return rule
 
 
+@_recordable
 def _convert(vals, dims, params, size):
     dt = np.dtype(params["dtype"])
     if dt.kind not in "fc" or (dt.kind == "f" and vals[0].dtype.kind == "c"):
@@ -93,10 +115,16 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
         same = (ai.reshape(ka, 1, -1) == bi.reshape(1, kb, -1)).all(axis=2)
         hit = same.any(axis=0)
         if hit.any():
-            av = av + np.zeros((), bv.dtype)     # a fresh array of the joint dtype
             where_a = same.argmax(axis=0)
-            for j in np.flatnonzero(hit):
-                av[where_a[j]] += bv[j]
+            if staged(av) or staged(bv):     # recorded values: no writes in place
+                rows = [av[i] for i in range(ka)]
+                for j in np.flatnonzero(hit):
+                    rows[where_a[j]] = rows[where_a[j]] + bv[j]
+                av = np.stack(rows)
+            else:
+                av = av + np.zeros((), bv.dtype)     # a fresh array of the joint dtype
+                for j in np.flatnonzero(hit):
+                    av[where_a[j]] += bv[j]
             bv, bi = bv[~hit], bi[~hit]
     return _finish(np.concatenate([av, bv]), np.concatenate([ai, bi]), size)
 
@@ -104,7 +132,16 @@ def _join(a: OneHotRows, b: OneHotRows, sign: float, size: int):
 def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
     """dense + sign * sp (or sp + sign * dense) as one copy of the dense operand plus the
     slots added in place, instead of densifying the sparse operand first."""
-    if dense.shape != sp.shape or isinstance(dense, Tracer):
+    if dense.shape != sp.shape:
+        return None
+    if staged(dense) or staged(sp.vals):     # recorded values: no writes in place
+        if isinstance(dense, Tracer) and not staged(dense):
+            return None
+        d = densify(sp)
+        if dense_first:
+            return dense + d if sign > 0 else dense - d
+        return d + dense if sign > 0 else d - dense
+    if isinstance(dense, Tracer):
         return None
     dt = np.result_type(dense, sp.vals)
     out = np.array(dense, dtype=dt, order="C")      # C order: the ravel below is a view
@@ -115,6 +152,7 @@ def _add_into(dense, sp: OneHotRows, sign: float, dense_first: bool):
 
 
 def _add(sign):
+    @_recordable
     def rule(vals, dims, params, size):
         if len(vals) != 2 or dims[0] is None or dims[1] is None:
             return None
@@ -127,6 +165,7 @@ def _add(sign):
     return rule
 
 
+@_recordable
 def _sum(vals, dims, params, size):
     v = vals[0]
     nd = v.vals.ndim - 1
@@ -152,6 +191,7 @@ def _structural(prim, sparse_pos=0, basic_index=False):
     """Ops that move elements without arithmetic (slices, reshapes, transposes, broadcasts):
     apply ``prim``'s ordinary batching rule to the values and to the indices alike, the slot
     axis standing in for the batch axis. ``basic_index``: ``getitem``."""
+    @_recordable
     def rule(vals, dims, params, size):
         batch_rule = prim.rules.batch
         sp = vals[sparse_pos]
@@ -173,6 +213,7 @@ def _structural(prim, sparse_pos=0, basic_index=False):
     return rule
 
 
+@_recordable
 def _index_add(vals, dims, params, size):
     """zeros.at[index].add(sparse), the transpose of slicing, for basic indexes (an integer
     array may repeat a position, which would add two basis indices together)."""
@@ -192,14 +233,41 @@ def _index_add(vals, dims, params, size):
     if uv.ndim - 1 > region:
         return None
     k = uv.shape[0]
-    ov = np.zeros((k,) + bshape, np.result_type(base, uv))
     oi = np.zeros((k,) + bshape, ui.dtype)
     target = (slice(None),) + index
-    ov[target] = uv
     oi[target] = ui
+    if staged(uv):
+        ov = _pad_slices(uv, bshape, index, np.result_type(base, uv.dtype))
+        return None if ov is None else OneHotRows(ov, oi, size)
+    ov = np.zeros((k,) + bshape, np.result_type(base, uv))
+    ov[target] = uv
     return OneHotRows(ov, oi, size)
 
 
+def _pad_slices(uv, bshape, index, dtype):
+    """Recorded slot values ``uv`` written into zeros of per-example shape ``bshape`` at
+    ``index``, for unit-step slices (``x[1:]``, ``x[:, :-1]``): zero blocks concatenated
+    around them, as a recording has no writes in place. None for any other index."""
+    if len(index) > len(bshape) or uv.shape[1:] != np.empty(bshape, np.int8)[index].shape:
+        return None
+    out = uv if uv.dtype == dtype else uv.astype(dtype)
+    for ax, sl in enumerate(index):
+        if type(sl) is not slice or sl.step not in (None, 1):
+            return None
+        lo, hi, _ = sl.indices(bshape[ax])
+        hi = max(lo, hi)
+        parts = []
+        for n in (lo, bshape[ax] - hi):
+            shp = list(out.shape)
+            shp[ax + 1] = n
+            parts.append(np.zeros(tuple(shp), dtype) if n else None)
+        if parts[0] is not None or parts[1] is not None:
+            out = np.concatenate([p for p in (parts[0], out, parts[1]) if p is not None],
+                                 axis=ax + 1)
+    return out
+
+
+@_recordable
 def _index_set(vals, dims, params, size):
     """base.at[index].set(upd) with base and upd sparse or zero, for basic indexes: the base
     with the region cleared, joined with upd scattered into zeros."""
@@ -207,7 +275,11 @@ def _index_set(vals, dims, params, size):
         return None
     base, upd = vals
     index = (slice(None),) + tuple(params["tree"])
-    if type(base) is OneHotRows:
+    if type(base) is OneHotRows and staged(base.vals):
+        keep = np.ones(base.vals.shape, bool)
+        keep[index] = False
+        kept = OneHotRows(np.where(keep, base.vals, 0), base.idx, size)
+    elif type(base) is OneHotRows:
         kept = base.vals.copy()
         kept[index] = 0
         kept = OneHotRows(kept, base.idx, size)
@@ -228,6 +300,7 @@ def _index_set(vals, dims, params, size):
 
 
 def _concatenate(prim):
+    @_recordable
     def rule(vals, dims, params, size):
         br = prim.rules.batch
         if br is None:
@@ -254,14 +327,15 @@ def _concatenate(prim):
     return rule
 
 
+@_recordable
 def _where(vals, dims, params, size):
     """where(c, a, b) with a concrete unbatched c, and a, b sparse or zero."""
     c, a, b = vals
-    if dims[0] is not None or not _plain(c):
+    if dims[0] is not None or not _const(c):
         return None
-    c = np.asarray(c).astype(bool)
+    c = c.astype(bool) if staged(c) else np.asarray(c).astype(bool)
     parts = []
-    for x, keep in ((a, c), (b, ~c)):
+    for x, keep in ((a, c), (b, np.logical_not(c))):
         if type(x) is OneHotRows:
             parts.append((x, keep))
         elif not (_plain(x) and not np.any(x)):
@@ -275,17 +349,19 @@ def _where(vals, dims, params, size):
     return masked[0] if len(masked) == 1 else _join(masked[0], masked[1], 1.0, size)
 
 
+@_recordable
 def _matmul(vals, dims, params, size):
     """W @ x or x @ W with x sparse and W a concrete 1-D or 2-D array: each stored
     element adds a scaled row of W to its basis row, so the cost is that of touching
     W once per slot instead of a product with the whole basis."""
     a, b = vals
-    if type(a) is OneHotRows and dims[1] is None and _plain(b):
-        sp, w, left = a, np.asarray(b), True
-    elif type(b) is OneHotRows and dims[0] is None and _plain(a):
-        sp, w, left = b, np.asarray(a), False
+    if type(a) is OneHotRows and dims[1] is None and _const(b):
+        sp, w, left = a, b, True
+    elif type(b) is OneHotRows and dims[0] is None and _const(a):
+        sp, w, left = b, a, False
     else:
         return None
+    w = w if staged(w) else np.asarray(w)
     snd = sp.vals.ndim - 1
     if w.ndim not in (1, 2) or snd not in (1, 2) or 4 * sp.vals.shape[0] > size:
         return None
@@ -304,11 +380,14 @@ def _matmul(vals, dims, params, size):
     w2 = w.reshape(n, m)
     rows = ti * p + np.repeat(np.arange(p), n)          # target row b * p + q
     wrows = np.tile(np.arange(n), p)                    # the row of W each element scales
+    fresh = k == 1 and rows.shape[1] == size * p and (rows[0] == np.arange(size * p)).all()
     out = None
-    for j in range(k):
+    if not fresh and (staged(tv) or staged(w2)):
+        out = _matmul_staged(tv, ti, w2, wrows, size, k, p, n, m)
+    for j in range(k if out is None else 0):
         contrib = tv[j][:, None] * w2[wrows] if p > 1 else tv[j][:, None] * w2
         r = rows[j]
-        if k == 1 and r.shape[0] == size * p and (r == np.arange(size * p)).all():
+        if fresh:
             out = contrib        # a fresh basis: row b of the result is row b of contrib
             break
         if out is None:
@@ -326,6 +405,17 @@ def _matmul(vals, dims, params, size):
     else:
         shape += ((m,) if w.ndim == 2 else ()) + ((p,) if snd == 2 else ())
     return out.reshape(shape)
+
+
+def _matmul_staged(tv, ti, w2, wrows, size, k, p, n, m):
+    """_matmul's sum over the slots for recorded values (no writes in place): the scaled
+    rows of W are slots of a (p, m) value, one per (slot, element of the row), densified by
+    onehot_dense_p. Returns the (size * p, m) result."""
+    contrib = tv[:, :, None] * (w2[wrows] if p > 1 else w2)          # (k, p * n, m)
+    vals = contrib.reshape(k, p, n, m).transpose(0, 2, 1, 3).reshape(k * n, p, m)
+    idx = ti.reshape(k, p, n).transpose(0, 2, 1).reshape(k * n, p, 1)
+    return densify(OneHotRows(vals, np.broadcast_to(idx, (k * n, p, m)), size)).reshape(
+        size * p, m)
 
 
 sparse_rules = SimpleNamespace(
@@ -352,6 +442,10 @@ def sparse_process(prim, vals, dims, params, size):
     """
     rule = prim.rules.sparse
     if rule is None or prim.multiple_results:
+        return None
+    if not getattr(rule, "recordable", False) and any(
+            staged(v) or (type(v) is OneHotRows and staged(v.vals)) for v in vals):
+        TRACED_DENSIFY[0] += 1          # a basis lost to the recording: see _onehot
         return None
     return rule(vals, dims, params, size)
 

@@ -24,9 +24,9 @@ from ._args import put_at
 from ._batching import BatchTrace, BatchTracer, defbatch, vmap_flat
 from ._core import Primitive, Tracer
 from ._custom import cached
-from ._forward import JVPTrace, JVPTracer, defjvp_full, jvp_flat
+from ._forward import JVPTrace, JVPTracer, def_linear_jvp, defjvp_full, jvp_flat
 from ._jacobian_trace import JacobianTrace
-from ._onehot import OneHotRows
+from ._onehot import Layout, OneHotRows, onehot_dense_p
 from ._reverse import RevTrace, RevTracer, defvjp_argnum, vjp_flat
 from ._staging import Guard, Program
 from ._util import dtype_of, is_inexact, shape_of
@@ -295,3 +295,33 @@ def _batch(vals, dims, *, call, wrt):
 defjvp_full(jit_call_p, _jvp)
 defvjp_argnum(jit_call_p, _vjp, keep=True)
 defbatch(jit_call_p, _batch)
+
+
+# ---------------------------------------------------------------------------
+# onehot_dense: a recorded one-hot basis made dense (``_onehot``). Only a recording binds it
+# (on slot values jit records); these rules run when jit_call interprets such a program
+# under a transform (grad(jit(hessian(f))), vmap(jit(jacfwd(f)))).
+# ---------------------------------------------------------------------------
+
+def _dense_vjp(j, g, _ans, vals, *, layout):
+    """The transpose of a scatter-add: each slot entry reads back the cotangent of the
+    dense position it was added to."""
+    return g.reshape(-1)[layout.positions()]
+
+
+def _dense_batch(vals, dims, *, layout):
+    """The batch axis moved last, as one more per-example axis of the slots (its indices
+    broadcast along it), then back to the front of the dense result."""
+    v = vals[0]
+    nd = v.ndim - 1                      # slot axis plus the per-example axes
+    idx = layout.idx[..., None]
+    wide = Layout(np.broadcast_to(idx, idx.shape[:-1] + (v.shape[0],)), layout.size,
+                  layout.transposed)
+    out = onehot_dense_p(v.transpose(tuple(range(1, nd + 1)) + (0,)), layout=wide)
+    b = nd - 1 if layout.transposed else nd      # where the batch axis landed
+    return out.transpose((b,) + tuple(a for a in range(out.ndim) if a != b))
+
+
+def_linear_jvp(onehot_dense_p)
+defvjp_argnum(onehot_dense_p, _dense_vjp, keep=False)
+defbatch(onehot_dense_p, _dense_batch)

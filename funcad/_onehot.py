@@ -21,6 +21,11 @@ without a rule here sees dense operands (``densify``), so the result is always e
 The Hessian of an n-dimensional Rosenbrock function costs ``O(n)`` this way instead of
 ``O(n^2)`` per op, and ``jacfwd(lambda x: W @ x)`` gathers ``W`` instead of multiplying
 it by the identity.
+
+Under ``jit`` the indices stay concrete (they depend on shapes only) and ``vals`` may be
+a recorded value: the rules marked recordable in ``_jacobian_trace.py`` apply to it through
+dispatching NumPy calls (never writes in place), and :data:`onehot_dense_p` makes it dense,
+its indices a parameter (:class:`Layout`) of the recorded program.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import math
 import numpy as np
 
 from ._arrays import is_foreign, scatter_add
-from ._core import Tracer
+from ._core import Primitive, Tracer
 
-__all__ = ["OneHotRows", "add_slots", "densify", "basis", "use_sparse", "MIN_SIZE", "ENABLED"]
+__all__ = ["OneHotRows", "add_slots", "densify", "basis", "use_sparse", "MIN_SIZE", "ENABLED",
+           "Layout", "onehot_dense_p"]
 
 
 # Bases smaller than this stay dense: on tiny problems the dense ops are cheaper.
@@ -96,9 +102,12 @@ class OneHotRows:
 
 def densify(v, transposed: bool = False):
     """A plain ``(size, *shape)`` array for a :class:`OneHotRows` (``(*shape, size)`` with
-    ``transposed``, the layout of a forward-mode Jacobian); anything else unchanged."""
+    ``transposed``, the layout of a forward-mode Jacobian); anything else unchanged. Slot
+    values recorded by ``jit`` (see :func:`staged`) are densified by ``onehot_dense_p``."""
     if type(v) is not OneHotRows:
         return v
+    if isinstance(v.vals, Tracer):
+        return onehot_dense_p(v.vals, layout=Layout(v.idx, v.size, transposed))
     shape = v.vals.shape[1:]
     k, p, size = v.vals.shape[0], math.prod(shape), v.size
     if is_foreign(v.vals):         # Dask / CuPy values: summed into place without ufunc.at
@@ -114,9 +123,10 @@ def densify(v, transposed: bool = False):
     return out.reshape(shape + (size,) if transposed else (size,) + shape)
 
 
-def _positions(v: OneHotRows, transposed: bool):
-    """(k, p): where each slot entry lands in the flat C-ordered dense layout."""
-    k, p = v.vals.shape[0], math.prod(v.vals.shape[1:])
+def _positions(v, transposed: bool):
+    """(k, p): where each slot entry lands in the flat C-ordered dense layout (``v``: a
+    OneHotRows or a Layout)."""
+    k, p = v.idx.shape[0], math.prod(v.idx.shape[1:])
     if transposed:
         return v.idx.reshape(k, p) + np.arange(0, v.size * p, v.size)
     return v.idx.reshape(k, p) * p + np.arange(p)
@@ -156,6 +166,49 @@ def _finish(vals, idx, size):
 def _plain(x) -> bool:
     """An unbatched operand the rules here can use: a concrete array or number."""
     return not isinstance(x, Tracer)
+
+
+def staged(x) -> bool:
+    """A value recorded by ``jit`` (its staging trace sits below every transform)."""
+    return isinstance(x, Tracer) and x._trace.kind == "jit"
+
+
+def _const(x) -> bool:
+    """An unbatched operand whose arithmetic the rules may apply to slot values: a concrete
+    value, or one ``jit`` records. Only the slot *values* then become recorded; the
+    indices stay concrete (they depend on shapes, never on values), so ``jit`` of a
+    Jacobian keeps the sparse structure."""
+    return not isinstance(x, Tracer) or x._trace.kind == "jit"
+
+
+# ---------------------------------------------------------------------------
+# densifying recorded slot values: one primitive, the indices a parameter
+# ---------------------------------------------------------------------------
+
+class Layout:
+    """``onehot_dense_p``'s parameter: the concrete indices, the batch size and layout.
+    Hashed by identity (the indices are an array)."""
+
+    __slots__ = ("idx", "size", "transposed")
+
+    def __init__(self, idx, size: int, transposed: bool):
+        self.idx, self.size, self.transposed = idx, size, transposed
+
+    def __repr__(self):
+        return f"Layout(slots={self.idx.shape[0]}, size={self.size}, transposed={self.transposed})"
+
+    def positions(self):
+        """(K, *shape): where each slot entry lands in the flat dense layout."""
+        return _positions(self, self.transposed).reshape(self.idx.shape)
+
+
+def _dense_impl(vals, *, layout: Layout):
+    return densify(OneHotRows(vals, layout.idx, layout.size), layout.transposed)
+
+
+# linear in ``vals``; its JVP, VJP and batching rules are in ``_jit_call`` (needed only when
+# a recorded program is interpreted under a transform: grad(jit(hessian(f))))
+onehot_dense_p = Primitive("onehot_dense", _dense_impl)
 
 
 def _align(v: OneHotRows, nd: int):
