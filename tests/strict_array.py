@@ -9,6 +9,9 @@ mix a NumPy constant into a CuPy computation, or convert a CuPy value to NumPy, 
 
 from __future__ import annotations
 
+import contextlib
+import types
+
 import numpy as np
 
 # creation functions called with like=StrictArray (NEP 35): their NumPy results are ours
@@ -131,7 +134,8 @@ def _binary(name):
 
 for _n, _u in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
                ("truediv", "true_divide"), ("pow", "power"), ("matmul", "matmul"),
-               ("floordiv", "floor_divide"), ("mod", "remainder")]:
+               ("floordiv", "floor_divide"), ("mod", "remainder"), ("and", "bitwise_and"),
+               ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
     _op, _rop = _binary(_u)
     setattr(StrictArray, f"__{_n}__", _op)
     setattr(StrictArray, f"__r{_n}__", _rop)
@@ -177,3 +181,32 @@ def _wrap(r):
     if isinstance(r, (tuple, list)):
         return type(r)(_wrap(v) for v in r)
     return r
+
+
+class _ConstantsLike(types.ModuleType):
+    """NumPy, except that its creation functions make StrictArrays (see constants_like)."""
+
+    _MAKE = ("eye", "identity", "ones", "zeros", "full", "arange", "array", "tri",
+             "linspace", "diag")
+
+    def __getattr__(self, name):
+        f = getattr(np, name)
+        if name in self._MAKE:
+            return lambda *args, **kwargs: StrictArray(f(*args, **kwargs))
+        return f
+
+
+@contextlib.contextmanager
+def constants_like(modules):
+    """While active, the ``np`` of each module in ``modules`` (the spec tables) makes its
+    constants (``np.eye(n)``, ``np.arange(k)``...) as StrictArrays: a row then runs on the
+    stand-in as its author would write it for CuPy (``cp.eye(n)``), and a NumPy array that
+    still meets a StrictArray was made inside funcad."""
+    patched = [m for m in modules if getattr(m, "np", None) is np]
+    for m in patched:
+        m.np = _ConstantsLike("numpy")
+    try:
+        yield
+    finally:
+        for m in patched:
+            m.np = np
