@@ -214,6 +214,18 @@ def is_traced(*xs) -> bool:
     return False
 
 
+def as_type_of_any(c, *xs):
+    """``extend.as_type_of(c, x)`` for the first of ``xs`` whose values are of an array type
+    that refuses NumPy operands (CuPy): the constant ``c`` of a composite with several
+    operands. ``c`` unchanged when it is not a NumPy array or no operand is such."""
+    if type(c) is np.ndarray:
+        for x in xs:
+            out = extend.as_type_of(c, x)
+            if out is not c:
+                return out
+    return c
+
+
 def is_complex(x) -> bool:
     """Whether ``x`` (an array, a traced value or a scalar) has a complex dtype."""
     return np.issubdtype(dtype_of(x), np.complexfloating)

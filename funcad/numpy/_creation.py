@@ -6,12 +6,13 @@ import functools
 
 import numpy as np
 
-from ._base import Primitive, dtype_of, export, implements, is_traced, public, shape_of
+from ._base import (Primitive, as_type_of_any, dtype_of, export, implements, is_traced, public,
+                    shape_of)
 from ._dtypes import astype
 from ._elementwise import exp_p, log_p, positive_p, power_p, sign_p
 from ._indexing import at
 from ._shape import broadcast_to, moveaxis, reshape, stack
-from ..extend import to_numpy
+from ..extend import to_numpy, zeros_like_type
 from ..extend import Tracer, active_traces, full_lower, is_foreign, lift
 from ..errors import TracerArrayConversionError
 
@@ -256,6 +257,13 @@ def full(shape, fill_value, dtype=None, order="C"):
         v = fill_value if dtype is None else astype(fill_value, dtype)
         return writable(broadcast_to(v, (shape,) if isinstance(shape, (int, np.integer))
                                      else shape))
+    if is_foreign(fill_value):       # a CuPy (Dask) fill value: a result of its array type
+        v = fill_value if dtype is None else fill_value.astype(dtype)
+        shp = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        if np.broadcast_shapes(shape_of(v), shp) != shp:
+            raise ValueError(f"full: a fill value of shape {shape_of(v)} does not broadcast "
+                             f"to the shape {shp}")
+        return lift(zeros_like_type(shp, dtype_of(v), like=v) + v)
     return lift(np.full(shape, fill_value, dtype=dtype, order=order))
 
 
@@ -283,7 +291,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     bshape = np.broadcast_shapes(shape_of(start), shape_of(stop))
     # NumPy's dtype rule: the endpoints' and a weak Python float (float32 stays float32)
     dt = np.result_type(*[dtype_of(v) if hasattr(v, "dtype") else v for v in (start, stop)], 1.0)
-    t = np.arange(num, dtype=dt).reshape((num,) + (1,) * len(bshape))
+    t = as_type_of_any(np.arange(num, dtype=dt).reshape((num,) + (1,) * len(bshape)),
+                       start, stop)             # CuPy endpoints: a CuPy range
     step = (stop - start) / float(div) if div > 0 else (stop - start) * np.nan
     y = start + t * step if div > 0 else start + 0 * t * stop
     if endpoint and num > 1:

@@ -21,7 +21,7 @@ import numpy as np
 from ..extend import deflazy
 from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fresh, full_lower,
                       is_foreign, scatter_add, sparse_rules, sparsity_rules)
-from ..extend import primal_values
+from ..extend import primal_values, to_numpy
 from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
 from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
@@ -77,8 +77,8 @@ def _split_index(idx, x_shape):
                             "number of entries per example; use fnp.where(mask, x, 0) (or "
                             "x[mask] = v / fnp.at(x)[mask].add(v) with a scalar v, which vmap "
                             "supports)") from e
-            else:
-                item = np.asarray(item)
+            else:             # a CuPy index array to the host, as index arrays are kept
+                item = to_numpy(item) if is_foreign(item) else np.asarray(item)
                 if item.dtype.kind not in "iub":
                     raise IndexError(f"arrays used as indices must be integer or boolean, got "
                                      f"dtype {item.dtype}")

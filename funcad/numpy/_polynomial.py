@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.polynomial.polynomial as _npp
 
-from ._base import dtype_of, implements, is_traced, shape_of
+from ._base import as_type_of_any, dtype_of, implements, is_traced, shape_of
 from ._complex import conj
 from ._dtypes import astype
 from ._elementwise import multiply_p, subtract_p
@@ -18,15 +18,21 @@ from ._products import einsum, matmul
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
 
 
-def _as1d(p):
-    return p if is_traced(p) else np.atleast_1d(np.asarray(p))
+def _as1d(p, *others):
+    """``p`` as a 1-d array; a constant one of the array type of ``others`` (CuPy)."""
+    return p if is_traced(p) else as_type_of_any(np.atleast_1d(np.asarray(p)), *others)
+
+
+def _zeros(n, dt, like):
+    """``np.zeros(n, dt)`` of ``like``'s array type (a CuPy coefficient: CuPy zeros)."""
+    return as_type_of_any(np.zeros(n, dt), like)
 
 
 def _pad_front(p, n):
     k = n - shape_of(p)[0]
     if k <= 0:
         return p
-    return concatenate([np.zeros(k, dtype_of(p)), p])
+    return concatenate([_zeros(k, dtype_of(p), p), p])
 
 
 # ---------------------------------------------------------------------------
@@ -44,7 +50,7 @@ def polyval(p, x):
     """
     if not is_traced(p, x):
         return np.polyval(p, x)
-    p = _as1d(p)
+    p = _as1d(p, x)
     y = p[0] + multiply_p(x, 0.0)
     for i in range(1, shape_of(p)[0]):
         y = multiply_p(y, x) + p[i]
@@ -62,7 +68,7 @@ def polyadd(a1, a2):
     """
     if not is_traced(a1, a2):
         return np.polyadd(a1, a2)
-    a1, a2 = _as1d(a1), _as1d(a2)
+    a1, a2 = _as1d(a1, a2), _as1d(a2, a1)
     n = max(shape_of(a1)[0], shape_of(a2)[0])
     return _pad_front(a1, n) + _pad_front(a2, n)
 
@@ -78,7 +84,7 @@ def polysub(a1, a2):
     """
     if not is_traced(a1, a2):
         return np.polysub(a1, a2)
-    a1, a2 = _as1d(a1), _as1d(a2)
+    a1, a2 = _as1d(a1, a2), _as1d(a2, a1)
     n = max(shape_of(a1)[0], shape_of(a2)[0])
     return subtract_p(_pad_front(a1, n), _pad_front(a2, n))
 
@@ -94,7 +100,7 @@ def polymul(a1, a2):
     """
     if not is_traced(a1, a2):
         return np.polymul(a1, a2)
-    return convolve(_as1d(a1), _as1d(a2))
+    return convolve(_as1d(a1, a2), _as1d(a2, a1))
 
 
 @implements(np.polyder)
@@ -112,8 +118,8 @@ def polyder(p, m=1):
     for _ in range(m):
         n = shape_of(p)[0] - 1
         if n <= 0:
-            return np.zeros(1, dtype_of(p)) + 0 * p[:1]
-        p = multiply_p(p[:-1], np.arange(n, 0, -1, dtype=float))
+            return _zeros(1, dtype_of(p), p) + 0 * p[:1]
+        p = multiply_p(p[:-1], as_type_of_any(np.arange(n, 0, -1, dtype=float), p))
     return p
 
 
@@ -128,13 +134,13 @@ def polyint(p, m=1, k=None):
     """
     if not is_traced(p, k):
         return np.polyint(p, m, k)
-    p = _as1d(p)
+    p = _as1d(p, k)
     ks = [0.0] * m if k is None else ([k] * m if len(shape_of(k)) == 0 else list(k))
     for i in range(m):
         n = shape_of(p)[0]
-        p = concatenate([p / np.arange(n, 0, -1, dtype=float),
+        p = concatenate([p / as_type_of_any(np.arange(n, 0, -1, dtype=float), p),
                          reshape(astype(ks[i], float) if is_traced(ks[i]) else
-                                 np.asarray(ks[i], float), (1,))])
+                                 as_type_of_any(np.asarray(ks[i], float), p), (1,))])
     return p
 
 
@@ -152,7 +158,7 @@ def polydiv(u, v):
         return np.polydiv(u, v)
     # NumPy's dtype, u + 0.0 and v + 0.0: float32 stays float32, integers become float64
     dt = np.result_type(dtype_of(u), dtype_of(v), 1.0)
-    u, v = astype(_as1d(u), dt), astype(_as1d(v), dt)
+    u, v = astype(_as1d(u, v), dt), astype(_as1d(v, u), dt)
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / v[0]
     r = u
@@ -161,9 +167,9 @@ def polydiv(u, v):
         d = scale * r[k]
         q.append(d)
         r = concatenate([r[:k], r[k:k + n + 1] - d * v, r[k + n + 1:]])
-    qa = stack(q) if q else np.zeros(1, dt)
+    qa = stack(q) if q else _zeros(1, dt, u)
     rem = r[max(m - n + 1, 0):] if m >= n else r
-    return qa, (rem if shape_of(rem)[0] else np.zeros(1, dt))
+    return qa, (rem if shape_of(rem)[0] else _zeros(1, dt, u))
 
 
 @implements(np.poly)
@@ -182,9 +188,10 @@ def poly(seq_of_zeros):
     if len(shape_of(r)) != 1:
         raise NotImplementedError("poly: on traced values only a 1-d sequence of roots is "
                                   "supported; pass the eigenvalues of a matrix explicitly")
-    c = np.ones(1, dtype_of(r))
+    one = as_type_of_any(np.ones((), dtype_of(r)), r)
+    c = reshape(one, (1,))
     for i in range(shape_of(r)[0]):
-        c = convolve(c, stack([np.ones((), dtype_of(r)), -r[i]]))
+        c = convolve(c, stack([one, -r[i]]))
     return c
 
 
@@ -205,7 +212,7 @@ def vander(x, N=None, increasing=False):
     cols = []
     p = None
     for k in range(n):
-        p = np.ones(shape_of(x), dtype_of(x)) + 0 * x if k == 0 else multiply_p(p, x)
+        p = 0 * x + 1 if k == 0 else multiply_p(p, x)
         cols.append(p)
     out = stack(cols, axis=1) if cols else reshape(x, (-1, 0))
     return out if increasing else out[:, ::-1]
@@ -220,7 +227,7 @@ def _full_convolve(a, v):
     n = na + nv - 1
     k = np.arange(n)[:, None] - np.arange(na)[None, :]     # out[k] = sum_i a[i] v[k - i]
     valid = (k >= 0) & (k < nv)
-    vpad = concatenate([v, np.zeros(1, dtype_of(v))])
+    vpad = concatenate([v, _zeros(1, dtype_of(v), v)])
     t = getitem(vpad, np.where(valid, k, nv))               # index nv is the zero
     return matmul(t, a)
 
@@ -248,7 +255,7 @@ def convolve(a, v, mode="full"):
     """
     if not is_traced(a, v):
         return np.convolve(a, v, mode)
-    a, v = _as1d(a), _as1d(v)
+    a, v = _as1d(a, v), _as1d(v, a)
     na, nv = shape_of(a)[0], shape_of(v)[0]
     if na == 0 or nv == 0:
         raise ValueError("convolve: inputs cannot be empty")
@@ -268,7 +275,7 @@ def correlate(a, v, mode="valid"):
     """
     if not is_traced(a, v):
         return np.correlate(a, v, mode)
-    a, v = _as1d(a), _as1d(v)
+    a, v = _as1d(a, v), _as1d(v, a)
     na, nv = shape_of(a)[0], shape_of(v)[0]
     if mode == "same" and na < nv:     # NumPy centres this case one sample later
         return convolve(a, conj(v)[::-1], "full")[na // 2:na // 2 + nv]
@@ -321,7 +328,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         raise ValueError(f"cross: vectors must have 2 or 3 components, got {na} and {nb}")
     if na == 2 and nb == 2:
         return subtract_p(multiply_p(a[..., 0], b[..., 1]), multiply_p(a[..., 1], b[..., 0]))
-    z = np.zeros((), dtype_of(a))
+    z = as_type_of_any(np.zeros((), dtype_of(a)), a, b)
     a0, a1, a2 = a[..., 0], a[..., 1], (a[..., 2] if na == 3 else z)
     b0, b1, b2 = b[..., 0], b[..., 1], (b[..., 2] if nb == 3 else z)
     c = stack(broadcast_arrays(subtract_p(multiply_p(a1, b2), multiply_p(a2, b1)),
@@ -335,10 +342,11 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 # numpy.polynomial.polynomial: 2-d evaluation (coefficients in increasing powers)
 # ---------------------------------------------------------------------------
 
-def _powers(x, n):
-    """x ** arange(n) along a new last axis, by repeated multiplication."""
-    ones = broadcast_to(np.ones((), dtype_of(x)) if not is_traced(x) else x * 0 + 1,
-                        shape_of(x))
+def _powers(x, n, c):
+    """x ** arange(n) along a new last axis, by repeated multiplication (a constant ``x`` of
+    the coefficients' array type)."""
+    ones = broadcast_to(as_type_of_any(np.ones((), dtype_of(x)), c) if not is_traced(x)
+                        else x * 0 + 1, shape_of(x))
     cols = [ones]
     for _ in range(1, n):
         cols.append(multiply_p(cols[-1], x))
@@ -364,7 +372,7 @@ def polyval2d(x, y, c):
         return _npp.polyval2d(x, y, c)
     _check_c2(c, "polyval2d")
     x, y = broadcast_arrays(x, y)
-    return einsum("...i,...j,ij->...", _powers(x, shape_of(c)[0]), _powers(y, shape_of(c)[1]), c)
+    return einsum("...i,...j,ij->...", _powers(x, shape_of(c)[0], c), _powers(y, shape_of(c)[1], c), c)
 
 
 @implements(_npp.polygrid2d)
@@ -379,8 +387,8 @@ def polygrid2d(x, y, c):
     if not is_traced(x, y, c):
         return _npp.polygrid2d(x, y, c)
     _check_c2(c, "polygrid2d")
-    px = _powers(x, shape_of(c)[0])
-    py = _powers(y, shape_of(c)[1])
+    px = _powers(x, shape_of(c)[0], c)
+    py = _powers(y, shape_of(c)[1], c)
     nx, ny = len(shape_of(x)), len(shape_of(y))
     lx = "abcdefgh"[:nx]
     ly = "klmnopqr"[:ny]

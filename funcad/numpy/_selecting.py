@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import to_numpy
+from ..extend import as_array, as_type_of, to_numpy
 from ..extend import Tracer, full_lower
 from ._base import dtype_of, implements, is_traced, shape_of
 from ._dtypes import astype
@@ -86,14 +86,20 @@ def choose(a, choices, out=None, mode="raise"):
     if not is_traced(a, *choices):
         return np.choose(a, choices, mode=mode)
     n = len(choices)
+    if not isinstance(a, Tracer):
+        a = as_array(a)
+        if mode not in ("wrap", "clip"):
+            host = to_numpy(a)
+            if host.size and (host.min() < 0 or host.max() >= n):
+                raise ValueError(f"choose: index out of range for {n} choices: {host}")
+        for c in choices:             # a NumPy selector meets CuPy choices as CuPy
+            if type(a) is not np.ndarray:
+                break
+            a = as_type_of(a, c)
     if mode == "wrap":
         a = remainder_p(a, n)
     elif mode == "clip":
         a = minimum_p(maximum_p(a, 0), n - 1)
-    elif not isinstance(a, Tracer):
-        a = np.asarray(a)
-        if a.size and (a.min() < 0 or a.max() >= n):
-            raise ValueError(f"choose: index out of range for {n} choices: {a}")
     out = choices[0]
     for k in range(1, n):
         out = where(equal_p(a, k), choices[k], out)

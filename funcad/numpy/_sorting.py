@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BatchingError
-from ..extend import to_numpy
+from ..extend import as_array, as_type_of, is_foreign, to_numpy
 from ..extend import Tracer, defbatch, full_lower, shift_axis
 from . import _reductions
 from ._base import Primitive, dtype_of, export, implements, is_complex, is_traced, shape_of
@@ -199,6 +199,8 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     x = reshape(x, tuple(shp[i] for i in rest) + (n,))
     s = take_along_axis(x, argsort(x, axis=-1), axis=-1)    # NaNs sort last
     qshape = shape_of(q)
+    if not isinstance(q, Tracer) and not is_foreign(q):
+        q = as_type_of(q, a)         # a NumPy q meets a CuPy a as CuPy
     qf = reshape(q, (1,) * len(rest) + (-1,))
     if nan:
         nanmask = isnan_p(s)
@@ -206,7 +208,7 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
         s = where(nanmask, 0.0, s)
         last = maximum_p(count - 1, 0)
     else:
-        last = np.full((1,) * len(rest) + (1,), n - 1)
+        last = as_type_of(np.full((1,) * len(rest) + (1,), n - 1), a)
     # the position in q's float dtype: an integer count would promote float32 to float64
     lastf = astype(last, dtype_of(qf)) if dtype_of(qf).kind in "fc" else last
     pos = multiply_p(qf, lastf)
@@ -246,17 +248,20 @@ def _q_dtype(a, q):
     """NumPy's result dtype of ``quantile(a, q)``: ``a``'s float dtype, widened by a float
     array or NumPy scalar ``q`` (a Python float is weak: float32 data stay float32)."""
     dt = np.result_type(dtype_of(a), 1.0)
-    if type(q) is not float and np.asarray(q).dtype.kind == "f":
-        dt = np.result_type(dt, np.asarray(q).dtype)
+    qdt = None if type(q) is float else as_array(q).dtype
+    if qdt is not None and qdt.kind == "f":
+        dt = np.result_type(dt, qdt)
     return dt
 
 
 def _check_q(q, scale, name, a):
     if isinstance(q, Tracer):
         return q / scale
-    q = np.asarray(q, dtype=_q_dtype(a, q)) / scale
-    if np.any((q < 0) | (q > 1)):
-        raise ValueError(f"{name}: q must be in [0, {scale:g}], got {q * scale}")
+    dt = _q_dtype(a, q)
+    q = (q.astype(dt) if is_foreign(q) else np.asarray(q, dtype=dt)) / scale
+    host = to_numpy(q)                   # the range check reads the values (CuPy: a copy)
+    if np.any((host < 0) | (host > 1)):
+        raise ValueError(f"{name}: q must be in [0, {scale:g}], got {host * scale}")
     return q
 
 

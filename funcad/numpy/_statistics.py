@@ -9,8 +9,9 @@ import builtins
 
 import numpy as np
 
-from ..extend import Tracer, canonical_axis, full_lower
-from ._base import dtype_of, export, implements, is_traced, nan_filled, shape_of
+from ..extend import Tracer, as_array, as_type_of, canonical_axis, full_lower, to_numpy
+from ._base import (as_type_of_any, dtype_of, export, implements, is_traced, nan_filled,
+                    shape_of)
 from ._creation import linspace
 from ._cumulative import diff
 from ._dtypes import astype
@@ -313,7 +314,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if not is_traced(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    xp = stop_gradient_p(xp) if isinstance(xp, Tracer) else np.asarray(xp, float)
+    if isinstance(xp, Tracer):
+        xp = stop_gradient_p(xp)
+    else:                        # float64 knots, of the values' array type (CuPy stays)
+        xp = as_array(xp)
+        xp = as_type_of_any(xp if xp.dtype == np.float64 else xp.astype(np.float64), x, fp)
+    if not isinstance(fp, Tracer):
+        fp = as_type_of_any(as_array(fp), x, xp)
     if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp)[-1:]:
         raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes "
                          f"{shape_of(xp)} and {shape_of(fp)}")
@@ -334,8 +341,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         y0, y1 = getitem(fp, i - 1), getitem(fp, i)
         t = divide_p(subtract_p(x, x0), subtract_p(x1, x0))
         y = add_p(y0, multiply_p(t, subtract_p(y1, y0)))
-    lv = fp[0] if left is None else left
-    rv = fp[-1] if right is None else right
+    lv = fp[0] if left is None else as_type_of_any(left, x, fp)
+    rv = fp[-1] if right is None else as_type_of_any(right, x, fp)
     y = _where(less_p(x, xp[0]), lv, y)
     y = _where(greater_p(x, xp[-1]), rv, y)
     return broadcast_to(y, shape_of(x)) if shape_of(y) != shape_of(x) else y
@@ -363,8 +370,9 @@ def _edges(a_flat, v, bins, rng):
 
 
 def _float_values(x):
-    """``x`` as a NumPy array of its own float dtype (float64 for integers), as NumPy bins."""
-    x = np.asarray(x)
+    """``x`` as a NumPy array of its own float dtype (float64 for integers), as NumPy bins:
+    host values (a CuPy array copied) for deciding the bins."""
+    x = to_numpy(x)
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
@@ -387,7 +395,7 @@ def _histdd(cols, bins, rng, density, weights):
     edges, idx = [], []
     for c, v, b, r in zip(cols, vals, bins, rng):
         e, ne = _edges(c, v, b, r)
-        edges.append(e)
+        edges.append(as_type_of_any(e, *cols, weights))    # constant edges: CuPy data's type
         idx.append(_bin_index(v, ne))
     nb = tuple(shape_of(e)[0] - 1 for e in edges)
     inside = np.all([i_ >= 0 for i_ in idx], axis=0)
@@ -395,10 +403,11 @@ def _histdd(cols, bins, rng, density, weights):
     size = int(np.prod(nb, dtype=np.int64))
     if weights is None:
         h = np.bincount(flat, minlength=size).astype(np.int64 if not density else float)
+        h = as_type_of_any(h, *cols)
     else:
         w = reshape(weights, (-1,))
         dt = dtype_of(w) if dtype_of(w).kind in "fc" else np.dtype(np.float64)  # NumPy's
-        h = at(np.zeros(size, dt))[flat].add(
+        h = at(as_type_of(np.zeros(size, dt), w))[flat].add(
             getitem(w, np.flatnonzero(inside)))
     h = reshape(h, nb)
     if density:
@@ -442,7 +451,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
         raise NotImplementedError("histogram_bin_edges: weights= is not supported on traced "
                                   "values")
     flat = reshape(a, (-1,))
-    return _edges(flat, _float_values(_lower(flat)), bins, range)[0]
+    return as_type_of(_edges(flat, _float_values(_lower(flat)), bins, range)[0], a)
 
 
 @implements(np.histogramdd)
@@ -492,12 +501,12 @@ def bincount(x, weights=None, minlength=0):
         >>> fad.grad(lambda w: fnp.bincount([0, 0, 1], w)[0])(fnp.ones(3))
         array([1., 1., 0.])
     """
-    xv = np.asarray(_lower(x))
+    xv = to_numpy(_lower(x))              # the bins: host values (a CuPy array copied)
     if weights is None or not is_traced(weights):
-        return np.bincount(xv, weights, minlength)
+        return as_type_of(np.bincount(xv, weights, minlength), x)
     n = max(int(xv.max()) + 1 if xv.size else 0, minlength)
-    return at(np.zeros(n, np.result_type(dtype_of(weights), float)))[xv].add(
-        reshape(weights, (-1,)))
+    zeros = as_type_of(np.zeros(n, np.result_type(dtype_of(weights), float)), weights)
+    return at(zeros)[xv].add(reshape(weights, (-1,)))
 
 
 @implements(np.ix_)

@@ -10,7 +10,7 @@ from ._spec import BINARY_SHAPES, UNARY_SHAPES, Spec
 U, B = UNARY_SHAPES, BINARY_SHAPES
 V = [((5,),), ((2, 4),)]          # vectors and batches of rows
 M = [((3, 3),), ((2, 4),)]
-W = np.array([0.5, -1.0, 2.0, 1.5])
+W = (0.5, -1.0, 2.0, 1.5)     # np.array(W) in the row: a CuPy-style constant under test_cupy
 
 
 def _nan(x, *pattern):
@@ -61,7 +61,7 @@ SPECS = [
     Spec("trapezoid_x", lambda y, x: fnp.trapezoid(y, x), [((4,), (4,))]),
     Spec("unwrap", lambda x: fnp.unwrap(x * 3.0) * x, [((5,),)], "distinct"),
     # -- sorting and order statistics (no ties in the domain)
-    Spec("sort", lambda x: fnp.sort(x) * W[: x.shape[-1]], [((4,),), ((2, 4),)], "distinct"),
+    Spec("sort", lambda x: fnp.sort(x) * np.array(W)[: x.shape[-1]], [((4,),), ((2, 4),)], "distinct"),
     Spec("sort_axis0", lambda x: fnp.sort(x, axis=0) * x, [((3, 2),)], "distinct"),
     Spec("partition", lambda x: fnp.partition(x, 2)[..., 2] * x[..., 0], [((5,),), ((2, 5),)],
          "distinct"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...extend import Primitive, def_linear, defbatch, defjvp, defvjp, ops, shape_of
+from ...extend import Primitive, as_type_of, def_linear, defbatch, defjvp, defvjp, ops, shape_of
 from ...extend import defsparsity, sparsity_rules
 from .._base import is_traced
 from ..linalg._helpers import is_complex, real_ct, real_dtype, route
@@ -124,7 +124,7 @@ def _irfft_weights(n, axis, ndim, dtype):
 def _irfft_vjp(g, _ans, x, *, n, axis, norm):
     g = real_ct(g, True)
     spec = ops.conj(rfft_p(g, n=n, axis=axis, norm=_DUAL[norm]))
-    spec = spec * _irfft_weights(n, axis, len(shape_of(x)), real_dtype(g))
+    spec = spec * as_type_of(_irfft_weights(n, axis, len(shape_of(x)), real_dtype(g)), g)
     return _fit_len(spec, shape_of(x)[axis], axis)
 
 
