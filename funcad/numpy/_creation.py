@@ -260,7 +260,11 @@ def full(shape, fill_value, dtype=None, order="C"):
     if is_foreign(fill_value):       # a CuPy (Dask) fill value: a result of its array type
         v = fill_value if dtype is None else fill_value.astype(dtype)
         shp = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        if np.broadcast_shapes(shape_of(v), shp) != shp:
+        try:
+            fits = np.broadcast_shapes(shape_of(v), shp) == shp
+        except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(f"full: a fill value of shape {shape_of(v)} does not broadcast "
                              f"to the shape {shp}")
         return lift(zeros_like_type(shp, dtype_of(v), like=v) + v)

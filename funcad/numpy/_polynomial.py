@@ -118,7 +118,7 @@ def polyder(p, m=1):
     for _ in range(m):
         n = shape_of(p)[0] - 1
         if n <= 0:
-            return _zeros(1, dtype_of(p), p) + 0 * p[:1]
+            return p[:0]          # as NumPy: a constant's derivative has no coefficients
         p = multiply_p(p[:-1], as_type_of_any(np.arange(n, 0, -1, dtype=float), p))
     return p
 
@@ -156,9 +156,10 @@ def polydiv(u, v):
     """
     if not is_traced(u, v):
         return np.polydiv(u, v)
+    u, v = _as1d(u, v), _as1d(v, u)      # (before dtype_of: a list is no dtype)
     # NumPy's dtype, u + 0.0 and v + 0.0: float32 stays float32, integers become float64
     dt = np.result_type(dtype_of(u), dtype_of(v), 1.0)
-    u, v = astype(_as1d(u, v), dt), astype(_as1d(v, u), dt)
+    u, v = astype(u, dt), astype(v, dt)
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / v[0]
     r = u
@@ -345,8 +346,12 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 def _powers(x, n, c):
     """x ** arange(n) along a new last axis, by repeated multiplication (a constant ``x`` of
     the coefficients' array type)."""
-    ones = broadcast_to(as_type_of_any(np.ones((), dtype_of(x)), c) if not is_traced(x)
-                        else x * 0 + 1, shape_of(x))
+    if is_traced(x):
+        ones = x * 0 + 1
+    else:
+        x = np.asarray(x)
+        ones = as_type_of_any(np.ones(x.shape, x.dtype), c)
+        x = as_type_of_any(x, c)
     cols = [ones]
     for _ in range(1, n):
         cols.append(multiply_p(cols[-1], x))
