@@ -54,7 +54,10 @@ def as_type_of(c, x):
     """A NumPy constant ``c`` that a rule combines with ``x``, as the array type under ``x``
     (tracers looked through): CuPy refuses NumPy operands, so a CuPy ``x`` gets a CuPy
     ``c``; a NumPy (or Dask, which mixes with NumPy) ``x`` gets ``c`` unchanged."""
-    base = primal_values(x)
+    base = x
+    while isinstance(base, Tracer):     # the type only: jit's staged value is peeked at
+        base = (base.val if isinstance(base, BatchTracer) else
+                base._peek() if hasattr(base, "_peek") else base._concrete())
     if is_foreign(base) and library_of(base) != "dask":
         return np.asarray(c, like=base)
     return c

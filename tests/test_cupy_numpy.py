@@ -82,6 +82,7 @@ CASES = [pytest.param(name, mode, id=f"{name}-{mode}") for name in ROWS
 
 
 @pytest.mark.filterwarnings("ignore::funcad.errors.ForeignArrayWarning")
+@pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 @pytest.mark.parametrize("name, mode", CASES)
 def test_constant_operands_take_the_stand_ins_type(name, mode):
     fn, args = ROWS[name]
