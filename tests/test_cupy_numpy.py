@@ -124,3 +124,30 @@ def test_quantile_q_out_of_range_on_the_stand_in_is_checked_on_the_host():
 def test_choose_index_out_of_range_on_the_stand_in():
     with pytest.raises(ValueError, match="choose: index out of range for 2 choices"):
         fnp.choose(StrictArray(np.array([0, 2, 1])), [StrictArray(X3), StrictArray(X3)])
+
+
+# rows whose composites made a NumPy constant (a zero pad, a mask, a fill) that a lazy
+# primitive met: the stand-in refused, and funcad copied every operand to the host
+_WERE_COPIED = ["cumprod", "cumulative_sum", "nancumprod", "unwrap", "diag", "diagflat",
+                "tril_triu", "insert", "pad_constant", "piecewise", "rfft_n", "irfft_odd",
+                "hfft", "irfftn_s"]
+
+
+@pytest.mark.parametrize("mode", ["value", "grad", "jvp", "vmap"])
+@pytest.mark.parametrize("name", _WERE_COPIED)
+def test_constants_stay_on_the_device_without_a_host_copy(name, mode):
+    import warnings
+
+    import funcad._arrays as arrays
+
+    from .strict_array import constants_like
+    from .test_cupy import _run as run_row
+    from .test_cupy import _spec_modules
+    from .test_primitives import ALL_SPECS
+    spec = next(s for s in ALL_SPECS if s.name == name)
+    arrays._warned.clear()
+    with warnings.catch_warnings(record=True) as caught, constants_like(_spec_modules()):
+        warnings.simplefilter("always", fad.errors.ForeignArrayWarning)
+        run_row(spec, mode, StrictArray)
+    refused = [str(w.message) for w in caught if "refused this case" in str(w.message)]
+    assert not refused, refused

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import deflazy
+from ..extend import as_type_of, deflazy
 from ..extend import defbatch, defsparsity, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, def_linear_jvp, defvjp, dtype_of, export, implements, is_traced,
@@ -63,7 +63,7 @@ def _shift_in(y, k, axis, fill):
     shp = list(shape_of(y))
     n = shp[axis]
     shp[axis] = k
-    head = np.full(tuple(shp), fill, dtype_of(y))
+    head = as_type_of(np.full(tuple(shp), fill, dtype_of(y)), y)
     idx = (slice(None),) * axis + (slice(0, n - k),)
     return concatenate([head, y[idx]], axis=axis)
 
@@ -111,8 +111,8 @@ def _cumulative(name, fn, np_fn):
         if include_initial:
             shp = list(shape_of(r))
             shp[axis % len(shp)] = 1
-            r = concatenate([np.full(shp, 0 if name == "cumulative_sum" else 1,
-                                     dtype_of(r)), r], axis=axis)
+            head = np.full(shp, 0 if name == "cumulative_sum" else 1, dtype_of(r))
+            r = concatenate([as_type_of(head, r), r], axis=axis)
         return r
     wrapper.__name__ = name
     wrapper.__doc__ = (f"Differentiable ``np.{name}``.\n\n    Example:\n        >>> import "
@@ -287,7 +287,8 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     corr = where(less_p(absolute_p(dd), discont), 0.0, ddmod - dd)
     shp = list(shape_of(p))
     shp[axis] = 1
-    corr = concatenate([np.zeros(shp, dtype_of(corr)), cumsum(corr, axis=axis)], axis=axis)
+    corr = concatenate([as_type_of(np.zeros(shp, dtype_of(corr)), corr), cumsum(corr, axis=axis)],
+                       axis=axis)
     return p + stop_gradient_p(corr)
 
 

@@ -24,8 +24,8 @@ from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fres
 from ..extend import primal_values, to_numpy
 from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
-from ._base import (Primitive, defjvp_full, defvjp_argnum, dtype_of, export, is_traced, shape_of,
-                    unbroadcast)
+from ._base import (Primitive, as_type_of_any, defjvp_full, defvjp_argnum, dtype_of, export,
+                    is_traced, shape_of, unbroadcast)
 from ._elementwise import (add_p, divide_p, equal_p, maximum_p, minimum_p, multiply_p, negative_p,
                            power_p, where)
 from ._shape import broadcast_to, reshape, transpose
@@ -275,7 +275,8 @@ def _where_won(gu, base, arrs, tree):
     region = shape_of(gu)
     ids = np.arange(int(np.prod(region, dtype=np.int64))).reshape(region)
     written = index_set_p(np.full(shape_of(base), -1), ids, *arrs, tree=tree)
-    return where(equal_p(getitem_p(written, *arrs, tree=tree), ids), gu, 0.0)
+    won = equal_p(getitem_p(written, *arrs, tree=tree), ids)   # NumPy unless arrs are batched
+    return where(as_type_of_any(won, gu), gu, 0.0)
 
 
 defjvp_full(index_add_p, _scatter_jvp(index_add_p))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import to_numpy
+from ..extend import as_type_of, to_numpy
 from ..extend import full_lower
 from ._base import dtype_of, export, implements, is_traced, shape_of
 from ._creation import asarray
@@ -55,7 +55,7 @@ def insert(arr, obj, values, axis=None):
         dtype_of(arr), np.inexact) else dtype_of(arr)
     src_a = getitem(reshape(astype(arr, dt), (-1,)), np.maximum(labels, 0))
     src_v = getitem(reshape(astype(values, dt), (-1,)), np.maximum(-1 - labels, 0))
-    return where(labels >= 0, src_a, src_v)
+    return where(as_type_of(labels >= 0, src_a), src_a, src_v)
 
 
 @implements(np.unstack)

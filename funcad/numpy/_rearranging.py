@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..extend import Tracer, full_lower
+from ..extend import Tracer, as_type_of, full_lower
 from . import _reductions
 from ._base import dtype_of, export, implements, is_traced, shape_of
 from ._elementwise import where
@@ -231,7 +231,7 @@ def _labels_with_fill(np_fn, a, *args, **kwargs):
 
 def _gather_or_fill(a, labels, fill):
     src = getitem(reshape(a, (-1,)), np.maximum(labels, 0))
-    return where(labels >= 0, src, fill)
+    return where(as_type_of(labels >= 0, src), src, as_type_of(fill, src))
 
 
 @implements(np.diag)
@@ -269,7 +269,7 @@ def diagflat(v, k=0):
 
 def _tri_mask(np_tri, m, k):
     shp = shape_of(m)
-    return np_tri(np.ones(shp[-2:], dtype=bool), k)
+    return as_type_of(np_tri(np.ones(shp[-2:], dtype=bool), k), m)
 
 
 @implements(np.tril)
@@ -284,7 +284,7 @@ def tril(m, k=0):
     """
     if not is_traced(m):
         return np.tril(m, k)
-    return where(_tri_mask(np.tril, m, k), m, np.zeros((), dtype_of(m)))
+    return where(_tri_mask(np.tril, m, k), m, as_type_of(np.zeros((), dtype_of(m)), m))
 
 
 @implements(np.triu)
@@ -299,7 +299,7 @@ def triu(m, k=0):
     """
     if not is_traced(m):
         return np.triu(m, k)
-    return where(_tri_mask(np.triu, m, k), m, np.zeros((), dtype_of(m)))
+    return where(_tri_mask(np.triu, m, k), m, as_type_of(np.zeros((), dtype_of(m)), m))
 
 
 # ---------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def _pad_constant(a, pad_width, cv):
     if w.dtype.kind not in "iu" or (w < 0).any():
         return None
     w = w.tolist()
-    base = np.full(tuple(b + n + e for (b, e), n in zip(w, shp)), cv, dtype_of(a))
+    base = as_type_of(np.full(tuple(b + n + e for (b, e), n in zip(w, shp)), cv, dtype_of(a)), a)
     inner = tuple(slice(b, b + n) for (b, _), n in zip(w, shp))
     return index_set_p(base, a, tree=inner)
 

@@ -183,7 +183,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
         for c in condlist[1:]:
             anyc = logical_or_p(anyc, c)
         condlist = list(condlist) + [logical_not_p(anyc)]
-    out = astype(np.zeros(xs, dtype_of(x)), dtype_of(x))
+    out = astype(as_type_of(np.zeros(xs, dtype_of(x)), x), dtype_of(x))
     try:
         masks = [to_numpy(full_lower(c)).astype(bool, copy=False) for c in condlist]
         if not xs:

@@ -52,7 +52,7 @@ def _fit_len(x, length, axis):
         return x[tuple(idx)]
     pad_shape = list(shape_of(x))
     pad_shape[axis] = length - cur
-    return ops.concatenate([x, np.zeros(pad_shape, dtype=x.dtype)], axis=axis)
+    return ops.concatenate([x, as_type_of(np.zeros(pad_shape, dtype=x.dtype), x)], axis=axis)
 
 
 def _batch_axis(prim):
