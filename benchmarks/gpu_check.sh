@@ -14,7 +14,7 @@ export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 py=${PYTHON:-python3}
 $py -c "import cupy, numpy; print('cupy', cupy.__version__, 'numpy', numpy.__version__,
 cupy.cuda.runtime.getDeviceProperties(0)['name'])" 2>&1 | tee "$out/versions.txt"
-timeout 420 $py -m pytest -q -p no:cacheprovider -rs tests/test_cupy.py 2> tests/test_cupy.py -k cupy 2>&11 \
+timeout 420 $py -m pytest -q -p no:cacheprovider -rs tests/test_cupy.py 2>&1 \
     | tee "$out/cupy_tests.log" | tail -n 40
 echo "tests rc=${PIPESTATUS[0]}"
 timeout 150 $py -m benchmarks.cupy_mlp 2>&1 | tee "$out/cupy_mlp.log"
