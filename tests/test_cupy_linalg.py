@@ -49,7 +49,8 @@ def _run(fn, args, mode, convert):
     if mode == "value":
         return fn(*ins)
     if mode == "grad":
-        loss = lambda *a: fnp.sum(tree.leaves(fn(*a))[-1] ** 2)   # noqa: E731
+        def loss(*a):
+            return fnp.sum(tree.leaves(fn(*a))[-1] ** 2)
         return fad.grad(loss, argnums=len(args) - 1)(*ins)
     if mode == "jvp":
         tangents = tuple(convert(np.ones(np.shape(a))) for a in args)
