@@ -53,13 +53,23 @@ def _run(spec, mode, convert):
         return fad.grad(_loss(spec.fn), argnums=tuple(range(n)))(*ins)
     if mode == "jvp":
         return fad.jvp(spec.fn, tuple(ins), tuple(convert(np.ones_like(a)) for a in args))
-    return fad.vmap(spec.fn)(*ins)
+    if mode == "vmap":
+        return fad.vmap(spec.fn)(*ins)
+    nums = tuple(range(n))
+    if mode == "hessian":
+        return fad.hessian(_loss(spec.fn), argnums=nums)(*ins)
+    if mode == "hvp":           # forward over reverse, on the input's own directions
+        return fad.hvp(lambda *a: _loss(spec.fn)(*a), tuple(ins), tuple(ins))[1]
+    if mode == "vmap_grad":
+        return fad.vmap(fad.grad(_loss(spec.fn), argnums=nums))(*[fnp.stack([a, a]) for a in ins])
+    return getattr(fad, mode)(spec.fn, argnums=nums)(*ins)       # jacfwd, jacrev
 
 
 CASES = [pytest.param(lib, s, m, id=f"{lib}-{s.name}-{m}")
          for lib in LIBRARIES if LIBRARIES[lib] is not None     # (no GPU: the stand-in only)
          for s in CORE_SPECS if s.name not in _MIXES_NUMPY
-         for m in ("value", "grad", "jvp", "vmap")]
+         for m in ("value", "grad", "jvp", "vmap", "jacfwd", "jacrev", "hessian", "hvp",
+                   "vmap_grad")]
 
 
 @pytest.mark.filterwarnings("error::funcad.errors.ForeignArrayWarning")
