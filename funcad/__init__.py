@@ -37,6 +37,17 @@ from .test_util import check_grads
 
 __version__ = "0.1.0"
 
+# the subpackages with their own dependencies or weight, imported on first use:
+# ``import funcad`` then ``funcad.optim.adam(1e-3)`` works as ``import funcad.optim`` does
+_ON_FIRST_USE = ("compat", "extend", "nn", "optim", "scipy")
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'funcad' has no attribute {name!r}")
+
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
     "hessian", "hvp", "hessp", "vmap", "stop_gradient", "check_grads", "make_tape", "TapeView", "tree",

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import tree as _tree
 from ._core import Tracer, ops
-from ._arrays import as_array, is_foreign, zeros
+from ._arrays import as_array, is_foreign, value_under, zeros
 from ._util import dtype_of, is_complex, is_inexact, shape_of, short_repr, user_site_of
 from .errors import ConcretizationError
 
@@ -165,9 +165,15 @@ def _one(dt):
 
 
 def seed_one(out, dt):
-    """The cotangent 1 that starts a gradient: of ``out``'s array type (a CuPy output needs a
-    CuPy seed; CuPy refuses NumPy operands), else a fresh NumPy 0-d one."""
-    return np.ones_like(out, dtype=dt) if is_foreign(out) else _one(dt)
+    """The cotangent 1 that starts a gradient: of the array type under ``out`` (a CuPy
+    output, or a tracer over one under an outer transform, needs a CuPy seed: CuPy refuses
+    NumPy operands), else a shared NumPy 0-d one."""
+    if type(out) is np.ndarray:
+        return _one(dt)
+    base = value_under(out)
+    if is_foreign(base):
+        return np.ones_like(base, dtype=dt, shape=shape_of(out))
+    return _one(dt)
 
 
 def _zeros_for(p):

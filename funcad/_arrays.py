@@ -22,8 +22,8 @@ import numpy as np
 
 from .errors import ForeignArrayWarning
 
-__all__ = ["as_array", "eager_on_foreign", "fresh", "is_foreign", "lazy_on_foreign", "library_of",
-           "promote", "scatter_add", "to_numpy", "zeros"]
+__all__ = ["as_array", "as_type_of", "eager_on_foreign", "fresh", "is_foreign", "lazy_on_foreign",
+           "library_of", "on_device", "promote", "scatter_add", "to_numpy", "value_under", "zeros"]
 
 _FOREIGN: dict = {}
 
@@ -46,6 +46,34 @@ def library_of(x) -> str:
     return type(x).__module__.partition(".")[0] if is_foreign(x) else "numpy"
 
 
+def value_under(x):
+    """The array under every level of tracing (a tracer's ``_under``: the primal, or vmap's
+    batched value), to choose the array type of constants combined with ``x``; ``x`` itself
+    when it is not a tracer. Never concretizes in a way that records (jit's guards)."""
+    under = getattr(type(x), "_under", None)
+    while under is not None:
+        x = under(x)
+        under = getattr(type(x), "_under", None)
+    return x
+
+
+def on_device(x) -> bool:
+    """Is ``x`` (or the array under it) a CuPy-like array, which refuses NumPy operands?
+    (Dask mixes with NumPy: NumPy constants are fine there.)"""
+    base = value_under(x)
+    return is_foreign(base) and library_of(base) != "dask"
+
+
+def as_type_of(c, x):
+    """A NumPy constant ``c`` combined with ``x``, as the array type under ``x`` (tracers
+    looked through): CuPy refuses NumPy operands, so a CuPy ``x`` gets a CuPy ``c``; a
+    NumPy (or Dask, which mixes with NumPy) ``x`` gets ``c`` unchanged."""
+    base = value_under(x)
+    if is_foreign(base) and library_of(base) != "dask":
+        return np.asarray(c, like=base)
+    return c
+
+
 def as_array(x):
     """``np.asarray(x)``, except that a Dask or CuPy array stays one."""
     return x if is_foreign(x) else np.asarray(x)
@@ -54,7 +82,8 @@ def as_array(x):
 def zeros(shape, dtype, like=None):
     """Zeros of ``shape`` and ``dtype``, of ``like``'s array type (NumPy when ``like`` is a
     NumPy array, a scalar, a ShapeDtype or None). A Dask result keeps ``like``'s chunks
-    when the shapes agree."""
+    when the shapes agree. A tracer ``like`` is looked through (:func:`value_under`)."""
+    like = value_under(like)
     if like is not None and is_foreign(like):
         if tuple(like.shape) == tuple(shape):
             return np.zeros_like(like, dtype=dtype)

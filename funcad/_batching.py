@@ -47,6 +47,9 @@ class BatchTracer(Tracer):
     def _become(self, other):
         self.val = other.val
 
+    def _under(self):
+        return self.val
+
     def _concrete(self):
         raise BatchingError(
             "Python control flow (if/while/bool/int) on a value batched by vmap: each example "

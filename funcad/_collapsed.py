@@ -21,7 +21,7 @@ import numpy as np
 from ._batching import vmap_flat
 from ._core import Primitive, PrimalTracer, Trace, Tracer, new_trace, ops
 from ._taylor import taylor_fallback
-from ._arrays import zeros
+from ._arrays import as_type_of, zeros
 from ._util import dtype_of, shape_of
 from .errors import NoRuleError
 
@@ -125,7 +125,7 @@ def _elementwise_quadratic(prim, primals, t1s, carriers, ans, params, linear, we
         return y1, None
 
     def q_at(units):     # Q with unit first coefficients on the operands in ``units``
-        ser = [[np.ones(shape_of(p), _float(p)), None] if i in units else None
+        ser = [[as_type_of(np.ones(shape_of(p), _float(p)), p), None] if i in units else None
                for i, p in enumerate(primals)]
         return rule(primals, ser, ans, **params)[1]
 

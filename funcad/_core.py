@@ -204,6 +204,11 @@ class Tracer(ArrayProtocols):
     def _concrete(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _under(self):
+        """The value one level down, only to choose the array type of constants
+        (``_arrays.value_under``): never a guard or an error. The primal by default."""
+        return self._concrete()
+
     # -- array attributes -------------------------------------------------
     @property
     def aval(self) -> ShapeDtype:

@@ -12,8 +12,8 @@ from typing import Any, Callable, ParamSpec, Sequence, overload
 import numpy as np
 
 from . import tree as _tree
-from ._args import (_ONE_ARG_TREE, _diff_inputs, _FlatFun, _norm_argnums, _one, _OneArgFun,
-                    _unwrap_aux, one_array_arg)
+from ._args import (_ONE_ARG_TREE, _diff_inputs, _FlatFun, _norm_argnums, _OneArgFun,
+                    _unwrap_aux, one_array_arg, seed_one)
 from ._batching import BatchTracer, unbatch
 from ._core import Tracer, new_trace, ops
 from ._forward import jvp_flat
@@ -21,7 +21,7 @@ from ._jacobian_trace import JacobianTrace
 from ._onehot import OneHotRows, densify, use_sparse
 from ._onehot import basis as one_hot_basis
 from ._reverse import vjp_flat
-from ._arrays import as_array, zeros
+from ._arrays import as_array, as_type_of, on_device, zeros
 from ._util import dtype_of, is_complex, is_inexact, shape_of
 from .numpy import concatenate, reshape
 
@@ -48,14 +48,16 @@ def _basis_chunks(leaves, chunk_size):
         batches = []
         for x, o, n in zip(leaves, offsets, sizes):
             dt = dtype_of(x)
-            if use_sparse(k, dt):     # one-hot slots instead of a dense k x n block
+            device = on_device(x)     # CuPy: a dense basis on the device (no one-hot slots)
+            if use_sparse(k, dt) and not device:   # one-hot slots, not a dense k x n block
                 batches.append(one_hot_basis(shape_of(x), dt, o, start, k))
                 continue
             b = np.zeros((k, n), dt)
             lo, hi = max(start, o), min(stop, o + n)
             if lo < hi:
                 b[np.arange(lo - start, hi - start), np.arange(lo - o, hi - o)] = 1
-            batches.append(b.reshape((k,) + tuple(shape_of(x))))
+            b = b.reshape((k,) + tuple(shape_of(x)))
+            batches.append(as_type_of(b, x) if device else b)
         yield k, batches
 
 
@@ -248,7 +250,7 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: boo
 def _jacrev_from_pullback(outs, pullback, flat, out_tree, in_tree, single, chunk_size):
     if len(outs) == 1 and shape_of(outs[0]) == ():
         # one scalar output: the Jacobian is the gradient, one plain backward sweep
-        in_cts = pullback([_one(dtype_of(outs[0]))])
+        in_cts = pullback([seed_one(outs[0], dtype_of(outs[0]))])
         t = _tree.unflatten(in_tree, in_cts)
         return _tree.unflatten(out_tree, [t[0] if single else t])
     chunks = []

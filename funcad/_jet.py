@@ -11,7 +11,7 @@ import numpy as np
 from . import tree as _tree
 from ._collapsed import collapsed_second_order
 from ._taylor import jet_flat
-from ._arrays import zeros
+from ._arrays import as_array, as_type_of, zeros
 from ._util import dtype_of, shape_of
 from ._vmap import vmap
 from .numpy import stack
@@ -115,8 +115,8 @@ def derivatives(fun: Callable, order: int) -> Callable:
 
     def d(x):
         x = np.asarray(x, dtype=float) if not hasattr(x, "shape") else x
-        one = np.ones(shape_of(x), np.result_type(dtype_of(x), np.float64))
-        zero = np.zeros_like(one)
+        one = as_type_of(np.ones(shape_of(x), np.result_type(dtype_of(x), np.float64)), x)
+        zero = zeros(shape_of(x), one.dtype, like=x)
         y0, ys = jet(fun, (x,), ([one] + [zero] * (order - 1),))
         return stack([y0, *ys])
     return d
@@ -165,7 +165,8 @@ def laplacian(fun: Callable) -> Callable:
         x = np.asarray(x, dtype=float) if not hasattr(x, "shape") else x
         shp = shape_of(x)
         n = math.prod(shp)
-        eye = np.eye(n, dtype=np.result_type(dtype_of(x), np.float64)).reshape((n, *shp))
+        eye = as_type_of(np.eye(n, dtype=np.result_type(dtype_of(x), np.float64))
+                         .reshape((n, *shp)), x)
         return _second_order_sum(fun, x, eye, None)
     return lap
 
@@ -197,8 +198,8 @@ def taylor_sum(fun: Callable, directions, weights=None, order: int = 2) -> Calla
         30.0
     """
     order = _check_order("taylor_sum", order)
-    V = np.asarray(directions)
-    W = None if weights is None else np.asarray(weights, dtype=float)
+    V = as_array(directions)                   # a CuPy or Dask array stays one
+    W = None if weights is None else as_array(weights).astype(float)
     if W is not None and W.shape != V.shape[:1]:
         raise ValueError(f"taylor_sum: weights of shape {W.shape} for {V.shape[0]} "
                          "directions; pass one weight per direction")
@@ -216,7 +217,7 @@ def taylor_sum(fun: Callable, directions, weights=None, order: int = 2) -> Calla
             _, ys = jet(fun, (x,), ([v] + [zero] * (order - 1),))
             return ys[-1]
         per = vmap(kth)(V)
-        w = np.ones(V.shape[0]) if W is None else W
+        w = as_type_of(np.ones(V.shape[0]), V) if W is None else W
         return (w.reshape((-1,) + (1,) * (per.ndim - 1)) * per).sum(axis=0)
     return op
 

@@ -83,6 +83,9 @@ class SparsityTracer(Tracer):
     def _become(self, other):
         self.val, self.sets = other.val, other.sets
 
+    def _under(self):
+        return self.val
+
     def _concrete(self):
         if self._trace.local:
             return self.val

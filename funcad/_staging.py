@@ -109,6 +109,9 @@ class StagingTracer(Tracer):
         return self.val
 
     # Python reads the value: each read is a guard (a replay checks it at this point)
+    def _under(self):
+        return self.val
+
     def _concrete(self):
         return self._trace.guard(self, "value", self.val)
 

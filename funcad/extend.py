@@ -16,9 +16,9 @@ Example (a new primitive with all three rules):
     12.0
 """
 
-import numpy as np
 
-from ._arrays import as_array, fresh, is_foreign, library_of, scatter_add, to_numpy
+from ._arrays import (as_array, as_type_of, fresh, is_foreign, library_of, on_device, scatter_add,
+                      to_numpy, value_under)
 from ._arrays import zeros as zeros_like_type      # zeros of an operand's array type (Dask)
 from ._batching import (BatchTrace, BatchTracer, batch_elementwise, batch_reduction, batch_rules,
                         bdim_to_front, defbatch, shift_axis)
@@ -50,23 +50,12 @@ def deflazy(*prims: Primitive, libraries=None) -> None:
             p.rules.lazy = frozenset(libraries)
 
 
-def as_type_of(c, x):
-    """A NumPy constant ``c`` that a rule combines with ``x``, as the array type under ``x``
-    (tracers looked through): CuPy refuses NumPy operands, so a CuPy ``x`` gets a CuPy
-    ``c``; a NumPy (or Dask, which mixes with NumPy) ``x`` gets ``c`` unchanged."""
-    base = x
-    while isinstance(base, Tracer):     # the type only: jit's staged value is peeked at
-        base = (base.val if isinstance(base, BatchTracer) else
-                base._peek() if hasattr(base, "_peek") else base._concrete())
-    if is_foreign(base) and library_of(base) != "dask":
-        return np.asarray(c, like=base)
-    return c
-
-
 def primal_values(x):
     """The value under every level of tracing: the primal of a JVP or reverse tracer, and under
     vmap the batched value (all examples at once). For data-dependent choices a rule makes on
-    purpose (whether a degeneracy mask is set anywhere), never for values it differentiates."""
+    purpose (whether a degeneracy mask is set anywhere), never for values it differentiates.
+    Under jit this is a guard on the value (the recording is checked against it); to choose
+    only the array type of a constant, use :func:`as_type_of` (no guard)."""
     while isinstance(x, Tracer):
         x = x.val if isinstance(x, BatchTracer) else x._concrete()
     return x
@@ -84,5 +73,6 @@ __all__ = [
     "Rules", "VJPRule", "def_dot", "defsparse", "sparse_rules",
     "defsparsity", "sparsity_rules", "Inline",
     "TaylorTrace", "TaylorTracer", "deftaylor", "taylor_fallback",
-    "deflazy", "as_type_of", "as_array", "to_numpy", "fresh", "is_foreign", "library_of", "scatter_add", "zeros_like_type",
+    "deflazy", "as_type_of", "as_array", "to_numpy", "fresh", "is_foreign", "library_of", "on_device", "value_under",
+    "scatter_add", "zeros_like_type",
 ]

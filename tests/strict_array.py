@@ -184,27 +184,31 @@ def _wrap(r):
 
 
 class _ConstantsLike(types.ModuleType):
-    """NumPy, except that its creation functions make StrictArrays (see constants_like)."""
+    """NumPy, except that its creation functions make arrays of another type (``make``)."""
 
     _MAKE = ("eye", "identity", "ones", "zeros", "full", "arange", "array", "tri",
              "linspace", "diag")
 
+    def __init__(self, make):
+        super().__init__("numpy")
+        self._make = make
+
     def __getattr__(self, name):
         f = getattr(np, name)
         if name in self._MAKE:
-            return lambda *args, **kwargs: StrictArray(f(*args, **kwargs))
+            return lambda *args, **kwargs: self._make(f(*args, **kwargs))
         return f
 
 
 @contextlib.contextmanager
-def constants_like(modules):
+def constants_like(modules, make=None):
     """While active, the ``np`` of each module in ``modules`` (the spec tables) makes its
-    constants (``np.eye(n)``, ``np.arange(k)``...) as StrictArrays: a row then runs on the
-    stand-in as its author would write it for CuPy (``cp.eye(n)``), and a NumPy array that
-    still meets a StrictArray was made inside funcad."""
+    constants (``np.eye(n)``, ``np.arange(k)``...) with ``make`` (StrictArray, or
+    ``cupy.asarray``): a row then runs as its author would write it for CuPy (``cp.eye(n)``),
+    and a NumPy array that still meets a CuPy(-style) array was made inside funcad."""
     patched = [m for m in modules if getattr(m, "np", None) is np]
     for m in patched:
-        m.np = _ConstantsLike("numpy")
+        m.np = _ConstantsLike(make or StrictArray)
     try:
         yield
     finally:

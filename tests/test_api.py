@@ -451,3 +451,16 @@ def test_array_like_leaves_still_differentiate():
     np.testing.assert_allclose(g["a"], [2.0, 4.0])
     with pytest.raises(TypeError, match=r"grad: p\['a'\] is an object \(<object"):
         fad.grad(lambda p: p["b"])({"a": object(), "b": 1.0})
+
+
+def test_subpackages_are_reachable_from_the_package():
+    """``import funcad`` is enough for ``funcad.optim.adam``, as in JAX/optax code."""
+    import subprocess
+    import sys
+    code = ("import funcad; print(funcad.optim.adam.__name__, funcad.nn.__name__, "
+            "funcad.extend.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["adam", "funcad.nn", "funcad.extend"]
+    with pytest.raises(AttributeError, match="no attribute 'optimm'"):
+        fad.optimm   # noqa: B018

@@ -229,3 +229,25 @@ def test_scipy_special_functions_stay_lazy_on_dask():
         assert isinstance(lazy, da.Array)
         np.testing.assert_allclose(fad.grad(f)(to_dask(a)).compute(), fad.grad(f)(a),
                                    rtol=1e-13)
+
+
+def test_jet_and_laplacian_through_powers_stay_lazy():
+    """The Taylor rule of ``x ** p`` looks for zeros in ``x`` on NumPy (to take its faster
+    recurrence); on Dask it takes the generic rule instead of computing the graph."""
+    a = np.linspace(0.5, 1.5, 6)
+
+    def f(x):
+        return fnp.sum(x ** 3 + fnp.sqrt(x) ** 2.5)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForeignArrayWarning)
+        lap = fad.laplacian(f)(to_dask(a, poisoned=True))
+        prim, series = fad.jet(lambda x: x ** 3, (to_dask(a, poisoned=True),),
+                               ((to_dask(np.ones(6), poisoned=True), to_dask(np.zeros(6))),))
+    assert isinstance(lap, da.Array) and isinstance(series[1], da.Array)
+    np.testing.assert_allclose(fad.laplacian(f)(to_dask(a)).compute(), fad.laplacian(f)(a),
+                               rtol=1e-12)
+    ref = fad.jet(lambda x: x ** 3, (a,), ((np.ones(6), np.zeros(6)),))
+    got = fad.jet(lambda x: x ** 3, (to_dask(a),), ((to_dask(np.ones(6)), to_dask(np.zeros(6))),))
+    for r, g in zip(tree.leaves(ref), tree.leaves(got)):
+        np.testing.assert_allclose(g.compute(), r, rtol=1e-12)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..extend import deflazy
+from ..extend import deflazy, is_foreign
 from ..extend import (def_linear, defsparse, defsparsity, deftaylor, match_shape, ops,
                       primal_values, sparse_rules, sparsity_rules, taylor_fallback)
 from ._base import (Primitive, at_kinks, batch_elementwise, binary, defjvp, defjvp_full, defvjp,
@@ -164,10 +164,13 @@ defvjp(power_p, _power_vjp_x, power_p.rules.vjp.per_operand[1], keep=True, keep_
 
 def _power_taylor(primals, series, ans):
     x, p = primals
-    if series[1] is None and type(p) in (int, float) and np.all(primal_values(x) != 0):
+    x0 = primal_values(x)
+    if (series[1] is None and type(p) in (int, float) and not is_foreign(x0)
+            and np.all(x0 != 0)):
         return fit(power_series(full(x, series[0], len(series[0])), p, ans)[1:], ans)
     # a traced exponent, or a zero base (where x ** 2 has a finite series the recurrence
-    # divides by x0): the generic rule from the JVP
+    # divides by x0), or a Dask/CuPy base (looking for zeros would compute it): the generic
+    # rule from the JVP
     return taylor_fallback(power_p, primals, series, ans, {})
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..extend import deflazy
 from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fresh, full_lower,
                       is_foreign, scatter_add, sparse_rules, sparsity_rules)
-from ..extend import primal_values, to_numpy
+from ..extend import primal_values, to_numpy, value_under
 from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
 from ._base import (Primitive, as_type_of_any, defjvp_full, defvjp_argnum, dtype_of, export,
@@ -120,7 +120,8 @@ def _result_dtype(base, upd):
     dt = getattr(base, "dtype", None)
     if dt is not None and type(upd) is np.ndarray and upd.dtype == dt:
         return dt                     # the common case, without NumPy's promotion machinery
-    return np.result_type(base, upd)
+    # dtypes, not arrays: np.result_type of a CuPy and a NumPy array is refused
+    return np.result_type(*(getattr(v, "dtype", v) for v in (base, upd)))
 
 
 def _zero_fill(base) -> bool:
@@ -211,7 +212,7 @@ def _add_into_zeros(shape, upd, arrs, tree):
     """``index_add(zeros(shape), upd)``: a plain write when nothing is traced and the index
     is basic (it selects each entry at most once), else the primitive."""
     dt = dtype_of(upd)
-    if is_foreign(upd):                   # Dask / CuPy: the primitive's impl knows them
+    if is_foreign(value_under(upd)):      # Dask / CuPy (under tracers too): zeros of its type
         return index_add_p(zeros(shape, dt, like=upd), upd, *arrs, tree=tree)
     if not arrs and not isinstance(upd, Tracer):
         out = np.zeros(shape, dt)

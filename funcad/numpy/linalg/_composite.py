@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import BatchingError
-from ...extend import full_lower, ops, shape_of
+from ...extend import as_type_of, dtype_of, full_lower, ops, shape_of
 from .._base import is_traced
 from ._basic import _check_square, inv, pinv, rank_p, solve
 from ._decomp import svdvals
@@ -173,7 +173,8 @@ def matrix_power(a, n):
     n = int(n)
     if n == 0:
         m = shape_of(a)[-1]
-        return np.broadcast_to(np.eye(m, dtype=a.dtype), shape_of(a)).copy()
+        # a constant of a's array type (a CuPy a: a CuPy identity)
+        return as_type_of(np.broadcast_to(np.eye(m, dtype=dtype_of(a)), shape_of(a)).copy(), a)
     if n < 0:
         a, n = inv(a), -n
     result, base = None, a
@@ -292,7 +293,7 @@ def lstsq(a, b, rcond=None):
         if len(shape_of(b)) == 1:
             res = ops.reshape(res, (1,))
     else:
-        res = np.empty((0,), dtype=real_dtype(x))     # NumPy: the result's real dtype
+        res = as_type_of(np.empty((0,), dtype=real_dtype(x)), x)   # NumPy: x's real dtype
     return x, res, rank, s
 
 

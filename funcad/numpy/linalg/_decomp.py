@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...extend import Primitive, defjvp_full, defvjp, defvjp_argnum, dtype_of, ops, shape_of
+from ...extend import (Primitive, as_type_of, defjvp_full, defvjp, defvjp_argnum, dtype_of, ops,
+                       shape_of)
 from .._base import is_traced
 from ._basic import _check_square, solve_p
 from ._helpers import (H, T, anywhere, batch_core, degenerate, diag, diagm, either, eye,
@@ -32,15 +33,14 @@ def _herm_from(t, uplo):
     part of its diagonal."""
     n = shape_of(t)[-1]
     strict = t * mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1,
-                      dtype=real_dtype(t))
+                      like=t)
     return strict + _real_diag(t) + H(strict)
 
 
 def _herm_from_T(g, uplo):
     """Transpose (bilinear) of :func:`_herm_from`."""
     n = shape_of(g)[-1]
-    m = mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1,
-             dtype=real_dtype(g))
+    m = mask(n, kind="tril" if uplo == "L" else "triu", k=-1 if uplo == "L" else 1, like=g)
     return g * m + _real_diag(g) + H(g) * m
 
 
@@ -57,7 +57,7 @@ cholesky_p = Primitive("linalg.cholesky", np.linalg.cholesky)
 
 
 def _phi(n, like):
-    return mask(n, kind="tril", k=-1, dtype=real_dtype(like)) + 0.5 * eye(n, like)
+    return mask(n, kind="tril", k=-1, like=like) + 0.5 * eye(n, like)
 
 
 def _cholesky_jvp(primals, tangents, L, **_):
@@ -152,7 +152,8 @@ def _pair_div(w, x, need, deg, squared: bool = False):
     n = shape_of(w)[-1]
     wj, wi = ops.expand_dims(w, -2), ops.expand_dims(w, -1)
     d = wj ** 2 - wi ** 2 if squared else wj - wi
-    out = safe_div(x * (1 - eye(n, w)), d, ops.logical_or(deg, np.eye(n, dtype=bool)))
+    on_diagonal = as_type_of(np.eye(n, dtype=bool), w)
+    out = safe_div(x * (1 - eye(n, w)), d, ops.logical_or(deg, on_diagonal))
     if need is None:
         return out
     return out + nan_where(ops.logical_and(deg, need), w)
@@ -271,7 +272,8 @@ def _extra_nan(x, k, axis):
     extra columns of a complete factorization are not unique, so they have no derivative."""
     shp = list(shape_of(x))
     shp[axis] -= k
-    return np.full(shp, np.nan, real_dtype(x))      # a constant: no derivative flows back through it
+    # a constant: no derivative flows back through it
+    return as_type_of(np.full(shp, np.nan, real_dtype(x)), x)
 
 
 def _complete_bad(g, k, axis):
@@ -447,16 +449,14 @@ qr_p = Primitive("linalg.qr", lambda a, *, complete: tuple(np.linalg.qr(
 
 def _qr_k(c):
     n = shape_of(c)[-1]
-    dt = real_dtype(c)
-    return (c * mask(n, kind="triu", k=1, dtype=dt) + _real_diag(c)
-            + H(c * mask(n, kind="tril", k=-1, dtype=dt)))
+    return (c * mask(n, kind="triu", k=1, like=c) + _real_diag(c)
+            + H(c * mask(n, kind="tril", k=-1, like=c)))
 
 
 def _qr_k_T(g):
     n = shape_of(g)[-1]
-    dt = real_dtype(g)
-    return (g * mask(n, kind="triu", k=1, dtype=dt) + _real_diag(g)
-            + H(g) * mask(n, kind="tril", k=-1, dtype=dt))
+    return (g * mask(n, kind="triu", k=1, like=g) + _real_diag(g)
+            + H(g) * mask(n, kind="tril", k=-1, like=g))
 
 
 def _rank_guard(r, m):
@@ -486,7 +486,7 @@ def _qr_jvp(primals, tangents, ans, *, complete):
     q, r = ans
     n = shape_of(a)[-1]
     dq, dr = _qr_jvp_reduced(t, q[..., :, :n], r[..., :n, :])
-    zero_rows = np.zeros(shape_of(r[..., n:, :]), dtype_of(r))      # R's zero rows
+    zero_rows = as_type_of(np.zeros(shape_of(r[..., n:, :]), dtype_of(r)), r)   # R's zero rows
     return [ops.concatenate([dq, _extra_nan(q, n, -1)], axis=-1),
             ops.concatenate([dr, zero_rows], axis=-2)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import extend
-from ...extend import Tracer, defbatch, dtype_of, ops, primal_values, shape_of
+from ...extend import Tracer, as_array, as_type_of, defbatch, dtype_of, ops, primal_values, shape_of
 from .._base import is_complex
 
 __all__ = ["T", "H", "diag", "diagm", "trace", "mask", "is_complex", "route", "batch_core",
@@ -38,7 +38,7 @@ def to_float(x):
     """Plain integer/bool arrays become float64 (numpy.linalg does the same)."""
     if isinstance(x, Tracer):
         return x
-    x = np.asarray(x)
+    x = as_array(x)                  # a CuPy or Dask array stays one
     return x if np.issubdtype(x.dtype, np.inexact) else x.astype(np.float64)
 
 
@@ -59,19 +59,25 @@ def real_dtype(x) -> np.dtype:
     return np.finfo(dt).dtype if dt.kind in "fc" else np.dtype(np.float64)
 
 
-def mask(n: int, m: int | None = None, kind: str = "eye", k: int = 0, dtype=np.float64):
-    """A constant 0/1 float matrix: 'eye', 'tril' or 'triu' with offset ``k``."""
+def mask(n: int, m: int | None = None, kind: str = "eye", k: int = 0, dtype=None, like=None):
+    """A constant 0/1 matrix: 'eye', 'tril' or 'triu' with offset ``k``, in ``dtype``
+    (``like``'s real float dtype when ``like`` is given, else float64) and of the array type
+    under ``like`` (a CuPy value gets a CuPy mask; NumPy and Dask a NumPy one)."""
     m = n if m is None else m
+    if dtype is None:
+        dtype = np.float64 if like is None else real_dtype(like)
     if kind == "eye":
-        return np.eye(n, m, dtype=dtype)
-    if kind == "tril":
-        return np.tril(np.ones((n, m), dtype), k)
-    return np.triu(np.ones((n, m), dtype), k)
+        c = np.eye(n, m, dtype=dtype)
+    elif kind == "tril":
+        c = np.tril(np.ones((n, m), dtype), k)
+    else:
+        c = np.triu(np.ones((n, m), dtype), k)
+    return c if like is None else as_type_of(c, like)
 
 
 def eye(n: int, like):
-    """The identity in ``like``'s real float dtype."""
-    return np.eye(n, dtype=real_dtype(like))
+    """The identity in ``like``'s real float dtype, of the array type under ``like``."""
+    return as_type_of(np.eye(n, dtype=real_dtype(like)), like)
 
 
 def diag(x):
@@ -132,7 +138,8 @@ def degenerate(w, rtol: float = 1e-10):
     aw = ops.abs(w)
     scale = ops.expand_dims(ops.max(aw, axis=-1, keepdims=True), -1)
     diff = ops.abs(ops.expand_dims(w, -2) - ops.expand_dims(w, -1))
-    return ops.logical_and(ops.less_equal(diff, rtol * scale + 1e-300), ~np.eye(n, dtype=bool))
+    off = as_type_of(~np.eye(n, dtype=bool), w)        # of w's array type (CuPy: CuPy)
+    return ops.logical_and(ops.less_equal(diff, rtol * scale + 1e-300), off)
 
 
 def batch_core(prim, core):
