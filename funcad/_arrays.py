@@ -23,7 +23,7 @@ import numpy as np
 from .errors import ForeignArrayWarning
 
 __all__ = ["as_array", "as_type_of", "eager_on_foreign", "fresh", "is_foreign", "lazy_on_foreign",
-           "library_of", "on_device", "promote", "scatter_add", "to_numpy", "value_under", "zeros"]
+           "library_of", "on_device", "promote", "same_library", "scatter_add", "to_numpy", "value_under", "zeros"]
 
 _FOREIGN: dict = {}
 
@@ -96,6 +96,17 @@ def promote(x, like):
     if not is_foreign(like) or is_foreign(x):
         return x
     return np.zeros_like(like, dtype=np.result_type(x), shape=np.shape(x)) + x
+
+
+def same_library(x, like):
+    """``x`` as an array of ``like``'s library when ``like`` is a Dask or CuPy array and
+    ``x`` a NumPy one (a Jacobian that does not depend on a Dask input's values is still a
+    Dask array); else ``x``."""
+    if not is_foreign(like) or is_foreign(x) or not isinstance(x, (np.ndarray, np.generic)):
+        return x
+    if library_of(like) == "dask":
+        return promote(x, like)
+    return np.asarray(x, like=like)
 
 
 def fresh(base, like, dtype):

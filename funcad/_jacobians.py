@@ -21,7 +21,7 @@ from ._jacobian_trace import JacobianTrace
 from ._onehot import OneHotRows, densify, use_sparse
 from ._onehot import basis as one_hot_basis
 from ._reverse import vjp_flat
-from ._arrays import as_array, as_type_of, on_device, zeros
+from ._arrays import as_array, as_type_of, is_foreign, on_device, same_library, zeros
 from ._util import dtype_of, is_complex, is_inexact, shape_of
 from .numpy import concatenate, reshape
 
@@ -173,7 +173,15 @@ def _jacfwd_of(ff, flat, in_tree, single, has_aux, holomorphic, chunk_size):
                    zeros((k,) + tuple(shape_of(p)), dtype_of(p), like=p)
                    for v, p in zip(c, outs)] for c in chunks]
         j = _assemble(chunks, outs, flat, ff.out_tree, in_tree, single, fwd=True)
+    j = _inputs_library(j, flat)
     return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
+
+
+def _inputs_library(j, flat):
+    """A Jacobian of Dask or CuPy inputs is of their library, also where it does not depend
+    on their values (a linear function's is built from the NumPy basis alone)."""
+    like = next((x for x in flat if is_foreign(x)), None)
+    return j if like is None else _tree.map(lambda v: same_library(v, like), j)
 
 
 def _inputs(fun, args, kwargs, argnums, has_aux, holomorphic, where):
@@ -242,6 +250,7 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: boo
         outs, pullback, _ = vjp_flat(ff, flat)
         _check_float_outputs(outs, "jacrev", holomorphic)
         j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
+        j = _inputs_library(j, flat)
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
     return jac
@@ -332,6 +341,7 @@ def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: b
         if mode is None and _size(flat) < _size(outs):
             return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)(*args, **kwargs)
         j = _jacrev_from_pullback(outs, pullback, flat, ff.out_tree, in_tree, single, chunk_size)
+        j = _inputs_library(j, flat)
         return (j, _unwrap_aux(ff.aux, None)) if has_aux else j
 
     return jac

@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ..extend import as_type_of, deflazy
+from ..extend import as_type_of, deflazy, library_of
 from ..extend import def_dot, def_linear, defbatch, defsparse, defsparsity, sparse_rules, sparsity_rules
 from . import _reductions
 from ._base import (Primitive, Tracer, defjvp, defjvp_full, defvjp, defvjp_argnum, dtype_of,
@@ -174,7 +174,31 @@ def _parse(subscripts, shapes):
     return full, out
 
 
-einsum_p = Primitive("einsum", lambda *ops_, spec: np.einsum(spec, *ops_, optimize=True))
+def _einsum_impl(*ops_, spec):
+    if any(library_of(o) == "dask" for o in ops_):
+        ops_ = _dask_diagonal_chunks(ops_, spec)
+    return np.einsum(spec, *ops_, optimize=True)
+
+
+def _dask_diagonal_chunks(ops_, spec):
+    """Dask's einsum pairs the blocks of the axes one operand repeats a letter on (``ii->i``)
+    by position, so their chunks must agree, or computing the result fails: such axes are
+    rechunked like the letter's first axis."""
+    out = []
+    for o, term in zip(ops_, spec.split("->")[0].split(",")):
+        if library_of(o) == "dask" and len(set(term)) < len(term):
+            first, new = {}, {}
+            for ax, c in enumerate(term):
+                if c not in first:
+                    first[c] = ax
+                elif o.chunks[ax] != o.chunks[first[c]]:
+                    new[ax] = o.chunks[first[c]]
+            o = o.rechunk(new) if new else o
+        out.append(o)
+    return out
+
+
+einsum_p = Primitive("einsum", _einsum_impl)
 deflazy(einsum_p)
 def_dot(einsum_p)
 

@@ -36,8 +36,8 @@ else:
         Spec("sl_expm_frechet", lambda a, e: _cat(*L.expm_frechet(a, e)), [((3, 3), (3, 3))],
              ("unit", "real")),
         Spec("sl_sqrtm", lambda a: L.sqrtm(_dom(a)), SQ, "unit"),
-        Spec("sl_sqrtm_complex_eigs", lambda a: L.sqrtm(0.3 * a + _ROT + 2 * np.eye(3)), SQ1,
-             "unit"),
+        Spec("sl_sqrtm_complex_eigs",        # np.array(_ROT): a constant of the input's type
+             lambda a: L.sqrtm(0.3 * a + np.array(_ROT) + 2 * np.eye(3)), SQ1, "unit"),
         Spec("sl_logm", lambda a: L.logm(_dom(a)), SQ, "unit"),
         Spec("sl_solve_sylvester", lambda a, b, q: L.solve_sylvester(_dom(a), _dom(b), q),
              [((3, 3), (2, 2), (3, 2))], ("unit", "unit", "real")),

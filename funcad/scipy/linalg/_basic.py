@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sl
 
-from ...extend import dtype_of, ops, shape_of
+from ...extend import as_type_of, dtype_of, ops, shape_of
 from ...numpy._base import is_traced
 from ...numpy.linalg import det as _np_det
 from ...numpy.linalg import inv as _np_inv
 from ...numpy.linalg import solve as _np_solve
 from ...numpy.linalg._decomp import _herm_from
-from ...numpy.linalg._helpers import H, T, diag, eye, is_complex, mask, real_dtype, to_float
+from ...numpy.linalg._helpers import H, T, diag, is_complex, to_float
 from ._matfun import sqrtm
 from ._triangular import cho_factor, cho_solve, tri_solve
-from ._util import check_square, plain
+from ._util import check_square, plain, tri_mask
 
 __all__ = ["solve", "inv", "det", "block_diag", "polar"]
 
@@ -27,10 +27,8 @@ _STRUCTURE = {None: "gen", "gen": "gen", "general": "gen", "sym": "sym", "symmet
 
 def _sym_from(a, lower):
     """The symmetric matrix (no conjugation) from one triangle of ``a``."""
-    n = shape_of(a)[-1]
-    tri = a * mask(n, kind="tril" if lower else "triu", k=-1 if lower else 1,
-                   dtype=real_dtype(a))
-    return tri + a * eye(n, a) + T(tri)
+    tri = a * tri_mask(a, "tril" if lower else "triu", -1 if lower else 1)
+    return tri + a * tri_mask(a, "eye") + T(tri)
 
 
 def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
@@ -70,7 +68,6 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
                          "no derivative; on traced values write assume_a='gen'")
     a, b = to_float(a), to_float(b)
     check_square(a, "solve")
-    n = shape_of(a)[-1]
     if kind in ("upper", "lower"):
         return tri_solve(a, b, lower=kind == "lower", trans=1 if transposed else 0)
     if kind == "pos":
@@ -85,8 +82,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     elif kind == "her":
         m = _herm_from(a, "L" if lower else "U")
     elif kind == "tridiagonal":
-        m = a * (mask(n, kind="triu", k=-1, dtype=real_dtype(a))
-                 * mask(n, kind="tril", k=1, dtype=real_dtype(a)))
+        m = a * (tri_mask(a, "triu", -1) * tri_mask(a, "tril", 1))
     else:
         m = a
     return _np_solve(T(m) if transposed else m, b)
@@ -115,7 +111,7 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     if assume_a in (None, "gen", "general"):
         return _np_inv(a)
     n = shape_of(a)[-1]
-    ident = ops.broadcast_to(np.eye(n, dtype=dtype_of(a)), tuple(shape_of(a)))
+    ident = ops.broadcast_to(as_type_of(np.eye(n, dtype=dtype_of(a)), a), tuple(shape_of(a)))
     return solve(a, ident, lower=lower, assume_a=assume_a)
 
 
@@ -163,8 +159,8 @@ def block_diag(*arrs):
     rows, c0 = [], 0
     for x in blocks:
         r, c = shape_of(x)
-        rows.append(ops.concatenate([np.zeros((r, c0), dt), ops.astype(x, dt),
-                                     np.zeros((r, cols - c0 - c), dt)], axis=1))
+        rows.append(ops.concatenate([as_type_of(np.zeros((r, c0), dt), x), ops.astype(x, dt),
+                                     as_type_of(np.zeros((r, cols - c0 - c), dt), x)], axis=1))
         c0 += c
     return ops.concatenate(rows, axis=0)
 

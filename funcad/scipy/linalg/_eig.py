@@ -20,13 +20,22 @@ import numpy as np
 import scipy.linalg as sl
 
 from ...errors import NoRuleError
-from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, primal_values, shape_of
+from ...extend import (
+    Primitive,
+    as_type_of,
+    defjvp_full,
+    defvjp_argnum,
+    ops,
+    primal_values,
+    shape_of,
+    to_numpy,
+)
 from ...numpy.linalg import eigh as _np_eigh
 from ...numpy.linalg import solve as _np_solve
 from ...numpy.linalg._decomp import _herm_from
-from ...numpy.linalg._helpers import H, T, batch_core, degenerate, diag, mask, real_dtype, to_float
+from ...numpy.linalg._helpers import H, T, batch_core, degenerate, real_dtype, to_float
 from ._triangular import cholesky, tri_solve
-from ._util import check_square, over_batch, plain
+from ._util import check_square, over_batch, plain, tri_mask
 
 __all__ = ["eigh", "eigvalsh", "schur"]
 
@@ -34,7 +43,7 @@ __all__ = ["eigh", "eigvalsh", "schur"]
 def _value_range(w, lo, hi):
     """The index range [i, j) of the eigenvalues in (lo, hi], the same for every matrix of a
     stack (the number selected must not depend on the example)."""
-    wv = np.asarray(primal_values(w))
+    wv = to_numpy(primal_values(w))
     counts = [(np.sum(r <= lo), np.sum(r <= hi)) for r in wv.reshape(-1, wv.shape[-1])]
     if len(set(counts)) > 1:
         raise ValueError("eigh: subset_by_value selects a different number of eigenvalues in "
@@ -146,14 +155,14 @@ def _lower_index(n):
 
 
 def _check_schur(t):
-    tv = np.asarray(primal_values(t))
+    tv = to_numpy(primal_values(t))          # a decision on the host: which rule applies
     n = tv.shape[-1]
     if n > 1 and np.any(np.abs(np.diagonal(tv, offset=-1, axis1=-2, axis2=-1)) > 0):
         raise NoRuleError("scipy.linalg.schur: the real Schur form of a matrix with complex "
                           "eigenvalues has 2 x 2 blocks, whose derivative is not implemented; "
                           "use output='complex' (differentiable for distinct eigenvalues), "
                           "or eigvals")
-    if n > 1 and np.any(primal_values(degenerate(diag(t)))):
+    if n > 1 and np.any(degenerate(np.diagonal(tv, axis1=-2, axis2=-1))):
         raise NoRuleError("scipy.linalg.schur: a repeated eigenvalue leaves the Schur vectors "
                           "free to rotate, so T and Z have no derivative there; differentiate "
                           "a function of the eigenvalues (eigvals, trace) instead")
@@ -163,7 +172,7 @@ def _sylvester_matrix(t):
     """K (..., m, m), m = n(n-1)/2: X (strictly lower) -> tril(T X - X T, -1), row-major."""
     n = shape_of(t)[-1]
     idx = _lower_index(n)
-    i_n = np.eye(n, dtype=real_dtype(t))
+    i_n = as_type_of(np.eye(n, dtype=real_dtype(t)), t)
     # kron(T, I) - kron(I, T^T), without kron: (i, j), (k, l) -> T_ik d_jl - d_ik T_lj
     big = (ops.expand_dims(ops.expand_dims(t, -1), -3) * i_n[:, None, :]
            - i_n[:, None, :, None] * ops.expand_dims(ops.expand_dims(T(t), -2), -4))
@@ -185,14 +194,14 @@ def _schur_jvp(primals, tangents, ans, *, output):
                 [..., _lower_index(n)])
     s = _scatter(x, n, like=c)
     s = s - H(s)
-    return [(c + t @ s - s @ t) * mask(n, kind="triu", dtype=real_dtype(t)), z @ s]
+    return [(c + t @ s - s @ t) * tri_mask(t, "triu"), z @ s]
 
 
 def _scatter(x, n, like):
     """The strictly lower n x n matrix whose row-major lower entries are x."""
     onehot = np.zeros((len(_lower_index(n)), n * n), real_dtype(like))
     onehot[np.arange(onehot.shape[0]), _lower_index(n)] = 1.0
-    return ops.reshape(x @ onehot, tuple(shape_of(x))[:-1] + (n, n))
+    return ops.reshape(x @ as_type_of(onehot, x), tuple(shape_of(x))[:-1] + (n, n))
 
 
 def _schur_vjp(j, g, ans, a, *, output):
@@ -201,7 +210,7 @@ def _schur_vjp(j, g, ans, a, *, output):
     (gt, gz), (t, z) = g, ans
     _check_schur(t)
     n = shape_of(t)[-1]
-    gt = gt * mask(n, kind="triu", dtype=real_dtype(t))
+    gt = gt * tri_mask(t, "triu")
     gs = T(t) @ gt - gt @ T(t) + T(z) @ gz           # cotangent of S
     gx = gs - H(gs)                                  # of X (S = X - X^H)
     gxl = ops.reshape(gx, tuple(shape_of(gx))[:-2] + (n * n,))[..., _lower_index(n)]

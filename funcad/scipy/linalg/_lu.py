@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sl
 
-from ...extend import Primitive, defjvp_full, defvjp_argnum, ops, shape_of
+from ...extend import Primitive, as_type_of, defjvp_full, defvjp_argnum, ops, shape_of
 from ...numpy._base import is_traced
-from ...numpy.linalg._helpers import T, batch_core, eye, mask, real_dtype, to_float
+from ...numpy.linalg._helpers import T, batch_core, real_dtype, to_float
 from ._triangular import tri_solve, tri_solve_p
-from ._util import check_square, over_batch, plain
+from ._util import check_square, over_batch, plain, tri_mask
 
 __all__ = ["lu_factor", "lu_solve", "lu"]
 
@@ -42,9 +42,7 @@ lu_p = Primitive("scipy.linalg.lu", over_batch(_lu_impl), multiple_results=True)
 
 
 def _masks(x):
-    n = shape_of(x)[-1]
-    dt = real_dtype(x)
-    return mask(n, kind="tril", k=-1, dtype=dt), mask(n, kind="triu", dtype=dt)
+    return tri_mask(x, "tril", -1), tri_mask(x, "triu")
 
 
 def _lu_jvp(primals, tangents, ans):
@@ -52,7 +50,7 @@ def _lu_jvp(primals, tangents, ans):
     sl_, tu = _masks(lu)
     y = tri_solve_p(lu, p @ t, lower=True, trans=0, unit=True)          # L^-1 P dA
     f = T(tri_solve_p(lu, T(y), lower=False, trans=1, unit=False))       # ... U^-1
-    lo = lu * sl_ + eye(shape_of(lu)[-1], lu)
+    lo = lu * sl_ + tri_mask(lu, "eye")
     return [lo @ (f * sl_) + (f * tu) @ (lu * tu), None]
 
 
@@ -61,7 +59,7 @@ def _lu_vjp(j, g, ans, a):
         return None
     glu, (lu, p) = g[0], ans
     sl_, tu = _masks(lu)
-    lo = lu * sl_ + eye(shape_of(lu)[-1], lu)
+    lo = lu * sl_ + tri_mask(lu, "eye")
     gf = (T(lo) @ (glu * sl_)) * sl_ + ((glu * tu) @ T(lu * tu)) * tu
     x = T(tri_solve_p(lu, T(gf), lower=False, trans=0, unit=False))     # gF U^-T
     return T(p) @ tri_solve_p(lu, x, lower=True, trans=1, unit=True)     # P^T L^-T ...
@@ -132,8 +130,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu_, b = to_float(lu_), to_float(b)
     check_square(lu_, "lu_solve")
     n = shape_of(lu_)[-1]
-    perm = perm_p(piv) if is_traced(piv) else _perm_stack(np.asarray(piv))
-    p = ops.astype(ops.equal(ops.expand_dims(perm, -1), np.arange(n)), real_dtype(lu_))
+    perm = perm_p(piv) if is_traced(piv) else as_type_of(_perm_stack(np.asarray(piv)), lu_)
+    p = ops.astype(ops.equal(ops.expand_dims(perm, -1), as_type_of(np.arange(n), perm)),
+                   real_dtype(lu_))
     vec = len(shape_of(b)) == 1
     b = ops.expand_dims(b, -1) if vec else b
     if trans == 0:       # A = P^T L U
@@ -177,7 +176,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     check_square(a, "lu")
     packed, p = lu_p(a)
     sl_, tu = _masks(packed)
-    lo = packed * sl_ + eye(shape_of(a)[-1], packed)
+    lo = packed * sl_ + tri_mask(packed, "eye")
     u = packed * tu
     if permute_l:
         return T(p) @ lo, u

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sl
 
-from ...extend import Primitive, def_linear, defjvp, defvjp, dtype_of, ops, shape_of
+from ...extend import Primitive, as_type_of, def_linear, defjvp, defvjp, dtype_of, ops, shape_of
 from ...numpy._base import unbroadcast
 from ...numpy.linalg._helpers import T, batch_core, to_float
 from ._util import check_square, over_batch, plain
@@ -33,14 +33,14 @@ def _block(a, e):
     n = shape_of(a)[-1]
     a = ops.broadcast_to(a, lead + (n, n))
     e = ops.broadcast_to(e, lead + (n, n))
-    z = np.zeros(lead + (n, n), np.result_type(dtype_of(a), dtype_of(e)))
+    z = as_type_of(np.zeros(lead + (n, n), np.result_type(dtype_of(a), dtype_of(e))), a)
     return ops.concatenate([ops.concatenate([a, e], axis=-1),
                             ops.concatenate([z, a], axis=-1)], axis=-2)
 
 
 def _zeros(x):
     """A constant zero array like ``x`` (``ops.zeros_like`` gives a traced one under a trace)."""
-    return np.zeros(tuple(shape_of(x)), dtype_of(x))
+    return as_type_of(np.zeros(tuple(shape_of(x)), dtype_of(x)), x)
 
 
 def _upper_right(x, n):

@@ -8,14 +8,13 @@ op is the identity or the transpose. Everything else here is composed from it an
 
 from __future__ import annotations
 
-import numpy as np
 import scipy.linalg as sl
 
-from ...extend import Primitive, def_linear, defjvp, defvjp, ops, shape_of
+from ...extend import Primitive, def_linear, defjvp, defvjp, ops, shape_of, to_numpy
 from ...numpy._base import unbroadcast
 from ...numpy.linalg import cholesky as _np_cholesky
-from ...numpy.linalg._helpers import H, T, batch_core, is_complex, mask, real_dtype, to_float
-from ._util import check_square, over_batch, plain
+from ...numpy.linalg._helpers import H, T, batch_core, is_complex, to_float
+from ._util import check_square, over_batch, plain, tri_mask
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve"]
 
@@ -30,9 +29,8 @@ def_linear(tri_solve_p, (1,))
 
 def _read(t, lower, unit):
     """The part of ``t`` (..., n, n) the solve reads: one triangle, strict for ``unit``."""
-    n = shape_of(t)[-1]
     kind, k = ("tril", -1 if unit else 0) if lower else ("triu", 1 if unit else 0)
-    return t * mask(n, kind=kind, k=k, dtype=real_dtype(t))
+    return t * tri_mask(t, kind, k)
 
 
 def _tri_jvp_a(t, ans, a, b, *, lower, trans, unit):
@@ -154,9 +152,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         return sl.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
     a = to_float(a)
     check_square(a, "cho_factor")
-    n = shape_of(a)[-1]
-    other = a * mask(n, kind="triu" if lower else "tril", k=1 if lower else -1,
-                     dtype=real_dtype(a))
+    other = a * tri_mask(a, "triu" if lower else "tril", 1 if lower else -1)
     return cholesky(a, lower=lower) + other, lower
 
 
@@ -184,7 +180,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         return sl.cho_solve((c, lower), b, overwrite_b=overwrite_b, check_finite=check_finite)
     c, b = to_float(c), to_float(b)
     check_square(c, "cho_solve")
-    lower = bool(np.asarray(lower).flat[0])     # SciPy >= 1.15 gives a stack one flag each
+    lower = bool(to_numpy(lower).flat[0])     # SciPy >= 1.15 gives a stack one flag each
     if lower:    # A = L L^H: L y = b, L^H x = y
         return tri_solve(c, tri_solve(c, b, lower=True), lower=True, trans=2)
     # A = U^H U: U^H y = b, U x = y

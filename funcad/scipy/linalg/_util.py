@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...extend import shape_of
+from ...extend import as_type_of, shape_of
 from ...numpy._base import is_traced
+from ...numpy.linalg._helpers import mask, real_dtype
 
-__all__ = ["check_square", "over_batch", "plain"]
+__all__ = ["check_square", "over_batch", "plain", "tri_mask"]
 
 
 def plain(*xs) -> bool:
     """Whether SciPy itself runs: no traced operand and no stack of matrices (SciPy before
     1.15 does not batch most of scipy.linalg, so stacks take funcad's path, which loops)."""
     return not is_traced(*xs) and all(np.ndim(x) <= 2 for x in xs if x is not None)
+
+
+def tri_mask(like, kind: str, k: int = 0):
+    """The constant 0/1 mask ``kind`` ('tril', 'triu', 'eye') with offset ``k`` for the n x n
+    matrices of ``like``, in its real dtype and of its array type (CuPy refuses NumPy
+    operands)."""
+    return as_type_of(mask(shape_of(like)[-1], kind=kind, k=k, dtype=real_dtype(like)), like)
 
 
 def check_square(a, fname: str) -> None:

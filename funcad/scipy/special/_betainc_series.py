@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import NoRuleError
-from ...extend import ops, primal_values
+from ...extend import as_type_of, ops, primal_values, to_numpy
 from ...numpy._base import is_traced
 from ._gamma import _betaln_p, _digamma_p, _gammaln_p
 
@@ -38,7 +38,7 @@ def _guess(a, b, x):
     """A first guess at the number of terms, from the primal values (a guess only: under vmap
     the operands' values need not pair up element by element; the sum is checked after)."""
     try:
-        a, b, x = np.broadcast_arrays(*(np.asarray(primal_values(v), np.float64)
+        a, b, x = np.broadcast_arrays(*(np.asarray(to_numpy(primal_values(v)), np.float64)
                                         for v in (a, b, x)))
     except ValueError:
         return 64
@@ -66,7 +66,8 @@ def _tail(w, a1, b1, x1, n):
 def betainc_partial(a, b, x, which, name="betainc"):
     """``dI_x(a, b)/da`` (``which=0``) or ``d/db`` (``which=1``), in funcad ops."""
     dt = np.result_type(*(primal_values(v) for v in (a, b, x)), 1.0)
-    a, b, x = (v if is_traced(v) else np.asarray(v, dt) for v in (a, b, x))
+    like = next((v for v in (a, b, x) if is_traced(v)), None)    # constants of its type
+    a, b, x = (v if is_traced(v) else as_type_of(np.asarray(v, dt), like) for v in (a, b, x))
     # every elementwise choice in funcad ops (correct under vmap); a global one from the values
     swap = ops.greater(x, (a + 1) / (a + b + 2))
     a1, b1 = ops.where(swap, b, a), ops.where(swap, a, b)
@@ -82,7 +83,7 @@ def betainc_partial(a, b, x, which, name="betainc"):
     log_p = e(a1 * lx + b1 * l1x - ops.log(a1) - _betaln_p(a1, b1), -1)
     n = _guess(a1, b1, x1)
     while True:
-        k = np.arange(n, dtype=dt)
+        k = as_type_of(np.arange(n, dtype=dt), a1)
         ab = e(a1 + b1, -1) + k
         log_t = (e(lx, -1) * k + _gammaln_p(ab) - e(_gammaln_p(a1 + b1), -1)
                  - _gammaln_p(e(a1 + 1, -1) + k) + e(_gammaln_p(a1 + 1), -1))
@@ -108,8 +109,8 @@ def betainc_partial(a, b, x, which, name="betainc"):
 def _too_long(rel, a1, b1, x1, name):
     # the values at the worst element, each broadcast with rel through funcad ops (so they
     # pair up under vmap too)
-    worst = int(np.argmax(primal_values(rel)))
-    at = [np.asarray(primal_values(v + 0 * rel)).flat[worst] for v in (a1, b1, x1)]
+    worst = int(np.argmax(to_numpy(primal_values(rel))))
+    at = [to_numpy(primal_values(v + 0 * rel)).flat[worst] for v in (a1, b1, x1)]
     raise NoRuleError(
         f"scipy.special.{name}: the derivative in a or b needs more than {MAX_TERMS} series "
         f"terms at a={float(at[0])!r}, b={float(at[1])!r}, x={float(at[2])!r} (the series of "

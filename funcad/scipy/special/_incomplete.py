@@ -9,7 +9,7 @@ import numpy as np
 import scipy.special as sp
 
 from ...errors import NoRuleError
-from ...extend import Primitive, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
+from ...extend import Primitive, as_type_of, batch_elementwise, defjvp, defvjp, dtype_of, ops, shape_of
 from ...numpy._base import is_traced, unbroadcast
 from ._base import doc, elementwise, lazy_on_dask, plain_float, public
 from ._betainc_series import betainc_partial
@@ -87,8 +87,9 @@ def _betaln_const(a, b, x):
 
 
 def _like_x(v, x):
-    # a plain parameter in x's precision: SciPy's xlogy(1.5, float32) returns float64
-    return v if is_traced(v) else np.asarray(v, np.result_type(v, dtype_of(x)))
+    # a plain parameter in x's precision (SciPy's xlogy(1.5, float32) returns float64), of
+    # x's array type (CuPy refuses NumPy operands, 0-d ones too)
+    return v if is_traced(v) else as_type_of(np.asarray(v, np.result_type(v, dtype_of(x))), x)
 
 
 def _beta_density(ans, a, b, x):

@@ -14,8 +14,11 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import numpy as fnp
-from ...extend import shape_of
+from ...extend import as_type_of, shape_of
+from ...numpy._base import is_traced
 from ..special import gammaln, xlogy
 from ._discrete import masked
 
@@ -70,7 +73,7 @@ def mean(n, p):
         >>> multinomial.mean(4, np.array([0.25, 0.75]))
         array([1., 3.])
     """
-    return fnp.expand_dims(n, -1) * p
+    return fnp.expand_dims(_like(n, p), -1) * p
 
 
 def cov(n, p):
@@ -84,6 +87,11 @@ def cov(n, p):
                [-1.,  1.]])
     """
     outer = -p[..., :, None] * p[..., None, :]
-    eye = fnp.eye(shape_of(p)[-1])
-    n = fnp.expand_dims(fnp.expand_dims(n, -1), -1)
+    eye = as_type_of(fnp.eye(shape_of(p)[-1]), p)
+    n = fnp.expand_dims(fnp.expand_dims(_like(n, p), -1), -1)
     return n * (outer + eye * p[..., None, :])
+
+
+def _like(n, p):
+    """A plain ``n`` (a Python int) as an array of ``p``'s type (CuPy refuses NumPy operands)."""
+    return n if is_traced(n) else as_type_of(np.asarray(n), p)

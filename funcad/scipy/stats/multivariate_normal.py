@@ -12,22 +12,22 @@ from __future__ import annotations
 import numpy as np
 
 from ... import numpy as fnp
-from ...extend import shape_of
+from ...extend import as_type_of, shape_of
 
 __all__ = ["logpdf", "pdf", "entropy"]
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
-def _cov_matrix(cov, d):
+def _cov_matrix(cov, d, like):
     """SciPy's spellings of ``cov``: a scalar (times I), a 1-D diagonal, or a matrix.
 
     A matrix is read through its symmetric part (the same values for a symmetric one), so
     the gradient in ``cov`` is symmetric, as JAX's, not the lower triangle that the
-    Cholesky factor alone would read."""
+    Cholesky factor alone would read. A scalar's identity is of ``like``'s array type."""
     nd = len(shape_of(cov))
     if nd == 0:
-        return cov * fnp.eye(d)
+        return cov * as_type_of(fnp.eye(d), like)
     if nd == 1:
         return fnp.diag(cov)
     return 0.5 * (cov + fnp.swapaxes(cov, -1, -2))
@@ -82,7 +82,7 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
     d = _dim(x, mean, cov)
     x = _points(x, d)
     dev = x if mean is None else x - mean
-    c = _cov_matrix(cov, d)
+    c = _cov_matrix(cov, d, x)
     batch = shape_of(dev)[:-1]
     cols = fnp.transpose(fnp.reshape(dev, (-1, d)))            # (d, n)
     if allow_singular:
@@ -133,5 +133,5 @@ def entropy(mean=None, cov=1):
         1.418939
     """
     d = _dim(None, mean, cov)
-    chol = fnp.linalg.cholesky(_cov_matrix(cov, d))
+    chol = fnp.linalg.cholesky(_cov_matrix(cov, d, cov if mean is None else mean))
     return 0.5 * d * (_LOG_2PI + 1.0) + fnp.sum(fnp.log(fnp.diagonal(chol)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import numpy as fnp
-from ...extend import shape_of
+from ...extend import as_type_of, shape_of
 from ..special import digamma, multigammaln
 
 __all__ = ["logpdf", "pdf", "mean", "mode", "var", "entropy"]
@@ -43,7 +43,7 @@ def _matrix_stack(x, dim, call):
     """``x`` in SciPy's spellings as a stack ``(N, dim, dim)``, and whether N was given."""
     shape = shape_of(x)
     if len(shape) == 0:
-        return x * fnp.eye(dim)[None], False
+        return x * as_type_of(fnp.eye(dim), x)[None], False
     if len(shape) == 1:
         return (fnp.reshape(x, (-1, 1, 1)), True) if dim == 1 else (fnp.diag(x)[None], False)
     if shape[:2] != (dim, dim) or len(shape) > 3:
