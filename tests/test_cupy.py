@@ -65,11 +65,11 @@ def _run(spec, mode, convert):
     return getattr(fad, mode)(spec.fn, argnums=nums)(*ins)       # jacfwd, jacrev
 
 
+_MODES = ("value", "grad", "jvp", "vmap", "jacfwd", "jacrev", "hessian", "hvp", "vmap_grad")
 CASES = [pytest.param(lib, s, m, id=f"{lib}-{s.name}-{m}")
          for lib in LIBRARIES if LIBRARIES[lib] is not None     # (no GPU: the stand-in only)
          for s in CORE_SPECS if s.name not in _MIXES_NUMPY
-         for m in ("value", "grad", "jvp", "vmap", "jacfwd", "jacrev", "hessian", "hvp",
-                   "vmap_grad")]
+         for m in _MODES]
 
 
 @pytest.mark.filterwarnings("error::funcad.errors.ForeignArrayWarning")
@@ -123,6 +123,11 @@ _STILL_RAISE: dict = {
     "grad": set(),
     "jvp": set(),
     "vmap": set(),
+    "jacfwd": set(),
+    "jacrev": set(),
+    "hessian": set(),
+    "hvp": set(),
+    "vmap_grad": set(),
 }
 
 
@@ -136,7 +141,7 @@ def _other_cases():
         for lib in LIBRARIES:
             if LIBRARIES[lib] is None:
                 continue
-            for m in ("value", "grad", "jvp", "vmap"):
+            for m in _MODES:
                 # strict on the stand-in (CI); on CuPy itself a listed row may also pass
                 marks = ([pytest.mark.xfail(raises=TypeError, strict=lib == "strict")]
                          if s.name in _STILL_RAISE[m] else [])
