@@ -258,7 +258,7 @@ def _index_add_vjp(j, g, _ans, base, upd, *arrs, tree):
 
 def _index_set_vjp(j, g, _ans, base, upd, *arrs, tree):
     if j == 0:
-        return index_set_p(g, zeros((), dtype_of(g), like=primal_values(g)), *arrs, tree=tree)
+        return index_set_p(g, zeros((), dtype_of(g), like=g), *arrs, tree=tree)
     if j == 1:
         gu = getitem_p(g, *arrs, tree=tree)
         if arrs:
