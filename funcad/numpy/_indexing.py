@@ -21,7 +21,7 @@ import numpy as np
 from ..extend import deflazy
 from ..extend import (Tracer, def_linear, defbatch, defsparse, defsparsity, fresh, full_lower,
                       is_foreign, scatter_add, sparse_rules, sparsity_rules)
-from ..extend import primal_values, to_numpy, value_under
+from ..extend import to_numpy, value_under
 from ..extend import zeros_like_type as zeros
 from ..errors import BatchingError
 from ._base import (Primitive, as_type_of_any, defjvp_full, defvjp_argnum, dtype_of, export,

@@ -15,7 +15,7 @@ from ._dtypes import astype
 from ._elementwise import multiply_p, subtract_p
 from ._indexing import getitem
 from ._products import einsum, matmul
-from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
+from ._shape import broadcast_arrays, concatenate, moveaxis, reshape, stack
 
 
 def _as1d(p, *others):
