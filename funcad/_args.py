@@ -164,11 +164,14 @@ def _one(dt):
     return o.copy()
 
 
+_PLAIN = (np.ndarray, np.float64, np.float32, np.complex128, np.complex64, float)
+
+
 def seed_one(out, dt):
     """The cotangent 1 that starts a gradient: of the array type under ``out`` (a CuPy
     output, or a tracer over one under an outer transform, needs a CuPy seed: CuPy refuses
     NumPy operands), else a shared NumPy 0-d one."""
-    if type(out) is np.ndarray:
+    if type(out) in _PLAIN:
         return _one(dt)
     base = value_under(out)
     if is_foreign(base):
