@@ -214,3 +214,38 @@ def constants_like(modules, make=None):
     finally:
         for m in patched:
             m.np = np
+
+
+def run_mode(fn, args, mode, convert, leaf=0, argnums=None, scale=0.9):
+    """``fn`` at ``args`` made with ``convert`` (the identity, StrictArray, cupy.asarray), in
+    one of the modes the CuPy tests compare: ``value``; ``grad`` of the sum of squares of
+    output leaf ``leaf`` (in ``argnums``, default all); ``jvp`` along ones; ``vmap`` over two
+    examples (``a`` and ``scale * a``)."""
+    import funcad as fad
+    import funcad.numpy as fnp
+    from funcad import tree
+
+    ins = [convert(a) for a in args]
+    if mode == "value":
+        return fn(*ins)
+    if mode == "grad":
+        nums = tuple(range(len(ins))) if argnums is None else argnums
+        return fad.grad(lambda *a: fnp.sum(tree.leaves(fn(*a))[leaf] ** 2), argnums=nums)(*ins)
+    if mode == "jvp":
+        return fad.jvp(fn, tuple(ins), tuple(convert(np.ones(np.shape(a))) for a in args))
+    return fad.vmap(fn)(*[convert(np.stack([a, scale * a])) for a in args])
+
+
+def assert_same(got, ref, kind=StrictArray, to_numpy=StrictArray.get, err_msg=""):
+    """``got`` (results on another array type) equals ``ref`` (NumPy's) leaf by leaf, and
+    every non-scalar leaf is of type ``kind``."""
+    from funcad import tree
+
+    ref_leaves, got_leaves = tree.leaves(ref), tree.leaves(got)
+    assert len(ref_leaves) == len(got_leaves), err_msg
+    for r, g in zip(ref_leaves, got_leaves):
+        if np.ndim(r):
+            assert isinstance(g, kind), f"{type(g)} {err_msg}"
+        g = to_numpy(g) if isinstance(g, kind) else g
+        assert np.shape(g) == np.shape(r), err_msg
+        np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-11, err_msg=err_msg)

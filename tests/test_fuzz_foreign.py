@@ -21,7 +21,7 @@ import funcad.numpy as fnp
 from funcad import tree
 
 from .fuzz_programs import programs
-from .strict_array import StrictArray, _ConstantsLike, constants_like
+from .strict_array import StrictArray, _ConstantsLike, assert_same, constants_like
 from .test_cupy import _spec_modules
 
 _N = int(os.environ.get("FUNCAD_FUZZ_FOREIGN", "0"))   # more examples on request
@@ -48,12 +48,7 @@ def _results(f, args, convert):
 
 def _agree(got, ref, kind, to_numpy, prog):
     for mode in ref:
-        for r, g in zip(tree.leaves(ref[mode]), tree.leaves(got[mode])):
-            if np.ndim(r):
-                assert isinstance(g, kind), f"{mode}: {type(g)}\n{prog!r}"
-            g = to_numpy(g) if isinstance(g, kind) else g
-            np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-11,
-                                       err_msg=f"{mode} differs\n{prog!r}")
+        assert_same(got[mode], ref[mode], kind, to_numpy, err_msg=f"{mode}\n{prog!r}")
 
 
 @_settings(120)

@@ -33,7 +33,6 @@ import pathlib
 import subprocess
 import sys
 
-import pytest
 
 import funcad
 

@@ -175,7 +175,7 @@ def test_coverage_doc_says_which_numpy_generated_it_and_where_each_rule_lives():
     rows = {r[0]: r for r in _table(doc)}
     # np.array / np.asarray of traced values never reach funcad: the doc must say so
     for n in ("array", "asarray"):
-        assert rows[f"| `numpy.{n}`"][3].startswith(f"no: ") and f"fnp.{n}" in rows[
+        assert rows[f"| `numpy.{n}`"][3].startswith("no: ") and f"fnp.{n}" in rows[
             f"| `numpy.{n}`"][3]
     assert rows["| `numpy.sin`"][3:5] == ["yes", "funcad/numpy/_elementwise.py"]
     assert rows["| `numpy.zeros_like`"][3] == "yes"
