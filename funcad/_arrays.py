@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .errors import ForeignArrayWarning
+from .errors import ArrayLibraryMixError, ForeignArrayWarning
 
 __all__ = ["as_array", "as_type_of", "eager_on_foreign", "fresh", "is_foreign", "lazy_on_foreign",
            "library_of", "on_device", "promote", "same_library", "scatter_add", "to_numpy", "value_under", "zeros"]
@@ -39,6 +39,26 @@ def is_foreign(x) -> bool:
             and hasattr(t, "shape") and hasattr(t, "dtype")
             and not getattr(t, "_funcad_value", False))      # tracers, ShapeDtype
     return known
+
+
+def mixing_error(prim_name, args, err):
+    """An :class:`ArrayLibraryMixError` naming the primitive, the library and the NumPy
+    operand when ``err`` (a TypeError from ``prim_name``'s impl) is CuPy refusing a NumPy
+    operand among ``args``; None when it is not."""
+    if isinstance(err, ArrayLibraryMixError) or "numpy.ndarray" not in str(err):
+        return None
+    bases = [value_under(a) for a in args]
+    device = next((b for b in bases if is_foreign(b) and library_of(b) != "dask"), None)
+    host = next((b for b in bases if type(b) is np.ndarray), None)
+    if device is None or host is None:
+        return None
+    lib = library_of(device)
+    return ArrayLibraryMixError(
+        f"funcad: '{prim_name}' got a {lib} array of shape {tuple(device.shape)} and a NumPy "
+        f"array of shape {host.shape} ({lib} does not mix with NumPy arrays). Make every array "
+        f"the function uses a {lib} array: {lib}.asarray(w) for an argument, "
+        f"np.eye(n, like=x) or {lib}.eye(n) for a constant made inside it (if all of yours "
+        f"are, the NumPy array came from funcad: please report it).")
 
 
 def library_of(x) -> str:

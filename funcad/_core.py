@@ -25,7 +25,7 @@ import numpy as np
 from ._protocols import (ArrayProtocols, _array_function_error, _is_scipy_special,
                          _load_scipy_rules, conversion_site, full_lower, function_table, ops,
                          ufunc_table, unsupported_table)
-from ._arrays import eager_on_foreign, lazy_on_foreign
+from ._arrays import eager_on_foreign, lazy_on_foreign, mixing_error
 from ._rules import Rules, primitives
 from ._util import ShapeDtype, dtype_of, shape_of
 from ._views import (UNKNOWN, VIEW_FUNCTIONS, ViewOp, check_views, is_complex, is_view_index,
@@ -86,11 +86,17 @@ class Primitive:
                 t = a._trace
                 if top is None or t.level > top.level:
                     top = t
-        if top is None:
-            return self.impl(*args, **params)
-        if not top.alive:
-            raise _escaped(top, self)
-        return top.process(self, args, params)
+        try:
+            if top is None:
+                return self.impl(*args, **params)
+            if not top.alive:
+                raise _escaped(top, self)
+            return top.process(self, args, params)
+        except TypeError as e:              # CuPy refusing a NumPy operand: say which and why
+            mix = mixing_error(self.name, args, e)
+            if mix is None:
+                raise
+            raise mix from e
 
     def __repr__(self):
         return f"Primitive({self.name})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = [
     "FuncadError", "EscapedTracerError", "ConcretizationError", "NoRuleError",
     "UnsupportedFunctionError", "TracerArrayConversionError", "TracerBufferError",
-    "BatchingError", "JitRetraceError", "ForeignArrayWarning",
+    "BatchingError", "JitRetraceError", "ForeignArrayWarning", "ArrayLibraryMixError",
 ]
 
 
@@ -111,3 +111,14 @@ class ForeignArrayWarning(UserWarning):
     result made an array of that library again. The derivative is right; only laziness (or
     staying on the device) is lost at that step. docs/scaling.md lists the primitives that
     keep Dask arrays lazy; write the step with those, or compute it outside the function."""
+
+
+class ArrayLibraryMixError(FuncadError, TypeError):
+    """An operation met a CuPy (device) array and a NumPy (host) array together.
+
+    Cause: CuPy refuses NumPy operands (mixing would copy between host and device at every
+    step), so a function of CuPy data called with NumPy weights, or a NumPy constant made
+    inside the function, fails. Fix: make every array the function uses a CuPy array
+    (``cupy.asarray(w)``; inside the function ``cupy.eye(n)`` or ``np.eye(n, like=x)``).
+    Dask arrays mix with NumPy ones and never raise this.
+    """

@@ -90,8 +90,12 @@ def test_mixed_with_numpy_raises_as_cupy_does(lib):
     if LIBRARIES[lib] is None:
         pytest.skip("CuPy with a GPU is not available")
     convert = LIBRARIES[lib][0]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as info:
         fad.grad(lambda w, x: fnp.sum(x @ w))(np.ones(3), convert(np.ones((2, 3))))
+    # funcad says which operation met which arrays, and what to write instead
+    assert isinstance(info.value, fad.errors.ArrayLibraryMixError)
+    assert "'matmul'" in str(info.value) and "(3,)" in str(info.value)
+    assert ".asarray(w)" in str(info.value)
 
 
 def test_an_unaudited_primitive_copies_to_the_host_and_back():
