@@ -144,7 +144,10 @@ def scatter_add(base, idx, upd, dtype):
     like = upd if is_foreign(upd) else base
     out = fresh(base, like, dtype)
     if library_of(like) != "dask":
-        np.add.at(out, idx, upd)      # CuPy implements ufunc.at
+        # CuPy implements ufunc.at (dispatched from np.add.at since CuPy 12.1); its index
+        # arrays go to the device too
+        idx = tuple(np.asarray(i, like=out) if isinstance(i, np.ndarray) else i for i in idx)
+        np.add.at(out, idx, upd)
         return out
     # Dask has no ufunc.at: sum the updates into their flat positions with bincount
     da = sys.modules["dask.array"]
