@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...extend import as_type_of, shape_of
+from ...extend import shape_of
 from ...numpy._base import is_traced
-from ...numpy.linalg._helpers import mask, real_dtype
+from ...numpy.linalg._helpers import mask
 
 __all__ = ["check_square", "over_batch", "plain", "tri_mask"]
 
@@ -21,7 +21,7 @@ def tri_mask(like, kind: str, k: int = 0):
     """The constant 0/1 mask ``kind`` ('tril', 'triu', 'eye') with offset ``k`` for the n x n
     matrices of ``like``, in its real dtype and of its array type (CuPy refuses NumPy
     operands)."""
-    return as_type_of(mask(shape_of(like)[-1], kind=kind, k=k, dtype=real_dtype(like)), like)
+    return mask(shape_of(like)[-1], kind=kind, k=k, like=like)
 
 
 def check_square(a, fname: str) -> None:
