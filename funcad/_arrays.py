@@ -23,7 +23,8 @@ import numpy as np
 from .errors import ArrayLibraryMixError, ForeignArrayWarning
 
 __all__ = ["as_array", "as_type_of", "eager_on_foreign", "fresh", "is_foreign", "lazy_on_foreign",
-           "library_of", "on_device", "promote", "same_library", "scatter_add", "to_numpy", "value_under", "zeros"]
+           "library_of", "on_device", "promote", "same_library", "scatter_add", "to_numpy",
+           "value_under", "zeros"]
 
 _FOREIGN: dict = {}
 
@@ -47,9 +48,8 @@ def mixing_error(prim_name, args, err):
     operand among ``args``; None when it is not."""
     if isinstance(err, ArrayLibraryMixError) or "numpy.ndarray" not in str(err):
         return None
-    bases = [value_under(a) for a in args]
-    device = next((b for b in bases if is_foreign(b) and library_of(b) != "dask"), None)
-    host = next((b for b in bases if type(b) is np.ndarray), None)
+    device = next((b for b in map(_device_base, args) if b is not None), None)
+    host = next((b for b in map(value_under, args) if type(b) is np.ndarray), None)
     if device is None or host is None:
         return None
     lib = library_of(device)
@@ -77,21 +77,25 @@ def value_under(x):
     return x
 
 
+def _device_base(x):
+    """The array under ``x`` when it is a CuPy-like array, which refuses NumPy operands;
+    else None (NumPy, and Dask, which mixes with NumPy)."""
+    base = value_under(x)
+    return base if is_foreign(base) and library_of(base) != "dask" else None
+
+
 def on_device(x) -> bool:
     """Is ``x`` (or the array under it) a CuPy-like array, which refuses NumPy operands?
     (Dask mixes with NumPy: NumPy constants are fine there.)"""
-    base = value_under(x)
-    return is_foreign(base) and library_of(base) != "dask"
+    return _device_base(x) is not None
 
 
 def as_type_of(c, x):
     """A NumPy constant ``c`` combined with ``x``, as the array type under ``x`` (tracers
     looked through): CuPy refuses NumPy operands, so a CuPy ``x`` gets a CuPy ``c``; a
     NumPy (or Dask, which mixes with NumPy) ``x`` gets ``c`` unchanged."""
-    base = value_under(x)
-    if is_foreign(base) and library_of(base) != "dask":
-        return np.asarray(c, like=base)
-    return c
+    base = _device_base(x)
+    return c if base is None else np.asarray(c, like=base)
 
 
 def as_array(x):
